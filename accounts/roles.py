@@ -1,0 +1,68 @@
+"""What each group may do. A data migration applies it; `manage.py sync_roles` re-applies it."""
+
+from accounts.models import Role
+
+_READ_CASES = [
+    "cases.view_case",
+    "cases.view_issue",
+    "cases.view_measure",
+    "cases.view_progressupdate",
+    "cases.view_evidence",
+    "cases.view_signoff",
+    "cases.view_deadlinechange",
+    "accounts.view_unit",
+    "notices.view_notice",
+]
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    # Staff log progress on their own units' measures; scoping narrows "view" to those.
+    Role.STAFF: _READ_CASES
+    + ["cases.change_measure", "cases.add_progressupdate", "cases.add_evidence"],
+    # Supervisors read every unit, sign off, reopen, edit the ledger and see reminders.
+    Role.SUPERVISOR: _READ_CASES
+    + [
+        "cases.change_measure",
+        "cases.add_progressupdate",
+        "cases.add_evidence",
+        "cases.view_all_measures",
+        "cases.sign_off_measure",
+        "cases.reopen_measure",
+        "cases.add_case",
+        "cases.change_case",
+        "cases.add_issue",
+        "cases.change_issue",
+        "cases.add_measure",
+        "cases.add_deadlinechange",
+        "cases.view_reminder",
+        "accounts.view_user",
+        "accounts.view_membership",
+    ],
+}
+# Administrators get every permission of these apps on top of a supervisor's.
+ADMIN_APPS = ["accounts", "cases", "notices", "django_celery_beat", "authtoken"]
+
+
+def sync_groups(apps=None) -> None:
+    """Create the three groups and set their permissions exactly (idempotent)."""
+    if apps is None:
+        from django.apps import apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    def perms(names):
+        wanted = {tuple(n.split(".", 1)) for n in names}
+        found = [p for p in Permission.objects.select_related("content_type")
+                 if (p.content_type.app_label, p.codename) in wanted]
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+        if missing:
+            raise LookupError(f"permissions missing: {sorted(missing)}")
+        return found
+
+    for role, names in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(perms(names))
+    admin, _ = Group.objects.get_or_create(name=Role.ADMIN)
+    admin_perms = set(perms(GROUP_PERMISSIONS[Role.SUPERVISOR]))
+    admin_perms |= set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+    admin_perms |= set(perms(["auth.view_group"]))
+    admin.permissions.set(admin_perms)

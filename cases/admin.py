@@ -1,0 +1,559 @@
+"""The Django admin where staff log progress and supervisors keep the ledger.
+
+Every queryset here goes through `visible_to(user)`, and every write through
+`cases.services`; the admin only arranges forms and buttons.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import Unit
+
+from . import services
+from .forms import MultipleFileField
+from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
+from .states import Action, State
+from .templatetags.rectify import state_badge
+
+# --- Shared pieces -------------------------------------------------------------------
+
+
+class ScopedAdminMixin:
+    """Limits an admin to what `visible_to(user)` allows: list, change page, history, autocomplete."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def _visible(self, request, obj) -> bool:
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._visible(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._visible(request, obj)
+
+
+class ReadOnlyAdminMixin:
+    """Records written only by services: listed and read here, never edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("deadline status")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("week", _("Due within 7 days")),
+            ("ongoing", _("Ongoing")),
+            ("completed", _("Completed")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "overdue":
+                return queryset.overdue(on=today)
+            case "week":
+                return queryset.due_within(7, on=today)
+            case "ongoing":
+                return queryset.ongoing()
+            case "completed":
+                return queryset.completed()
+        return queryset
+
+
+class UnitFilter(admin.SimpleListFilter):
+    """Lead or supporting unit, sub-units included; offers only units the user can see work for."""
+
+    title = _("responsible unit")
+    parameter_name = "unit"
+
+    def lookups(self, request, model_admin):
+        units = Unit.objects.filter(is_active=True)
+        if not request.user.is_supervisor:
+            units = units.filter(pk__in=request.user.unit_ids)
+        units = units.filter(led_measures__isnull=False).distinct().order_by("name")[:300]
+        return [(u.pk, u.name) for u in units]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            unit = Unit.objects.get(pk=int(self.value()))
+        except (ValueError, Unit.DoesNotExist):
+            return queryset.none()
+        ids = Unit.objects.descendants_of([unit]).values_list("pk", flat=True)
+        return queryset.for_units(ids)
+
+
+# --- Cases and issues -----------------------------------------------------------------
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
+                    "problems", "rate"]
+    list_filter = ["kind", "feedback_on"]
+    search_fields = ["title", "inspected_body", "inspection_team"]
+    date_hierarchy = "feedback_on"
+    readonly_fields = ["issue_tree", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "inspected_body", "inspection_team", "description"]}),
+        (_("Dates"), {"fields": [("inspection_start", "inspection_end"), "feedback_on", "rectification_deadline"]}),
+        (_("Sign-off"), {"fields": ["signoffs_required"]}),
+        (_("Issue tree"), {"fields": ["issue_tree"]}),
+        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).with_progress()
+
+    @admin.display(description=_("problems"))
+    def problems(self, obj):
+        return f"{obj.problem_completed or 0}/{obj.problem_total or 0}"
+
+    @admin.display(description=_("completion"))
+    def rate(self, obj):
+        return "—" if obj.completion_rate is None else f"{obj.completion_rate}%"
+
+    @admin.display(description=_("issue tree"))
+    def issue_tree(self, obj):
+        if not obj.pk:
+            return "—"
+        from django.template.loader import render_to_string
+
+        issues = list(obj.issues.annotate(n_measures=Count("measures")).order_by("position", "pk"))
+        return render_to_string("admin/cases/issue_tree.html", {"nodes": _tree(issues), "case": obj})
+
+
+def _tree(issues: list[Issue]) -> list[dict]:
+    """Nest a case's issues (already in tree order) into dicts for the template: one query."""
+    nodes = {i.pk: {"issue": i, "children": []} for i in issues}
+    roots = []
+    for issue in issues:
+        parent = nodes.get(issue.parent_id)
+        (parent["children"] if parent else roots).append(nodes[issue.pk])
+    return roots
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    fields = ["label", "short_text", "lead_unit", "deadline", "state_display"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).select_related("lead_unit")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("measure"))
+    def short_text(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("state"))
+    def state_display(self, obj):
+        return state_badge(obj.state)
+
+
+@admin.register(Issue)
+class IssueAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
+    list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "text", "label"]
+    autocomplete_fields = ["case", "parent"]
+    readonly_fields = ["state_display"]
+    fields = ["case", "parent", "kind", "label", "title", "text", "position", "state_display"]
+    inlines = [MeasureInline]
+    list_select_related = ["case"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_measures=Count("measures"))
+
+    @admin.display(description=_("measures"), ordering="n_measures")
+    def measure_count(self, obj):
+        return obj.n_measures
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_display(self, obj):
+        return state_badge(obj.state) if obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.refresh_issue_states(obj.case_id)
+
+
+# --- Measures ------------------------------------------------------------------------
+
+
+class ProgressInline(admin.TabularInline):
+    """The progress log of a measure, newest first, with its evidence files."""
+
+    model = ProgressUpdate
+    fields = ["created_at", "author", "action", "change", "note", "files"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("progress log")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "source_notice").prefetch_related("evidence")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("state"))
+    def change(self, obj):
+        if not obj.changed_state:
+            return state_badge(obj.to_state)
+        return format_html("{} → {}", state_badge(obj.from_state), state_badge(obj.to_state))
+
+    @admin.display(description=_("evidence"))
+    def files(self, obj):
+        return format_html_join(
+            format_html("<br>"), '<a href="{}">{}</a>',
+            ((reverse("evidence-download", args=[e.pk]), e.original_name) for e in obj.evidence.all()),
+        ) or "—"
+
+
+class DeadlineChangeInline(admin.TabularInline):
+    model = DeadlineChange
+    fields = ["created_at", "by", "old_deadline", "new_deadline", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SignOffInline(DeadlineChangeInline):
+    model = SignOff
+    fields = ["created_at", "by", "decision", "round", "comment"]
+    readonly_fields = fields
+
+
+LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units"]
+
+
+class MeasureForm(forms.ModelForm):
+    """The measure with a "log progress" section, so staff do their update in one step."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    progress_note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    progress_state = forms.ChoiceField(label=_("New state"), required=False)
+    progress_files = MultipleFileField(label=_("Evidence files"), required=False)
+    deadline_reason = forms.CharField(
+        label=_("Reason for the new deadline"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the deadline changes; the original deadline is kept."),
+    )
+
+    class Meta:
+        model = Measure
+        fields = [*LEDGER_FIELDS, "deadline"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        measure = self.instance
+        if measure.pk:
+            self.fields["version"].initial = measure.version
+            rules = services.available_actions(request.user, measure)
+            self.fields["progress_state"].choices = [("", _("— no change (note only) —"))] + [
+                (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
+            ]
+        else:
+            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "version"):
+                self.fields.pop(name)
+
+    def clean(self):
+        data = super().clean()
+        measure = self.instance
+        if not measure.pk:
+            return data
+        user = self.request.user
+        if data.get("version") not in (None, measure.version):
+            raise ValidationError(services.StaleMeasure(measure, data["version"]).args[0])
+        if "deadline" in self.changed_data and not (data.get("deadline_reason") or "").strip():
+            self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
+        to_state = data.get("progress_state") or None
+        note = data.get("progress_note", "")
+        try:
+            if to_state:
+                services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
+            for upload in data.get("progress_files") or []:
+                services.validate_evidence_file(upload)
+        except ValidationError as exc:
+            self.add_error("progress_files" if exc.code in {"too_large", "bad_type", "executable", "mismatch",
+                                                           "empty"} else "progress_state", exc)
+        except PermissionDenied as exc:
+            self.add_error("progress_state", str(exc))
+        return data
+
+
+@admin.register(Measure)
+class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    form = MeasureForm
+    list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
+                    "last_progress_at"]
+    list_display_links = ["measure_text"]
+    list_filter = ["state", OverdueFilter, UnitFilter, ("case", admin.RelatedOnlyFieldListFilter),
+                   ("deadline", admin.DateFieldListFilter), "kind"]
+    search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name", "label"]
+    autocomplete_fields = ["issue", "lead_leader", "lead_unit", "supporting_units"]
+    list_select_related = ["issue", "lead_unit", "case"]
+    list_per_page = 50
+    date_hierarchy = "deadline"
+    inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
+    actions = ["action_start", "action_submit", "action_approve", "action_send_back", "action_reopen"]
+    history_list_display = ["state", "deadline", "lead_unit"]
+    readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at", "version_display"]
+
+    def get_fieldsets(self, request, obj=None):
+        ledger = (_("Ledger"), {"fields": [*LEDGER_FIELDS, "deadline", "original_deadline"]})
+        status = (_("Status"), {"fields": ["state_display", "last_progress_at", "completed_at", "version_display"]})
+        if obj is None:
+            return [(None, {"fields": [*LEDGER_FIELDS, "deadline"]})]
+        fieldsets = [status, ledger]
+        if self.has_change_permission(request, obj):
+            progress = (_("Log progress"), {
+                "fields": ["progress_note", "progress_state", "progress_files", "version"],
+                "description": _("Add a note, evidence files and, if it has moved, the new state. "
+                                 "Saved as one entry of the progress log."),
+            })
+            fieldsets.insert(0, progress)
+            if request.user.has_perm("cases.add_deadlinechange"):
+                ledger[1]["fields"].append("deadline_reason")
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fields = list(self.readonly_always)
+        if not request.user.has_perm("cases.add_measure"):
+            # Staff log progress; the ledger columns belong to the supervisors.
+            fields += [*LEDGER_FIELDS, "deadline"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form_class):
+            def __new__(cls, *args, **kw):
+                kw["request"] = request
+                return form_class(*args, **kw)
+
+        return RequestForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("issue", "lead_unit", "case")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("cases.add_measure")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_rectify_admin and super().has_delete_permission(request, obj)
+
+    # --- columns ---
+
+    @admin.display(description=_("measure"), ordering="position")
+    def measure_text(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("issue"), ordering="issue__position")
+    def issue_link(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.issue.title, str(obj.issue)[:30])
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_display(self, obj):
+        return state_badge(obj.state)
+
+    @admin.display(description=_("version"))
+    def version_display(self, obj):
+        return obj.version
+
+    @admin.display(description=_("days overdue"), ordering="deadline")
+    def overdue_days(self, obj):
+        days = obj.days_overdue()
+        return format_html('<strong style="color:#b42318">{}</strong>', days) if days else "—"
+
+    # --- saving through the services ---
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            new = services.create_measure(
+                issue=data["issue"], text=data["text"], lead_unit=data.get("lead_unit"), deadline=data.get("deadline"),
+                kind=data["kind"], lead_leader=data.get("lead_leader"),
+                supporting_units=data.get("supporting_units") or (), label=data.get("label", ""), by=request.user,
+            )
+            obj.pk = new.pk
+            obj.__dict__.update(new.__dict__)
+            return
+        measure = Measure.objects.get(pk=obj.pk)
+        version = data.get("version") or measure.version
+        ledger_changes = {f: data[f] for f in form.changed_data if f in LEDGER_FIELDS and f != "supporting_units"}
+        if ledger_changes or "supporting_units" in form.changed_data:
+            services.update_measure(
+                measure=measure, by=request.user, expected_version=version,
+                supporting_units=data["supporting_units"] if "supporting_units" in form.changed_data else None,
+                **ledger_changes,
+            )
+            version = measure.version
+        if "deadline" in form.changed_data:
+            services.change_deadline(
+                measure=measure, new_deadline=data["deadline"], reason=data.get("deadline_reason", ""),
+                by=request.user, expected_version=version,
+            )
+            version = measure.version
+        note, to_state, files = data.get("progress_note", ""), data.get("progress_state") or None, \
+            data.get("progress_files") or []
+        if note.strip() or to_state or files:
+            services.log_progress(measure=measure, by=request.user, note=note, to_state=to_state, files=files,
+                                  expected_version=version)
+
+    def save_related(self, request, form, formsets, change):
+        # The services have saved the measure and its units; the inlines are read-only.
+        pass
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleMeasure as exc:
+            # Someone else saved between this form's check and its save; nothing was written.
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # --- state actions ---
+
+    def _run_action(self, request, queryset, action: str):
+        rule_needs_reason = action in (Action.SEND_BACK, Action.REOPEN)
+        if rule_needs_reason and "apply" not in request.POST:
+            return TemplateResponse(request, "admin/cases/measure/action_reason.html", {
+                **self.admin_site.each_context(request),
+                "title": Action(action).label,
+                "measures": queryset,
+                "action": f"action_{action}",
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+        reason = request.POST.get("reason", "")
+        if rule_needs_reason and not reason.strip():
+            self.message_user(request, _("A reason is required; nothing was changed."), messages.ERROR)
+            return None
+        done, failed = 0, []
+        for measure in queryset:
+            try:
+                services.apply_action(measure=measure, action=action, by=request.user, note=reason)
+                done += 1
+            except (ValidationError, PermissionDenied, services.StaleMeasure) as exc:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                failed.append(f"{measure}: {message}")
+        if done:
+            self.message_user(request, ngettext("%(n)d item updated.", "%(n)d items updated.", done) % {"n": done},
+                              messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+        return None
+
+    @admin.action(description=_("Start rectification"))
+    def action_start(self, request, queryset):
+        return self._run_action(request, queryset, Action.START)
+
+    @admin.action(description=_("Request sign-off"))
+    def action_submit(self, request, queryset):
+        return self._run_action(request, queryset, Action.SUBMIT)
+
+    @admin.action(description=_("Sign off (销号)"), permissions=["sign_off"])
+    def action_approve(self, request, queryset):
+        return self._run_action(request, queryset, Action.APPROVE)
+
+    @admin.action(description=_("Send back"), permissions=["sign_off"])
+    def action_send_back(self, request, queryset):
+        return self._run_action(request, queryset, Action.SEND_BACK)
+
+    @admin.action(description=_("Reopen as relapsed (反弹回潮)"), permissions=["reopen"])
+    def action_reopen(self, request, queryset):
+        return self._run_action(request, queryset, Action.REOPEN)
+
+    def has_sign_off_permission(self, request):
+        return request.user.has_perm("cases.sign_off_measure")
+
+    def has_reopen_permission(self, request):
+        return request.user.has_perm("cases.reopen_measure")
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "measure", "author", "action", "from_state", "to_state", "short_note"]
+    list_filter = ["action", "to_state", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["note", "measure__text"]
+    list_select_related = ["measure", "author"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        visible = Measure.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(measure__in=visible)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
+
+    @admin.display(description=_("note"))
+    def short_note(self, obj):
+        return obj.note[:60]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["period", "kind", "level", "recipient_email", "unit", "item_count", "status", "sent_at",
+                    "attempts"]
+    list_filter = ["status", "kind", "level", "period"]
+    search_fields = ["recipient_email", "unit__name", "error"]
+    list_select_related = ["unit"]
+    date_hierarchy = "period"
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["original_name", "progress", "size", "uploaded_at"]
+    search_fields = ["original_name"]
+
+    def get_queryset(self, request):
+        visible = Measure.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(progress__measure__in=visible).select_related("progress")
+
+    def has_module_permission(self, request):
+        return False

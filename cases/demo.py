@@ -1,0 +1,246 @@
+"""A fictional demo case in the genre of the published notices, written for Rectify.
+
+青禾县 and everyone in it are invented. The case is built through the same services as
+real work, so its progress log, sign-offs and history look like the real thing; only the
+timestamps are then spread over the past weeks so the trend has a shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Role, Unit, User
+
+from . import services
+from .models import Case, Issue, Measure, ProgressUpdate, SignOff
+from .states import State
+
+DEMO_TITLE = "中共青禾县委关于市委第三巡察组巡察反馈意见整改落实情况"
+DEMO_PASSWORD = "rectify-demo"
+
+UNITS = [
+    ("县委办公室", "party", "xwb@qinghe.example.cn"),
+    ("县纪委监委", "party", "jw@qinghe.example.cn"),
+    ("县委组织部", "party", "zzb@qinghe.example.cn"),
+    ("县委宣传部", "party", "xcb@qinghe.example.cn"),
+    ("县发展和改革局", "government", "fgj@qinghe.example.cn"),
+    ("县财政局", "government", "czj@qinghe.example.cn"),
+    ("县住房和城乡建设局", "government", "zjj@qinghe.example.cn"),
+    ("县生态环境分局", "government", "sthj@qinghe.example.cn"),
+]
+SUB_UNITS = [("县住建局城建监察大队", "县住房和城乡建设局"), ("县财政局国库科", "县财政局")]
+
+LIAISONS = ["刘洋", "张敏", "黄磊", "吴婷", "徐志远", "马晓丽", "何俊", "郭佳"]
+
+LEADERS = [
+    ("leader_li", "李建国", "县委书记"),
+    ("leader_zhao", "赵明", "县委副书记、县长"),
+    ("leader_sun", "孙丽华", "县委常委、纪委书记"),
+    ("leader_qian", "钱卫东", "县委常委、组织部部长"),
+    ("leader_zhou", "周海涛", "副县长"),
+]
+
+# (category title, [(problem title, lead unit index, leader index), …])
+TREE = [
+    ("落实党的理论路线方针政策和上级重大决策部署方面", [
+        ("理论学习中心组学习不够深入系统", 0, 0),
+        ("贯彻新发展理念有差距,产业结构调整推进缓慢", 4, 1),
+        ("乡村振兴衔接政策落实不够到位", 4, 4),
+        ("生态环境保护责任落实不够有力", 7, 4),
+        ("重点项目建设推进不力,部分项目进度滞后", 4, 1),
+        ("意识形态工作责任制落实有差距", 3, 0),
+        ("防范化解政府债务风险力度不够", 5, 1),
+        ("城乡建设领域历史遗留问题化解较慢", 6, 4),
+    ]),
+    ("落实全面从严治党战略部署方面", [
+        ("主体责任压得不够实,传导压力层层递减", 0, 0),
+        ("监督责任履行不够到位,执纪问责偏宽偏软", 1, 2),
+        ("违反中央八项规定精神问题仍有发生", 1, 2),
+        ("形式主义官僚主义问题仍然存在", 0, 1),
+        ("财政资金管理使用不规范", 5, 1),
+        ("工程建设领域监管存在漏洞", 6, 4),
+        ("政府采购程序执行不严格", 5, 1),
+        ("公务用车管理不够规范", 0, 1),
+        ("巡察整改督促不够有力", 1, 2),
+        ("群众身边腐败和作风问题治理不够深入", 1, 2),
+    ]),
+    ("落实新时代党的组织路线方面", [
+        ("领导班子建设有待加强", 2, 3),
+        ("干部队伍结构不够合理", 2, 3),
+        ("选人用人工作不够规范", 2, 3),
+        ("基层党组织建设存在薄弱环节", 2, 3),
+        ("党员教育管理不够严格", 2, 3),
+        ("人才引进培养机制不够健全", 2, 3),
+    ]),
+    ("巡察、审计等监督发现问题整改方面", [
+        ("上轮巡察反馈问题整改不彻底", 1, 2),
+        ("审计发现问题整改跟踪不到位", 5, 1),
+        ("信访反映问题办理不够及时", 0, 0),
+        ("历史欠账问题清理进度缓慢", 5, 1),
+        ("制度建设存在短板", 0, 0),
+        ("整改成果运用不够充分", 1, 2),
+    ]),
+]
+
+MEASURE_TEMPLATES = [
+    "制定专项整改方案,明确责任清单、任务清单和时限清单,逐项推进{topic}问题整改。",
+    "开展{topic}专项排查,建立问题台账,对排查发现的问题实行销号管理。",
+    "完善{topic}相关制度,修订出台管理办法,从制度上堵塞漏洞、防止反弹。",
+    "加强督促检查,将{topic}整改情况纳入年度考核,对整改不力的单位和个人严肃问责。",
+]
+NOTES = [
+    "已召开专题会议研究部署,制定整改方案。",
+    "已完成第一轮排查,建立问题台账{n}项。",
+    "已整改到位{n}项,其余正按计划推进。",
+    "已修订完善相关制度{n}项并印发执行。",
+    "已开展专项督查,督促相关单位落实整改。",
+]
+
+
+@transaction.atomic
+def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[Case, bool]:
+    """Create the demo once; a second call returns the existing case and False."""
+    existing = Case.objects.filter(title=DEMO_TITLE).first()
+    if existing:
+        return existing, False
+    today = today or timezone.localdate()
+    rng = random.Random(seed)
+
+    units = []
+    for name, kind, email in UNITS:
+        unit, _ = Unit.objects.get_or_create(name=name, defaults={"kind": kind, "email": email})
+        units.append(unit)
+    for name, parent_name in SUB_UNITS:
+        Unit.objects.get_or_create(name=name, defaults={"kind": "government", "parent": Unit.objects.get(name=parent_name)})
+
+    leaders = [_user(u, n, t) for u, n, t in LEADERS]
+    for unit, leader in zip(units[:5], leaders, strict=False):
+        if unit.head_id is None:
+            unit.head = leader
+            unit.save(update_fields=["head"])
+    admin = _user("admin", "系统管理员", "整改办", role=Role.ADMIN, login=True, superuser=True)
+    supervisor = _user("supervisor", "王晓燕", "县委巡察整改办主任", role=Role.SUPERVISOR, login=True)
+    supervisor2 = _user("supervisor2", "陈志强", "县委督查室主任", role=Role.SUPERVISOR, login=True)
+    staff_users = []
+    for i, unit in enumerate(units):
+        login = i in (6, 5)  # 住建局 and 财政局 liaisons get demo logins
+        username = {6: "staff", 5: "staff2"}.get(i, f"liaison{i + 1}")
+        user = _user(username, LIAISONS[i], f"{unit.name}整改联络员", role=Role.STAFF, login=login)
+        Membership.objects.get_or_create(user=user, unit=unit, defaults={"role": Membership.UnitRole.LIAISON})
+        staff_users.append(user)
+
+    feedback = today - datetime.timedelta(days=120)
+    case = Case.objects.create(
+        title=DEMO_TITLE, inspected_body="中共青禾县委", inspection_team="市委第三巡察组",
+        kind=Case.Kind.CIRCUIT, inspection_start=feedback - datetime.timedelta(days=150),
+        inspection_end=feedback - datetime.timedelta(days=90), feedback_on=feedback,
+        rectification_deadline=feedback + datetime.timedelta(days=180),
+        description="演示数据:青禾县为虚构地名,所有单位、人员与数据均为虚构。",
+    )
+    position = 0
+    measures: list[Measure] = []
+    chinese = "一二三四五六七八九十"
+    for c, (category, problems) in enumerate(TREE):
+        position += 1
+        group = Issue.objects.create(case=case, kind=Issue.Kind.GROUP, label=f"({chinese[c]})", title=category,
+                                     position=position)
+        for p, (title, unit_index, leader_index) in enumerate(problems):
+            position += 1
+            problem = Issue.objects.create(
+                case=case, parent=group, kind=Issue.Kind.PROBLEM, label=f"{p + 1}.", title=title,
+                text=f"巡察反馈指出:{title}。", position=position,
+            )
+            topic = title[:6]
+            count = 3 if (c + p) % 3 else 2
+            for k in range(count):
+                kind = rng.choice([Measure.Kind.IMMEDIATE, Measure.Kind.BY_DEADLINE, Measure.Kind.BY_DEADLINE,
+                                   Measure.Kind.LONG_TERM])
+                deadline = feedback + datetime.timedelta(days=rng.randrange(30, 240))
+                supporting = [units[(unit_index + 1 + k) % len(units)]] if k == 1 else []
+                measures.append(services.create_measure(
+                    issue=problem, text=MEASURE_TEMPLATES[k % len(MEASURE_TEMPLATES)].format(topic=topic),
+                    label=f"{chinese[k]}是", lead_unit=units[unit_index], lead_leader=leaders[leader_index],
+                    supporting_units=supporting, kind=kind, deadline=deadline,
+                ))
+    _play_history(measures, units, staff_users, supervisor, supervisor2, rng, today)
+    _spread_in_time(case, today, rng)
+    services.refresh_issue_states(case.pk)
+    return case, True
+
+
+def _user(username, name, title, *, role=None, login=False, superuser=False) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"name": name, "title": title, "email": f"{username}@qinghe.example.cn",
+                                     "is_staff": True, "is_superuser": superuser},
+    )
+    if created:
+        if login:
+            user.set_password(DEMO_PASSWORD)
+        else:
+            user.set_unusable_password()
+        user.save()
+        if role:
+            from django.contrib.auth.models import Group
+
+            user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _play_history(measures, units, staff_users, supervisor, supervisor2, rng, today) -> None:
+    """Walk each measure to a target state through the real services."""
+    problem_targets = ([State.COMPLETED] * 12 + [State.PHASED] * 6 + [State.IN_PROGRESS] * 6
+                       + [State.SUBMITTED] * 3 + [State.PLANNED] + [State.RELAPSED] * 2)
+    rng.shuffle(problem_targets)
+    by_problem = {}
+    for measure in measures:
+        by_problem.setdefault(measure.issue_id, len(by_problem))
+    unit_staff = {unit.pk: user for unit, user in zip(units, staff_users, strict=True)}
+    for i, measure in enumerate(measures):
+        target = problem_targets[by_problem[measure.issue_id] % len(problem_targets)]
+        if target == State.IN_PROGRESS and measure.label == "一是":
+            target = State.PHASED  # measures of one problem rarely move in lockstep
+        staff = unit_staff[measure.lead_unit_id]
+        note = NOTES[i % len(NOTES)].format(n=rng.randrange(2, 12))
+        if target == State.PLANNED:
+            continue
+        services.transition_measure(measure=measure, to_state=State.IN_PROGRESS, by=staff, note=NOTES[0])
+        if target == State.IN_PROGRESS:
+            services.log_progress(measure=measure, by=staff, note=note)
+            continue
+        if target == State.PHASED:
+            services.transition_measure(measure=measure, to_state=State.PHASED, by=staff, note=note)
+            continue
+        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=staff, note=note)
+        if target == State.SUBMITTED:
+            continue
+        if i % 7 == 0:  # some went back once before they passed
+            services.transition_measure(measure=measure, to_state=State.IN_PROGRESS, by=supervisor,
+                                        note="佐证材料不够完整,请补充整改前后对比材料。")
+            services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=staff, note="已补充佐证材料。")
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=supervisor, note="经核查,同意销号。")
+        if target == State.RELAPSED:
+            services.transition_measure(measure=measure, to_state=State.RELAPSED, by=supervisor2,
+                                        note="回头看发现问题有反弹迹象,重新整改。")
+
+
+def _spread_in_time(case: Case, today: datetime.date, rng: random.Random) -> None:
+    """Move the logged events back over the weeks since feedback, keeping each measure's order."""
+    start = timezone.make_aware(datetime.datetime.combine(case.feedback_on, datetime.time(9)))
+    span = (timezone.make_aware(datetime.datetime.combine(today, datetime.time(9))) - start).total_seconds()
+    for measure in case.measures.all():
+        updates = list(measure.progress_updates.order_by("created_at", "pk"))
+        if not updates:
+            continue
+        offsets = sorted(rng.uniform(0.05, 0.97) for _ in updates)
+        for update, offset in zip(updates, offsets, strict=True):
+            update.created_at = start + datetime.timedelta(seconds=span * offset)
+        ProgressUpdate.objects.bulk_update(updates, ["created_at"])
+        for signoff in SignOff.objects.filter(progress__in=updates).select_related("progress"):
+            SignOff.objects.filter(pk=signoff.pk).update(created_at=signoff.progress.created_at)
+        last = updates[-1].created_at
+        completed = last if measure.state == State.COMPLETED else None
+        Measure.objects.filter(pk=measure.pk).update(last_progress_at=last, completed_at=completed)

@@ -1,0 +1,538 @@
+"""Cases (one inspection round), their issue trees, measures and what happens to them.
+
+Writes go through `cases.services`; these models hold fields, constraints, derived values
+and the read-side querysets (`Measure.objects.overdue(on=…)`, `.visible_to(user)`).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Unit
+from accounts.tree import PathTreeModel
+
+from .states import ONGOING_STATES, Action, State
+
+# --- Cases ---------------------------------------------------------------------------
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CaseQuerySet:
+        """Supervisors see every case; staff the cases holding at least one of their measures."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_supervisor:
+            return self
+        return self.filter(Exists(Measure.objects.visible_to(user).filter(case=OuterRef("pk"))))
+
+    def with_progress(self) -> CaseQuerySet:
+        """Problem-level counts, as the notices count them (已完成整改37个,占比71.2%)."""
+        problems = Issue.objects.filter(case=OuterRef("pk"), kind=Issue.Kind.PROBLEM)
+        return self.annotate(
+            problem_total=_subquery_count(problems),
+            problem_completed=_subquery_count(problems.filter(state=State.COMPLETED)),
+            measure_total=_subquery_count(Measure.objects.filter(case=OuterRef("pk"))),
+            measure_completed=_subquery_count(Measure.objects.filter(case=OuterRef("pk"), state=State.COMPLETED)),
+        )
+
+
+def _subquery_count(queryset) -> models.Subquery:
+    return models.Subquery(
+        queryset.order_by().values("case").annotate(n=Count("pk")).values("n")[:1],
+        output_field=models.IntegerField(),
+    )
+
+
+class Case(models.Model):
+    """One inspection round and the rectification that follows it."""
+
+    class Kind(models.TextChoices):
+        INSPECTION = "inspection", _("Inspection (巡视)")
+        CIRCUIT = "circuit", _("Circuit inspection (巡察)")
+        AUDIT = "audit", _("Audit")
+        ENVIRONMENT = "environment", _("Environmental inspection")
+        OTHER = "other", _("Other")
+
+    title = models.CharField(_("title"), max_length=300)
+    inspected_body = models.CharField(_("inspected body"), max_length=200)
+    inspection_team = models.CharField(_("inspection team"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSPECTION)
+    inspection_start = models.DateField(_("inspection start"), null=True, blank=True)
+    inspection_end = models.DateField(_("inspection end"), null=True, blank=True)
+    feedback_on = models.DateField(_("feedback date"), null=True, blank=True)
+    rectification_deadline = models.DateField(
+        _("end of concentrated rectification"), null=True, blank=True,
+        help_text=_("Deadline of the concentrated rectification period (集中整改期)."),
+    )
+    signoffs_required = models.PositiveSmallIntegerField(
+        _("sign-offs required"), default=1,
+        help_text=_("Distinct supervisors who must approve before an item is completed (e.g. 4 for 四签制)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-feedback_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inspection_end__isnull=True)
+                | Q(inspection_start__isnull=True)
+                | Q(inspection_end__gte=models.F("inspection_start")),
+                name="case_inspection_dates_ordered",
+            ),
+            models.CheckConstraint(condition=Q(signoffs_required__gte=1), name="case_signoffs_required_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cases_case_change", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.inspection_start and self.inspection_end and self.inspection_end < self.inspection_start:
+            raise ValidationError({"inspection_end": _("The inspection cannot end before it starts.")})
+
+    def completion(self) -> tuple[int, int]:
+        """(completed, total) over problem-level issues."""
+        problems = self.issues.filter(kind=Issue.Kind.PROBLEM)
+        return problems.filter(state=State.COMPLETED).count(), problems.count()
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Share of problem-level issues completed, 0–100 with one decimal, as the notices print it."""
+        done, total = (
+            (self.problem_completed, self.problem_total) if hasattr(self, "problem_total") else self.completion()
+        )
+        if not total:
+            return None
+        return round(100 * (done or 0) / total, 1)
+
+
+# --- Issues --------------------------------------------------------------------------
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user) -> IssueQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_supervisor:
+            return self
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+    def problems(self) -> IssueQuerySet:
+        return self.filter(kind=Issue.Kind.PROBLEM)
+
+
+class Issue(PathTreeModel):
+    """A feedback problem (反馈问题): a node of the tree category → problem → sub-problem."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", _("Category")
+        PROBLEM = "problem", _("Problem")
+        DETAIL = "detail", _("Sub-problem")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="issues")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    kind = models.CharField(
+        _("level"), max_length=10, choices=Kind.choices, default=Kind.PROBLEM,
+        help_text=_("Completion rates count problem-level issues, as the notices do."),
+    )
+    label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("Original numbering, e.g. （一）, 1., （3）"))
+    title = models.CharField(_("title"), max_length=500)
+    text = models.TextField(_("full text"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
+    # Rolled up from the measures below it by cases.services.refresh_issue_states.
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        ordering = ["case", "position", "pk"]
+        indexes = [
+            models.Index(fields=["case", "kind", "state"], name="issue_case_kind_state_idx"),
+            models.Index(fields=["case", "position"], name="issue_case_position_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}{self.title}" if self.label else self.title
+
+    def clean(self) -> None:
+        if self.parent_id and self.case_id and self.parent.case_id != self.case_id:
+            raise ValidationError({"parent": _("The parent issue belongs to another case.")})
+        if self.pk and self.parent_id and f"/{self.pk}/" in f"{self.parent.path}{self.parent_id}/":
+            raise ValidationError({"parent": _("An issue cannot be placed under itself.")})
+
+    @property
+    def level(self) -> int:
+        return self.depth
+
+
+# --- Measures ------------------------------------------------------------------------
+
+
+class MeasureQuerySet(models.QuerySet):
+    def ongoing(self) -> MeasureQuerySet:
+        # Written as an exclusion so it matches the partial index condition exactly.
+        return self.exclude(state=State.COMPLETED)
+
+    def completed(self) -> MeasureQuerySet:
+        return self.filter(state=State.COMPLETED)
+
+    def overdue(self, on: datetime.date | None = None) -> MeasureQuerySet:
+        """Ongoing measures whose deadline is before `on` (default: today in Asia/Shanghai)."""
+        return self.ongoing().filter(deadline__lt=on or timezone.localdate())
+
+    def due_within(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
+        """Ongoing measures due from `on` up to and including `on + days`."""
+        on = on or timezone.localdate()
+        return self.ongoing().filter(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+
+    def for_units(self, unit_ids, *, include_supporting: bool = True) -> MeasureQuerySet:
+        unit_ids = list(unit_ids)
+        condition = Q(lead_unit_id__in=unit_ids)
+        if include_supporting:
+            supporting = Measure.supporting_units.through.objects.filter(
+                measure_id=OuterRef("pk"), unit_id__in=unit_ids
+            )
+            condition |= Exists(supporting)
+        return self.filter(condition)
+
+    def visible_to(self, user) -> MeasureQuerySet:
+        """The one scoping rule: supervisors see all; staff their units' (and sub-units') items."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_supervisor:
+            return self
+        return self.for_units(user.unit_ids)
+
+    def with_related(self) -> MeasureQuerySet:
+        """What a list row renders, loaded up front: constant queries per page."""
+        return self.select_related("case", "issue", "lead_unit", "lead_leader").prefetch_related("supporting_units")
+
+    def counts_by_unit(self, on: datetime.date | None = None):
+        """Per lead unit: total, ongoing, overdue, completed, and the oldest overdue deadline."""
+        on = on or timezone.localdate()
+        overdue = ~Q(state=State.COMPLETED) & Q(deadline__lt=on)
+        return (
+            self.order_by()
+            .values("lead_unit", "lead_unit__name")
+            .annotate(
+                total=Count("pk"),
+                ongoing=Count("pk", filter=~Q(state=State.COMPLETED)),
+                overdue=Count("pk", filter=overdue),
+                completed=Count("pk", filter=Q(state=State.COMPLETED)),
+                oldest_overdue_deadline=Min("deadline", filter=overdue),
+                last_progress_at=Max("last_progress_at"),
+            )
+            .order_by("lead_unit__name")
+        )
+
+
+class Measure(models.Model):
+    """A rectification measure (整改措施): one row of the ledger (整改台账)."""
+
+    class Kind(models.TextChoices):
+        IMMEDIATE = "immediate", _("Rectify at once (立行立改)")
+        BY_DEADLINE = "by_deadline", _("Rectify by deadline (限期整改)")
+        LONG_TERM = "long_term", _("Long-term (长期坚持)")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures")
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="measures")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. 一是"))
+    text = models.TextField(_("measure"))
+    lead_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lead leader"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="led_measures",
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_measures"
+    )
+    supporting_units = models.ManyToManyField(
+        Unit, verbose_name=_("supporting units"), blank=True, related_name="supported_measures"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BY_DEADLINE)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True, editable=False)
+    # Changed only through cases.services, which checks the transition rules.
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
+    # Incremented on every write: the API's ETag and the services' stale-write guard.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    signoff_round = models.PositiveIntegerField(default=0, editable=False)
+    last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[supporting_units], excluded_fields=["updated_at", "signoff_round"])
+    objects = MeasureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["case", "position", "pk"]
+        permissions = [
+            ("view_all_measures", _("Can read the measures of every unit")),
+            ("sign_off_measure", _("Can sign off or send back measures")),
+            ("reopen_measure", _("Can reopen completed measures as relapsed")),
+        ]
+        indexes = [
+            models.Index(fields=["case", "position"], name="measure_case_position_idx"),
+            models.Index(fields=["lead_unit", "state"], name="measure_unit_state_idx"),
+            models.Index(fields=["state", "deadline"], name="measure_state_deadline_idx"),
+            models.Index(fields=["case", "state"], name="measure_case_state_idx"),
+            # "Overdue" and "due soon" only ever look at ongoing items.
+            models.Index(
+                fields=["deadline"], name="measure_ongoing_deadline_idx", condition=~Q(state=State.COMPLETED)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=State.values), name="measure_state_valid"),
+            models.CheckConstraint(
+                condition=Q(kind="long_term") | Q(deadline__isnull=False), name="measure_deadline_unless_long_term"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.COMPLETED) | Q(completed_at__isnull=False),
+                name="measure_completed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 40 else self.text[:40] + "…"
+        return f"{self.label}{text}" if self.label else text
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cases_measure_change", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.issue_id and self.case_id and self.issue.case_id != self.case_id:
+            errors["issue"] = _("The issue belongs to another case.")
+        if self.kind != self.Kind.LONG_TERM and not self.deadline:
+            errors["deadline"] = _("A deadline is required unless the measure is long-term.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.state in ONGOING_STATES
+
+    def days_overdue(self, on: datetime.date | None = None) -> int:
+        """Days past the deadline for an ongoing item; 0 when not overdue."""
+        if not self.is_ongoing or not self.deadline:
+            return 0
+        return max(((on or timezone.localdate()) - self.deadline).days, 0)
+
+    def is_overdue(self, on: datetime.date | None = None) -> bool:
+        return self.days_overdue(on) > 0
+
+
+# --- What happens to a measure -------------------------------------------------------
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    # Stored under a random name: the original is kept in `original_name`, and user file
+    # names never reach the file system.
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class ProgressUpdate(models.Model):
+    """One entry of a measure's progress log: a note, a state change, or both."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="progress_updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    note = models.TextField(_("note"), blank=True)
+    from_state = models.CharField(_("from state"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("to state"), max_length=20, choices=State.choices)
+    source_notice = models.ForeignKey(
+        "notices.Notice", verbose_name=_("source notice"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["measure", "-created_at"], name="progress_measure_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.get_action_display()} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def changed_state(self) -> bool:
+        return self.from_state != self.to_state
+
+
+class Evidence(models.Model):
+    """A supporting file (佐证材料) attached to a progress update."""
+
+    progress = models.ForeignKey(
+        ProgressUpdate, verbose_name=_("progress update"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SignOff(models.Model):
+    """A supervisor's decision on a submitted or completed item (对账销号)."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        SEND_BACK = "send_back", _("Sent back")
+        REOPEN = "reopen", _("Reopened as relapsed")
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="signoffs")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="signoffs"
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    round = models.PositiveIntegerField(_("round"), default=0)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    progress = models.OneToOneField(
+        ProgressUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="signoff"
+    )
+
+    class Meta:
+        verbose_name = _("sign-off record")
+        verbose_name_plural = _("sign-off records")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One approval per supervisor per submission: 四签制 needs four different people.
+            models.UniqueConstraint(
+                fields=["measure", "by", "round"], condition=Q(decision="approve"), name="signoff_one_approval_per_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="approve") | ~Q(comment=""), name="signoff_reason_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} · {self.by} · {self.created_at:%Y-%m-%d}"
+
+
+class DeadlineChange(models.Model):
+    """A moved deadline, with the reason; the measure keeps its original deadline too."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="deadline_changes"
+    )
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="deadline_change_reason_required")]
+
+    def __str__(self) -> str:
+        return f"{self.old_deadline} → {self.new_deadline}"
+
+
+# --- Reminders -----------------------------------------------------------------------
+
+
+class Reminder(models.Model):
+    """One urging e-mail (督办函/提醒函): who, which week, what level, which items, and the outcome."""
+
+    class Kind(models.TextChoices):
+        UNIT_DIGEST = "unit_digest", _("Unit digest")
+        ESCALATION = "escalation", _("Escalation (督办)")
+        SUPERVISOR_SUMMARY = "supervisor_summary", _("Supervisor summary")
+
+    class Level(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        LAGGING = "lagging", _("Lagging")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Escalated (督办)")
+        SUMMARY = "summary", _("Summary")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    period = models.DateField(_("week"), help_text=_("Monday of the week the reminder is for."))
+    recipient_email = models.EmailField(_("recipient e-mail"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reminders",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
+    measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-period", "recipient_email"]
+        constraints = [
+            # The second guard against double-sending: one reminder per recipient, week and kind.
+            models.UniqueConstraint(fields=["recipient_email", "period", "kind"], name="reminder_once_per_week"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="reminder_period_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_email} · {self.period} · {self.get_kind_display()}"

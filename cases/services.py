@@ -1,0 +1,418 @@
+"""Every write to a measure goes through here.
+
+Each service is keyword-only, checks the actor's right and the rule, applies the change
+only if the measure is still at the version the caller saw (else `StaleMeasure`), writes
+the progress/audit row in the same transaction, and keeps the issue roll-up in step.
+Admin actions, API views, pages, importers and tasks call these and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Unit, User
+
+from .evidence import validate_evidence_file
+from .models import DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
+from .states import RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
+
+
+class StaleMeasure(Exception):
+    """The measure changed since the caller read it: reload and try again."""
+
+    def __init__(self, measure: Measure, expected_version: int):
+        self.measure_id = measure.pk
+        self.expected_version = expected_version
+        super().__init__(
+            _("This item was changed by someone else in the meantime (version %(seen)s is no longer current). "
+              "Reload it and try again.") % {"seen": expected_version}
+        )
+
+
+class TransitionNotAllowed(ValidationError):
+    """The state change breaks the rules of cases.states."""
+
+
+# --- Reading the rules for a user ----------------------------------------------------
+
+
+def can_edit(user: User, measure: Measure) -> bool:
+    """Supervisors edit every measure; staff those of their units (lead or supporting)."""
+    if not user.is_authenticated or not user.is_active or not user.has_perm("cases.change_measure"):
+        return False
+    return Measure.objects.visible_to(user).filter(pk=measure.pk).exists()
+
+
+def available_actions(user: User, measure: Measure) -> list[Rule]:
+    """The transitions this user may apply to this measure now (for buttons and menus)."""
+    if not can_edit(user, measure):
+        return []
+    return allowed_rules(measure.state, user)
+
+
+def _check_actor(user: User | None, measure: Measure, rule: Rule | None) -> None:
+    if user is None:
+        raise PermissionDenied(_("An action on a measure needs a signed-in user."))
+    if not can_edit(user, measure):
+        raise PermissionDenied(_("You may only act on the measures of your own units."))
+    if rule and rule.permission and not user.has_perm(rule.permission):
+        raise PermissionDenied(
+            _("Only a supervisor may “%(action)s”.") % {"action": Action(rule.action).label}
+        )
+
+
+# --- The core: claim, change, record --------------------------------------------------
+
+
+def _apply(
+    *, measure: Measure, expected_version: int | None, change: Callable[[Measure], None]
+) -> Measure:
+    """Claim the row at the version the caller saw, then change and save it (with history).
+
+    The conditional UPDATE is the lock: on PostgreSQL it row-locks until commit, on SQLite
+    it takes the write lock; a concurrent writer finds zero rows and gets StaleMeasure.
+    Must run inside transaction.atomic().
+    """
+    seen = measure.version if expected_version is None else expected_version
+    claimed = Measure.objects.filter(pk=measure.pk, version=seen).update(version=F("version") + 1)
+    if not claimed:
+        raise StaleMeasure(measure, seen)
+    fresh = Measure.objects.select_related("case", "issue").get(pk=measure.pk)
+    change(fresh)
+    # Foreign keys were checked when set; skipping them saves a query each.
+    fresh.full_clean(exclude=["supporting_units", "case", "issue", "lead_unit", "lead_leader"])
+    fresh.save()
+    # Hand the caller's object the new values so it can carry on with it.
+    measure.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return fresh
+
+
+def _store_files(progress: ProgressUpdate, files: Sequence) -> None:
+    for upload in files:
+        digest = validate_evidence_file(upload)
+        Evidence.objects.create(
+            progress=progress,
+            file=upload,
+            original_name=upload.name[:255],
+            size=upload.size,
+            content_type=(getattr(upload, "content_type", "") or "")[:100],
+            sha256=digest,
+        )
+
+
+def _validate_files(files: Sequence) -> None:
+    errors = []
+    for upload in files:
+        try:
+            validate_evidence_file(upload)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- Services ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_progress(
+    *,
+    measure: Measure,
+    by: User,
+    note: str = "",
+    to_state: str | None = None,
+    files: Sequence = (),
+    expected_version: int | None = None,
+) -> ProgressUpdate:
+    """Log progress on a measure: a note, evidence files, and optionally a new state.
+
+    A state change must follow a rule of cases.states that the user may apply. A note
+    alone (or files alone) is allowed in any state, e.g. a 回头看 on a completed item.
+    """
+    note = (note or "").strip()
+    _validate_files(files)
+    if to_state is None or to_state == measure.state:
+        _check_actor(by, measure, None)
+        if not note and not files:
+            raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
+        _apply(measure=measure, expected_version=expected_version, change=_touch_progress)
+        progress = ProgressUpdate.objects.create(
+            measure=measure, author=by, action=Action.NOTE, note=note, from_state=measure.state,
+            to_state=measure.state,
+        )
+        _store_files(progress, files)
+        return progress
+    return _transition(measure=measure, to_state=to_state, by=by, note=note, files=files,
+                       expected_version=expected_version)
+
+
+def _touch_progress(m: Measure) -> None:
+    m.last_progress_at = timezone.now()
+
+
+def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "") -> Rule:
+    """Raise the error a transition would raise, without changing anything; forms call it to
+    show the problem next to the field. Returns the rule that applies."""
+    if to_state not in State.values:
+        raise TransitionNotAllowed(_("“%(state)s” is not a state.") % {"state": to_state}, code="bad_state")
+    rule = find_rule(measure.state, to_state)
+    if rule is None:
+        raise TransitionNotAllowed(
+            _("A measure cannot go from “%(source)s” to “%(target)s”.")
+            % {"source": State(measure.state).label, "target": State(to_state).label},
+            code="illegal_transition",
+        )
+    _check_actor(by, measure, rule)
+    if rule.needs_reason and not (note or "").strip():
+        raise ValidationError(
+            _("“%(action)s” needs a reason.") % {"action": Action(rule.action).label}, code="reason_required"
+        )
+    if rule.action == Action.APPROVE and SignOff.objects.filter(
+        measure=measure, by=by, round=measure.signoff_round, decision=SignOff.Decision.APPROVE
+    ).exists():
+        raise TransitionNotAllowed(_("You have already signed this item off."), code="already_signed")
+    return rule
+
+
+def _transition(
+    *, measure: Measure, to_state: str, by: User, note: str, files: Sequence = (), expected_version: int | None
+) -> ProgressUpdate:
+    source = measure.state
+    rule = check_transition(measure=measure, to_state=to_state, by=by, note=note)
+    if rule.action == Action.APPROVE:
+        return _approve(measure=measure, by=by, note=note, expected_version=expected_version)
+
+    now = timezone.now()
+
+    def change(m: Measure) -> None:
+        if m.state != source:  # changed between the read and the claim of the same version: impossible
+            raise StaleMeasure(measure, m.version - 1)
+        m.state = rule.target
+        m.last_progress_at = now
+        m.completed_at = None if rule.target != State.COMPLETED else now
+        if rule.action == Action.SUBMIT:
+            m.signoff_round += 1
+
+    _apply(measure=measure, expected_version=expected_version, change=change)
+    progress = ProgressUpdate.objects.create(
+        measure=measure, author=by, action=rule.action, note=note, from_state=source, to_state=rule.target,
+        created_at=now,
+    )
+    _store_files(progress, files)
+    if rule.action in (Action.SEND_BACK, Action.REOPEN):
+        SignOff.objects.create(
+            measure=measure, by=by, decision=rule.action, comment=note, round=measure.signoff_round,
+            progress=progress, created_at=now,
+        )
+    refresh_issue_states(measure.case_id)
+    return progress
+
+
+def _approve(*, measure: Measure, by: User, note: str, expected_version: int | None) -> ProgressUpdate:
+    """One supervisor's approval; the item completes when the case's quorum is reached."""
+    now = timezone.now()
+    approvals = 1 + SignOff.objects.filter(
+        measure=measure, round=measure.signoff_round, decision=SignOff.Decision.APPROVE
+    ).count()
+    required = measure.case.signoffs_required
+    complete = approvals >= required
+
+    def change(m: Measure) -> None:
+        if m.state != State.SUBMITTED:
+            raise StaleMeasure(measure, m.version - 1)
+        if complete:
+            m.state = State.COMPLETED
+            m.completed_at = now
+        m.last_progress_at = now
+
+    _apply(measure=measure, expected_version=expected_version, change=change)
+    if not complete:
+        note = (note + "\n" if note else "") + _("Signature %(n)s of %(required)s.") % {
+            "n": approvals, "required": required
+        }
+    progress = ProgressUpdate.objects.create(
+        measure=measure, author=by, action=Action.APPROVE, note=note, from_state=State.SUBMITTED,
+        to_state=measure.state, created_at=now,
+    )
+    SignOff.objects.create(
+        measure=measure, by=by, decision=SignOff.Decision.APPROVE, comment=note, round=measure.signoff_round,
+        progress=progress, created_at=now,
+    )
+    refresh_issue_states(measure.case_id)
+    return progress
+
+
+@transaction.atomic
+def transition_measure(
+    *, measure: Measure, to_state: str, by: User, note: str = "", files: Sequence = (),
+    expected_version: int | None = None,
+) -> ProgressUpdate:
+    """Move a measure to `to_state` under the rules; see cases.states."""
+    _validate_files(files)
+    return _transition(measure=measure, to_state=to_state, by=by, note=(note or "").strip(), files=files,
+                       expected_version=expected_version)
+
+
+def apply_action(
+    *, measure: Measure, action: str, by: User, note: str = "", expected_version: int | None = None
+) -> ProgressUpdate:
+    """Apply a named action (start, submit, approve, send_back, reopen…): admin actions use this."""
+    rule = RULES_BY_ACTION.get(action)
+    if rule is None:
+        raise TransitionNotAllowed(_("Unknown action “%(action)s”.") % {"action": action}, code="bad_action")
+    return transition_measure(measure=measure, to_state=rule.target, by=by, note=note,
+                              expected_version=expected_version)
+
+
+@transaction.atomic
+def change_deadline(
+    *, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,
+    expected_version: int | None = None,
+) -> DeadlineChange:
+    """Move a deadline. The reason is required; the first deadline stays in original_deadline."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"deadline": _("Give the reason for moving the deadline.")}, code="reason_required")
+    if by is None or not by.has_perm("cases.add_deadlinechange"):
+        raise PermissionDenied(_("Only a supervisor may move a deadline."))
+    _check_actor(by, measure, None)
+    old = measure.deadline
+    if new_deadline == old:
+        raise ValidationError({"deadline": _("The new deadline is the same as the current one.")})
+
+    def change(m: Measure) -> None:
+        if m.original_deadline is None:
+            m.original_deadline = m.deadline
+        m.deadline = new_deadline
+
+    _apply(measure=measure, expected_version=expected_version, change=change)
+    record = DeadlineChange.objects.create(
+        measure=measure, old_deadline=old, new_deadline=new_deadline, reason=reason, by=by
+    )
+    ProgressUpdate.objects.create(
+        measure=measure, author=by, action=Action.DEADLINE,
+        note=_("Deadline moved from %(old)s to %(new)s: %(reason)s") % {"old": old, "new": new_deadline,
+                                                                          "reason": reason},
+        from_state=measure.state, to_state=measure.state,
+    )
+    return record
+
+
+_EDITABLE_FIELDS = {"text", "label", "kind", "lead_leader", "lead_unit", "issue", "position"}
+
+
+@transaction.atomic
+def update_measure(
+    *, measure: Measure, by: User, expected_version: int | None = None,
+    supporting_units: Iterable[Unit] | None = None, **fields,
+) -> Measure:
+    """Edit the ledger columns of a measure (not its state or deadline, which have their own services)."""
+    unknown = set(fields) - _EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"update_measure cannot set {sorted(unknown)}")
+    if by is None or not by.has_perm("cases.add_measure"):
+        raise PermissionDenied(_("Only a supervisor may edit the ledger columns of a measure."))
+
+    def change(m: Measure) -> None:
+        for name, value in fields.items():
+            setattr(m, name, value)
+        if "issue" in fields:
+            m.case_id = m.issue.case_id
+
+    _apply(measure=measure, expected_version=expected_version, change=change)
+    if supporting_units is not None:
+        measure.supporting_units.set(supporting_units)
+    if "issue" in fields:
+        refresh_issue_states(measure.case_id)
+    return measure
+
+
+@transaction.atomic
+def create_measure(
+    *, issue: Issue, text: str, lead_unit: Unit | None, deadline: datetime.date | None = None,
+    kind: str = Measure.Kind.BY_DEADLINE, lead_leader: User | None = None,
+    supporting_units: Iterable[Unit] = (), label: str = "", position: int | None = None,
+    by: User | None = None,
+) -> Measure:
+    """Add a measure to an issue. `by=None` is the system (an importer run by an administrator)."""
+    if by is not None and not by.has_perm("cases.add_measure"):
+        raise PermissionDenied(_("Only a supervisor may add measures."))
+    if lead_unit is None:
+        raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
+    if position is None:
+        last = Measure.objects.filter(case_id=issue.case_id).order_by("-position").values_list("position", flat=True)
+        position = (last.first() or 0) + 1
+    measure = Measure(
+        case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
+        original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,
+    )
+    measure.full_clean()
+    measure.save()
+    if supporting_units:
+        measure.supporting_units.set(supporting_units)
+    refresh_issue_states(issue.case_id)
+    return measure
+
+
+@transaction.atomic
+def record_state_from_source(
+    *, measure: Measure, to_state: str, note: str = "", source_notice=None, by: User | None = None,
+    at: datetime.datetime | None = None,
+) -> ProgressUpdate:
+    """Record a state read off an official document (a progress notice, a ledger).
+
+    The document is the authority for what happened, so the transition rules for people do
+    not apply; the change is logged as an import with its source.
+    """
+    if to_state not in State.values:
+        raise TransitionNotAllowed(_("“%(state)s” is not a state.") % {"state": to_state}, code="bad_state")
+    at = at or timezone.now()
+    source = measure.state
+
+    def change(m: Measure) -> None:
+        m.state = to_state
+        m.last_progress_at = at
+        if to_state == State.COMPLETED:
+            m.completed_at = m.completed_at or at
+        else:
+            m.completed_at = None
+
+    _apply(measure=measure, expected_version=None, change=change)
+    progress = ProgressUpdate.objects.create(
+        measure=measure, author=by, action=Action.IMPORT, note=note, from_state=source, to_state=to_state,
+        source_notice=source_notice, created_at=at,
+    )
+    refresh_issue_states(measure.case_id)
+    return progress
+
+
+def refresh_issue_states(case_id: int) -> int:
+    """Recompute the rolled-up state of every issue of a case; returns how many changed.
+
+    Two queries read the tree and the distinct (issue, state) pairs; only changed issues
+    are written. A case holds hundreds of issues, not millions, so this stays cheap.
+    """
+    issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
+    states: dict[int, set[str]] = defaultdict(set)
+    for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():
+        states[issue_id].add(state)
+    # Deepest first, so each node's set already holds its children's states.
+    for pk, parent_id, _state, _path in sorted(issues, key=lambda row: -row[3].count("/")):
+        if parent_id:
+            states[parent_id] |= states[pk]
+    changed = defaultdict(list)
+    for pk, _parent, state, _path in issues:
+        new = roll_up(states[pk])
+        if new != state:
+            changed[new].append(pk)
+    for new, pks in changed.items():
+        Issue.objects.filter(pk__in=pks).update(state=new)
+    return sum(len(p) for p in changed.values())

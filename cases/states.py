@@ -1,0 +1,111 @@
+"""The states of a measure and every transition between them: the one place the rules live.
+
+未启动 planned → 推进中 in progress → 阶段性成效 phased → 申请销号 submitted → 已销号 completed.
+A supervisor may send a submitted item back, and reopen a completed one as relapsed
+(反弹回潮). Services consult `find_rule`; forms, admin actions and the API only ask
+`allowed_rules` which buttons to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    PLANNED = "planned", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PHASED = "phased", _("Phased results")
+    SUBMITTED = "submitted", _("Sign-off requested")
+    COMPLETED = "completed", _("Completed")
+    RELAPSED = "relapsed", _("Relapsed")
+
+
+ONGOING_STATES = frozenset(s for s in State.values if s != State.COMPLETED)
+
+# Order used to roll states up and to sort by advancement; relapsed sits with in progress.
+STATE_RANK = {
+    State.PLANNED: 0,
+    State.RELAPSED: 1,
+    State.IN_PROGRESS: 1,
+    State.PHASED: 2,
+    State.SUBMITTED: 3,
+    State.COMPLETED: 4,
+}
+
+
+class Action(models.TextChoices):
+    NOTE = "note", _("Progress note")
+    START = "start", _("Start")
+    PHASE = "phase", _("Report phased results")
+    SUBMIT = "submit", _("Request sign-off")
+    APPROVE = "approve", _("Sign off")
+    SEND_BACK = "send_back", _("Send back")
+    REOPEN = "reopen", _("Reopen as relapsed")
+    RESUME = "resume", _("Resume rectification")
+    IMPORT = "import", _("Imported")
+    DEADLINE = "deadline", _("Deadline changed")
+
+
+# Permissions that lift an action above the staff of the responsible unit.
+SIGN_OFF_PERM = "cases.sign_off_measure"
+REOPEN_PERM = "cases.reopen_measure"
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    sources: frozenset[str]
+    target: str
+    permission: str | None = None  # None: anyone who may edit the measure
+    needs_reason: bool = False
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(Action.START, frozenset({State.PLANNED}), State.IN_PROGRESS),
+    Rule(Action.PHASE, frozenset({State.PLANNED, State.IN_PROGRESS, State.RELAPSED}), State.PHASED),
+    Rule(Action.RESUME, frozenset({State.RELAPSED}), State.IN_PROGRESS),
+    Rule(
+        Action.SUBMIT,
+        frozenset({State.PLANNED, State.IN_PROGRESS, State.PHASED, State.RELAPSED}),
+        State.SUBMITTED,
+    ),
+    Rule(Action.APPROVE, frozenset({State.SUBMITTED}), State.COMPLETED, SIGN_OFF_PERM),
+    Rule(Action.SEND_BACK, frozenset({State.SUBMITTED}), State.IN_PROGRESS, SIGN_OFF_PERM, needs_reason=True),
+    Rule(Action.REOPEN, frozenset({State.COMPLETED}), State.RELAPSED, REOPEN_PERM, needs_reason=True),
+)
+RULES_BY_ACTION = {rule.action: rule for rule in RULES}
+
+
+def find_rule(source: str, target: str) -> Rule | None:
+    """The rule that moves `source` to `target`, if any. At most one rule joins two states."""
+    for rule in RULES:
+        if source in rule.sources and rule.target == target:
+            return rule
+    return None
+
+
+def allowed_rules(source: str, user) -> list[Rule]:
+    """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere."""
+    return [r for r in RULES if source in r.sources and (r.permission is None or user.has_perm(r.permission))]
+
+
+def roll_up(states) -> str:
+    """An issue's state from the set of its measures' states.
+
+    All completed → completed; all at least submitted → submitted; all at least phased →
+    phased; none started → planned; otherwise in progress. No measures → planned.
+    """
+    states = set(states)
+    if not states or states == {State.PLANNED}:
+        return State.PLANNED
+    lowest = min(STATE_RANK[s] for s in states)
+    if lowest >= STATE_RANK[State.COMPLETED]:
+        return State.COMPLETED
+    if lowest >= STATE_RANK[State.SUBMITTED]:
+        return State.SUBMITTED
+    if lowest >= STATE_RANK[State.PHASED]:
+        return State.PHASED
+    return State.IN_PROGRESS

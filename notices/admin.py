@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from .models import Notice
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "issuer", "kind", "signed_on", "case", "imported_at"]
+    list_filter = ["kind", "issuer"]
+    search_fields = ["title", "issuer", "raw_text"]
+    readonly_fields = ["content_hash", "parser_version", "warnings", "imported_by", "imported_at"]
+    autocomplete_fields = ["case"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).select_related("case")

@@ -1,0 +1,117 @@
+"""Numbering labels of the genre: ``一、`` ``第一方面问题`` ``（一）`` ``1.`` ``（1）`` ``1)`` ``①`` ``一是``.
+
+Notices follow the conventions of Chinese official documents (党政机关公文格式): the
+hierarchy is 一、 > （一） > 1. > （1）, with 第N方面 above （一） when a notice groups its
+categories that way. Each style therefore has a fixed rank; a labelled line becomes a child
+of the nearest open node of a smaller rank. This survives categories without items,
+problems numbered straight through, and lost labels much better than "first style seen is
+the top level".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from notices.parser.text import fold
+
+STYLE_SECTION = "section"  # 一、
+STYLE_ASPECT = "aspect"  # 第一方面问题
+STYLE_CN_PAREN = "cn_paren"  # （一）
+STYLE_ARABIC_DOT = "arabic_dot"  # 1.  1．  1、
+STYLE_ARABIC_PAREN = "arabic_paren"  # （1）
+STYLE_ARABIC_HALF = "arabic_half"  # 1)
+STYLE_CIRCLED = "circled"  # ①
+STYLE_ORDINAL = "ordinal"  # 一是 (measures, occasionally problems)
+STYLE_NONE = ""  # a heading whose label was lost
+
+RANKS: dict[str, int] = {
+    STYLE_ASPECT: 0,
+    STYLE_CN_PAREN: 1,
+    STYLE_ARABIC_DOT: 2,
+    STYLE_ARABIC_PAREN: 3,
+    STYLE_ARABIC_HALF: 4,
+    STYLE_CIRCLED: 5,
+}
+NUMERIC_STYLES = frozenset({STYLE_ARABIC_DOT, STYLE_ARABIC_PAREN, STYLE_ARABIC_HALF})
+
+CN_NUM = "[一二三四五六七八九十]{1,3}"
+_CN_VALUES = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Patterns run on folded text, so （ ） ． ， ： are already ( ) . , :
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (STYLE_SECTION, re.compile(rf"^({CN_NUM})\s*、")),
+    (STYLE_ASPECT, re.compile(rf"^第({CN_NUM})(?:个)?(?:方面|部分|大类|类)(?:问题)?")),
+    (STYLE_CN_PAREN, re.compile(rf"^\(\s*({CN_NUM})\s*\)")),
+    (STYLE_ARABIC_PAREN, re.compile(r"^\(\s*(\d{1,3})\s*\)")),
+    (STYLE_ARABIC_HALF, re.compile(r"^(\d{1,3})\)")),
+    (STYLE_ARABIC_DOT, re.compile(r"^(\d{1,3})\s*[.、](?![.、])")),
+    (STYLE_CIRCLED, re.compile(f"^([{_CIRCLED}])")),
+    (STYLE_ORDINAL, re.compile(rf"^({CN_NUM})是(?![否的])")),
+)
+# "2.5亿元" opens many a paragraph and is not item 2; "19.2023年上半年…" is item 19.
+_DECIMAL_TAIL = re.compile(r"^\d+(?:\.\d+)?\s*(?:%|‰|亿|万|千|百|元|个|人|件|家|项|条|次|倍|米|公里|千米|吨|亩|户|所|名|套|辆|处|台|起|宗|分|秒)")
+# A heading that lost both parentheses: "1大力践行高质量发展理念" (confirmed by its siblings).
+_BARE_NUMBER = re.compile(r"^(\d{1,2})(?=[\u4e00-\u9fff])")
+_LEADING_PUNCT = re.compile(r"^[\s,，:：、.．;；。]+")
+
+
+@dataclass(slots=True, frozen=True)
+class Label:
+    style: str
+    number: int | None
+    text: str  # the label as written, e.g. "（一）" or "1．"
+    rest: str  # the line after the label
+
+    @property
+    def rank(self) -> int:
+        return RANKS.get(self.style, 99)
+
+
+def cn_to_int(numeral: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 九十九 → 99; None for anything else."""
+    if not numeral or len(numeral) > 3:
+        return None
+    if "十" not in numeral:
+        return _CN_VALUES.get(numeral) if len(numeral) == 1 else None
+    tens_part, _, units_part = numeral.partition("十")
+    tens = _CN_VALUES.get(tens_part, None) if tens_part else 1
+    units = _CN_VALUES.get(units_part, None) if units_part else 0
+    if tens is None or units is None:
+        return None
+    return tens * 10 + units
+
+
+def read_label(line: str) -> Label | None:
+    """The label opening ``line``, if any (ordinal 一是 markers included)."""
+    folded = fold(line)
+    for style, pattern in _PATTERNS:
+        match = pattern.match(folded)
+        if match is None:
+            continue
+        if style == STYLE_ARABIC_DOT and _DECIMAL_TAIL.match(folded[match.end():]):
+            return None
+        number = _number(style, match.group(1))
+        if number is None:
+            return None
+        rest = _LEADING_PUNCT.sub("", line[match.end():]) if style != STYLE_ORDINAL else line[match.end():]
+        return Label(style, number, line[: match.end()].strip(), rest.strip())
+    return None
+
+
+def read_bare_number(line: str) -> Label | None:
+    """A line opening with digits glued to a Chinese character, a candidate lost label."""
+    folded = fold(line)
+    match = _BARE_NUMBER.match(folded)
+    if match is None:
+        return None
+    return Label(STYLE_NONE, int(match.group(1)), line[: match.end()], line[match.end():].strip())
+
+
+def _number(style: str, raw: str) -> int | None:
+    if style == STYLE_CIRCLED:
+        return _CIRCLED.index(raw) + 1
+    if raw.isdigit():
+        return int(raw)
+    return cn_to_int(raw)

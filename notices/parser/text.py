@@ -1,0 +1,216 @@
+"""Reading notices (.txt, .docx, saved .html) and normalising their text.
+
+Published notices reach us copied out of web pages and Word files: non-breaking and
+full-width spaces, CRLF, half- and full-width punctuation mixed in one document. Here the
+text becomes a list of clean lines; matching elsewhere runs on :func:`fold`-ed copies so
+that ``（一）`` and ``(一)`` are the same label while the original characters are kept.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from notices.parser.errors import ParseError
+from notices.parser.model import ParseWarning
+
+# A county notice is 20-60 KB of text; 2 M characters leaves room for a province's, and
+# keeps the worst case of every linear pass well under a second.
+MAX_TEXT_CHARS = 2_000_000
+# Raw files may carry images (.docx) or scripts (.html) that never reach the text.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+FORMAT_TEXT = "text"
+FORMAT_DOCX = "docx"
+FORMAT_HTML = "html"
+
+# Full-width ASCII (U+FF01–U+FF5E) folds onto ASCII one character for one character, so a
+# folded line has the same length and offsets as the original and can be sliced alike.
+_FOLD_TABLE: dict[int, int] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FOLD_TABLE.update({0x3000: 0x20, 0xFE59: 0x28, 0xFE5A: 0x29})
+
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+_HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|p)\b", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Half-width copy of ``text`` with identical length (for matching, never for output)."""
+    return text.translate(_FOLD_TABLE)
+
+
+@dataclass(slots=True)
+class SourceText:
+    """Text extracted from an input, before line normalisation."""
+
+    text: str
+    format: str
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+
+def read_source(source: str | bytes | Path, filename: str | None = None) -> SourceText:
+    """Read a path or raw bytes as .txt, .docx or .html, chosen by content and file name."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise ParseError("unreadable", f"无法读取文件：{path.name}", f"cannot read file {path}") from exc
+        if size > MAX_FILE_BYTES:
+            raise _too_large(size)
+        data = path.read_bytes()
+        filename = filename or path.name
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        raise ParseError("unreadable", "不支持的输入类型", f"unsupported input type {type(source).__name__}")
+    return read_bytes(data, filename)
+
+
+def read_bytes(data: bytes, filename: str | None = None) -> SourceText:
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(len(data))
+    if not data.strip():
+        raise ParseError("empty", "文件为空", "the input is empty")
+    kind = _sniff(data, filename)
+    if kind == FORMAT_DOCX:
+        return _read_docx(data)
+    if kind == FORMAT_HTML:
+        return SourceText(_html_to_text(data), FORMAT_HTML)
+    return SourceText(decode_bytes(data), FORMAT_TEXT)
+
+
+def _sniff(data: bytes, filename: str | None) -> str:
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if data.startswith(b"PK\x03\x04"):
+        return FORMAT_DOCX
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ParseError(
+            "unreadable",
+            "不支持旧版 Word（.doc）文件，请另存为 .docx 后再导入",
+            "legacy .doc files are not supported; save the file as .docx",
+        )
+    if data.startswith(b"%PDF"):
+        raise ParseError("unreadable", "不支持 PDF 文件，请提供文本、.docx 或网页", "PDF input is not supported")
+    if suffix in {".html", ".htm", ".xhtml"} or _HTML_SNIFF.search(data[:4096]):
+        return FORMAT_HTML
+    if suffix == ".docx":
+        raise ParseError("unreadable", "文件扩展名为 .docx，但内容不是 Word 文档", "a .docx name on a file that is not one")
+    return FORMAT_TEXT
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode text bytes: BOMs first, then UTF-8, then GB18030 (what Chinese Windows writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _unreadable() from exc
+    if b"\x00" in data:
+        raise _binary()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _unreadable()
+
+
+def _read_docx(data: bytes) -> SourceText:
+    # python-docx is imported here so that plain-text parsing never pays for it.
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ParseError("unreadable", "无法读取该 Word 文档", "the .docx file cannot be opened") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged zip can fail deep inside lxml/zipfile
+        raise ParseError("unreadable", "Word 文档已损坏", f"the .docx file is damaged: {type(exc).__name__}") from exc
+    from notices.parser.docx_numbering import docx_lines
+
+    lines, warnings = docx_lines(document)
+    return SourceText("\n".join(lines), FORMAT_DOCX, warnings)
+
+
+# Block elements end a line; everything inline stays on it, so ``<p>（一）<b>关于…</b></p>``
+# remains one line as it reads.
+_BLOCK_TAGS = (
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "section", "article", "blockquote", "pre", "dd", "dt", "dl", "td", "th", "hr", "center",
+)
+_CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "form", "iframe",
+                "select", "button", "svg", "head", "object", "embed")
+
+
+def _html_to_text(data: bytes | str) -> str:
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(data, "lxml")
+    except Exception:  # noqa: BLE001 - fall back to the pure-Python parser on any lxml failure
+        soup = BeautifulSoup(data, "html.parser")
+    for tag in soup.find_all(_CHROME_TAGS):
+        tag.decompose()
+    # Site headers and footers hold menus and copyright lines, unless they sit inside the
+    # article, where they hold its title.
+    for tag in soup.find_all(("header", "footer")):
+        if tag.find_parent(("article", "main")) is None:
+            tag.decompose()
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text()
+
+
+def check_text(text: str) -> str:
+    """Refuse what is not text, and repair what Python strings may carry but files cannot."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise _too_large(len(text), chars=True)
+    if "\x00" in text:
+        raise _binary()
+    if not text.strip():
+        raise ParseError("empty", "内容为空或只有空白", "the input is empty or whitespace only")
+    controls = len(_CONTROL.findall(text))
+    if controls > 16 and controls * 200 > len(text):
+        raise _binary()
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def normalise_lines(text: str) -> list[str]:
+    """Split into stripped, non-empty lines with spaces and invisible characters cleaned."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = _SPACES.sub(" ", raw).strip()
+        if line:
+            lines.append(unicodedata.normalize("NFC", line))
+    return lines
+
+
+def _too_large(size: int, *, chars: bool = False) -> ParseError:
+    limit = MAX_TEXT_CHARS if chars else MAX_FILE_BYTES
+    unit = "characters" if chars else "bytes"
+    return ParseError(
+        "too_large",
+        f"内容过大（{size} {'字符' if chars else '字节'}，上限 {limit}）",
+        f"input too large: {size} {unit}, limit {limit}",
+    )
+
+
+def _binary() -> ParseError:
+    return ParseError("binary", "内容含二进制数据，不是文本", "the input contains binary data, not text")
+
+
+def _unreadable() -> ParseError:
+    return ParseError("unreadable", "无法识别文本编码（应为 UTF-8 或 GB18030）", "cannot decode the text (UTF-8 or GB18030 expected)")

@@ -1,0 +1,78 @@
+"""Test data factories. Measures are created directly (as fixtures, not as behaviour under test)."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import Membership, Unit, User
+from cases.models import Case, Issue, Measure
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    email = factory.Sequence(lambda n: f"unit{n}@example.cn")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw-test-123")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        for unit in extracted or []:
+            Membership.objects.create(user=self, unit=unit)
+        self.save()
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    title = factory.Sequence(lambda n: f"测试县委巡视整改{n}")
+    inspected_body = "中共测试县委"
+    inspection_team = "省委第一巡视组"
+    feedback_on = datetime.date(2026, 1, 10)
+    rectification_deadline = datetime.date(2026, 7, 10)
+
+
+class IssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Issue
+
+    case = factory.SubFactory(CaseFactory)
+    kind = Issue.Kind.PROBLEM
+    label = factory.Sequence(lambda n: f"{n}.")
+    title = factory.Sequence(lambda n: f"问题{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    issue = factory.SubFactory(IssueFactory)
+    case = factory.SelfAttribute("issue.case")
+    text = factory.Sequence(lambda n: f"整改措施{n}:建立健全制度")
+    lead_unit = factory.SubFactory(UnitFactory)
+    deadline = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    original_deadline = factory.SelfAttribute("deadline")
+    kind = Measure.Kind.BY_DEADLINE
