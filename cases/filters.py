@@ -1,0 +1,172 @@
+"""One FilterSet per listable model, shared by the API, the pages and the exports.
+
+Each filter narrows a queryset that is already scoped by `visible_to(user)`, so no filter
+can reach another unit's items.
+"""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit, User
+
+from .models import Case, Issue, Measure, ProgressUpdate, Reminder
+from .states import State
+
+
+def _visible(model):
+    """A choice queryset scoped to the requesting user, so a filter cannot probe hidden ids."""
+
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return queryset
+
+
+def _units_with_descendants(unit_ids):
+    return Unit.objects.descendants_of(Unit.objects.filter(pk__in=unit_ids)).values_list("pk", flat=True)
+
+
+class MeasureFilterSet(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
+    ongoing = filters.BooleanFilter(label=_("ongoing"), method="filter_ongoing")
+    overdue = filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
+    overdue_on = filters.DateFilter(
+        label=_("overdue as of"), method="filter_overdue_on",
+        help_text=_("Ongoing items whose deadline is before this date."),
+    )
+    due_within = filters.NumberFilter(label=_("due within (days)"), method="filter_due_within", min_value=0)
+    due_before = filters.DateFilter(label=_("due before"), field_name="deadline", lookup_expr="lt")
+    due_after = filters.DateFilter(label=_("due after"), field_name="deadline", lookup_expr="gt")
+    unit = filters.ModelMultipleChoiceFilter(
+        label=_("unit (with sub-units)"), queryset=Unit.objects.all(), method="filter_unit",
+        help_text=_("Lead or supporting unit, including its sub-units."),
+    )
+    lead_unit = filters.ModelMultipleChoiceFilter(label=_("lead unit"), queryset=Unit.objects.all())
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
+                                      method="filter_issue")
+    kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices)
+    lead_leader = filters.ModelChoiceFilter(label=_("lead leader"), queryset=User.objects.all())
+    q = filters.CharFilter(label=_("search"), method="filter_search",
+                           help_text=_("Words in the measure, its issue, unit or leader; Chinese works."))
+    ordering = filters.OrderingFilter(
+        fields=[("deadline", "deadline"), ("state", "state"), ("position", "position"),
+                ("last_progress_at", "last_progress_at"), ("updated_at", "updated_at"), ("lead_unit__name", "unit")],
+        label=_("ordering"),
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["state", "kind", "case", "lead_unit", "lead_leader"]
+
+    def filter_ongoing(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.ongoing() if value else queryset.completed()
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue(on=timezone.localdate())
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+    def filter_overdue_on(self, queryset, name, value):
+        return queryset.overdue(on=value) if value else queryset
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset if value is None else queryset.due_within(int(value))
+
+    def filter_unit(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.for_units(_units_with_descendants([u.pk for u in value]))
+
+    def filter_issue(self, queryset, name, value):
+        return queryset.filter(issue__path__startswith=value.path) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        return search_measures(queryset, value)
+
+
+def search_measures(queryset, value: str):
+    """Every whitespace-separated term must appear in one of the searched columns.
+
+    Chinese has no spaces between words, so each term is matched as a substring (a LIKE
+    on SQLite and PostgreSQL alike); 整改台账 finds "建立整改台账制度".
+    """
+    for term in (value or "").split()[:8]:
+        queryset = queryset.filter(
+            Q(text__icontains=term)
+            | Q(label__icontains=term)
+            | Q(issue__title__icontains=term)
+            | Q(lead_unit__name__icontains=term)
+            | Q(lead_leader__name__icontains=term)
+        )
+    return queryset
+
+
+class IssueFilterSet(filters.FilterSet):
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    kind = filters.MultipleChoiceFilter(label=_("level"), choices=Issue.Kind.choices)
+    state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
+    parent = filters.ModelChoiceFilter(label=_("parent"), queryset=_visible(Issue))
+    root = filters.BooleanFilter(label=_("top level only"), field_name="parent", lookup_expr="isnull")
+    q = filters.CharFilter(label=_("search"), method="filter_search")
+
+    class Meta:
+        model = Issue
+        fields = ["case", "kind", "state", "parent"]
+
+    def filter_search(self, queryset, name, value):
+        for term in (value or "").split()[:8]:
+            queryset = queryset.filter(Q(title__icontains=term) | Q(text__icontains=term) | Q(label=term))
+        return queryset
+
+
+class CaseFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Case.Kind.choices)
+    feedback_after = filters.DateFilter(label=_("feedback after"), field_name="feedback_on", lookup_expr="gte")
+    feedback_before = filters.DateFilter(label=_("feedback before"), field_name="feedback_on", lookup_expr="lte")
+    q = filters.CharFilter(label=_("search"), method="filter_search")
+
+    class Meta:
+        model = Case
+        fields = ["kind"]
+
+    def filter_search(self, queryset, name, value):
+        for term in (value or "").split()[:8]:
+            queryset = queryset.filter(
+                Q(title__icontains=term) | Q(inspected_body__icontains=term) | Q(inspection_team__icontains=term)
+            )
+        return queryset
+
+
+class ProgressUpdateFilterSet(filters.FilterSet):
+    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=_visible(Measure))
+    case = filters.ModelChoiceFilter(label=_("case"), queryset=_visible(Case), field_name="measure__case")
+    author = filters.ModelChoiceFilter(label=_("author"), queryset=User.objects.all())
+    action = filters.CharFilter(label=_("action"))
+    since = filters.DateTimeFilter(label=_("since"), field_name="created_at", lookup_expr="gte")
+    until = filters.DateTimeFilter(label=_("until"), field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["measure", "author", "action"]
+
+
+class ReminderFilterSet(filters.FilterSet):
+    period = filters.DateFilter(label=_("week"))
+    status = filters.ChoiceFilter(label=_("status"), choices=Reminder.Status.choices)
+    kind = filters.ChoiceFilter(label=_("kind"), choices=Reminder.Kind.choices)
+    level = filters.ChoiceFilter(label=_("level"), choices=Reminder.Level.choices)
+    unit = filters.ModelChoiceFilter(label=_("unit"), queryset=Unit.objects.all())
+
+    class Meta:
+        model = Reminder
+        fields = ["period", "status", "kind", "level", "unit"]
