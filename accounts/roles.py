@@ -16,11 +16,10 @@ _READ_CASES = [
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     # Staff log progress on their own units' measures; scoping narrows "view" to those.
-    Role.STAFF: _READ_CASES
-    + ["cases.change_measure", "cases.add_progressupdate", "cases.add_evidence"],
+    Role.STAFF: [*_READ_CASES, "cases.change_measure", "cases.add_progressupdate", "cases.add_evidence"],
     # Supervisors read every unit, sign off, reopen, edit the ledger and see reminders.
-    Role.SUPERVISOR: _READ_CASES
-    + [
+    Role.SUPERVISOR: [
+        *_READ_CASES,
         "cases.change_measure",
         "cases.add_progressupdate",
         "cases.add_evidence",

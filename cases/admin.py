@@ -27,6 +27,10 @@ from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpda
 from .states import Action, State
 from .templatetags.rectify import state_badge
 
+admin.site.site_header = _("Rectify · rectification ledger")
+admin.site.site_title = _("Rectify")
+admin.site.index_title = _("Rectification ledger")
+
 # --- Shared pieces -------------------------------------------------------------------
 
 
@@ -271,7 +275,7 @@ LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "
 class MeasureForm(forms.ModelForm):
     """The measure with a "log progress" section, so staff do their update in one step."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     progress_note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     progress_state = forms.ChoiceField(label=_("New state"), required=False)
     progress_files = MultipleFileField(label=_("Evidence files"), required=False)
@@ -289,13 +293,13 @@ class MeasureForm(forms.ModelForm):
         self.request = request
         measure = self.instance
         if measure.pk:
-            self.fields["version"].initial = measure.version
+            self.fields["seen_version"].initial = measure.version
             rules = services.available_actions(request.user, measure)
             self.fields["progress_state"].choices = [("", _("— no change (note only) —"))] + [
                 (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
             ]
         else:
-            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "version"):
+            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version"):
                 self.fields.pop(name)
 
     def clean(self):
@@ -304,8 +308,8 @@ class MeasureForm(forms.ModelForm):
         if not measure.pk:
             return data
         user = self.request.user
-        if data.get("version") not in (None, measure.version):
-            raise ValidationError(services.StaleMeasure(measure, data["version"]).args[0])
+        if data.get("seen_version") not in (None, measure.version):
+            raise ValidationError(services.StaleMeasure(measure, data["seen_version"]).args[0])
         if "deadline" in self.changed_data and not (data.get("deadline_reason") or "").strip():
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
@@ -349,7 +353,7 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         fieldsets = [status, ledger]
         if self.has_change_permission(request, obj):
             progress = (_("Log progress"), {
-                "fields": ["progress_note", "progress_state", "progress_files", "version"],
+                "fields": ["progress_note", "progress_state", "progress_files", "seen_version"],
                 "description": _("Add a note, evidence files and, if it has moved, the new state. "
                                  "Saved as one entry of the progress log."),
             })
@@ -382,9 +386,6 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return request.user.has_perm("cases.add_measure")
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_rectify_admin and super().has_delete_permission(request, obj)
 
     # --- columns ---
 
@@ -423,7 +424,7 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             obj.__dict__.update(new.__dict__)
             return
         measure = Measure.objects.get(pk=obj.pk)
-        version = data.get("version") or measure.version
+        version = data.get("seen_version") or measure.version
         ledger_changes = {f: data[f] for f in form.changed_data if f in LEDGER_FIELDS and f != "supporting_units"}
         if ledger_changes or "supporting_units" in form.changed_data:
             services.update_measure(
@@ -445,8 +446,10 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                                   expected_version=version)
 
     def save_related(self, request, form, formsets, change):
-        # The services have saved the measure and its units; the inlines are read-only.
-        pass
+        # The services have saved the measure and its units (so form.save_m2m is not called);
+        # the inlines are read-only, saving them only records that nothing changed.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

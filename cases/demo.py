@@ -115,14 +115,15 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
         unit, _ = Unit.objects.get_or_create(name=name, defaults={"kind": kind, "email": email})
         units.append(unit)
     for name, parent_name in SUB_UNITS:
-        Unit.objects.get_or_create(name=name, defaults={"kind": "government", "parent": Unit.objects.get(name=parent_name)})
+        parent = Unit.objects.get(name=parent_name)
+        Unit.objects.get_or_create(name=name, defaults={"kind": "government", "parent": parent})
 
     leaders = [_user(u, n, t) for u, n, t in LEADERS]
     for unit, leader in zip(units[:5], leaders, strict=False):
         if unit.head_id is None:
             unit.head = leader
             unit.save(update_fields=["head"])
-    admin = _user("admin", "系统管理员", "整改办", role=Role.ADMIN, login=True, superuser=True)
+    _user("admin", "系统管理员", "整改办", role=Role.ADMIN, login=True, superuser=True)
     supervisor = _user("supervisor", "王晓燕", "县委巡察整改办主任", role=Role.SUPERVISOR, login=True)
     supervisor2 = _user("supervisor2", "陈志强", "县委督查室主任", role=Role.SUPERVISOR, login=True)
     staff_users = []

@@ -1,6 +1,11 @@
 """Form pieces shared by the admin and the pages."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .states import Action, State
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -19,3 +24,82 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+# --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
+
+_FILE_ERRORS = {"too_large", "bad_type", "executable", "mismatch", "empty"}
+
+
+class ProgressForm(forms.Form):
+    """A staff member's weekly update of one item: a note, evidence files, maybe a new state.
+
+    The state choices are exactly the transitions the services would allow this user now;
+    `clean` asks the services to check the chosen one, so the error shows beside the field
+    and the note the user typed is kept for the next attempt.
+    """
+
+    note = forms.CharField(
+        label=_("Progress note"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What was done this week, with figures")}),
+    )
+    files = MultipleFileField(label=_("Evidence files"), required=False)
+    to_state = forms.ChoiceField(label=_("New state"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, measure, user, rules=None, **kwargs):
+        kwargs.setdefault("prefix", f"m{measure.pk}")
+        super().__init__(*args, **kwargs)
+        self.measure, self.user = measure, user
+        rules = services.available_actions(user, measure) if rules is None else rules
+        self.fields["to_state"].choices = [("", _("— keep “%(state)s” —") % {"state": State(measure.state).label})] + [
+            (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
+        ]
+        self.fields["version"].initial = measure.version
+        self.can_submit = any(r.action == Action.SUBMIT for r in rules)
+
+    def clean(self):
+        data = super().clean()
+        note = (data.get("note") or "").strip()
+        to_state = data.get("to_state") or None
+        files = data.get("files") or []
+        if not note and not files and not to_state:
+            raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
+        for upload in files:
+            try:
+                services.validate_evidence_file(upload)
+            except ValidationError as exc:
+                self.add_error("files", exc)
+        if to_state:
+            try:
+                services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note)
+            except ValidationError as exc:
+                self.add_error("files" if exc.code in _FILE_ERRORS else "to_state", exc)
+            except PermissionDenied as exc:
+                self.add_error("to_state", str(exc))
+        return data
+
+
+class SignOffForm(forms.Form):
+    """One click on the sign-off queue: approve, or send back with a comment."""
+
+    DECISIONS = [(Action.APPROVE, _("Sign off")), (Action.SEND_BACK, _("Send back"))]
+
+    decision = forms.ChoiceField(choices=DECISIONS)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Reason for sending back (required to send back)")}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, measure, **kwargs):
+        kwargs.setdefault("prefix", f"s{measure.pk}")
+        super().__init__(*args, **kwargs)
+        self.measure = measure
+        self.fields["version"].initial = measure.version
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Action.SEND_BACK and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what is missing: sending back needs a comment."))
+        return data

@@ -34,14 +34,19 @@ class CaseQuerySet(models.QuerySet):
             return self
         return self.filter(Exists(Measure.objects.visible_to(user).filter(case=OuterRef("pk"))))
 
-    def with_progress(self) -> CaseQuerySet:
-        """Problem-level counts, as the notices count them (已完成整改37个,占比71.2%)."""
+    def with_progress(self, measures=None) -> CaseQuerySet:
+        """Problem-level counts, as the notices count them (已完成整改37个,占比71.2%).
+
+        `measures` limits the measure counts (e.g. to `Measure.objects.visible_to(user)`), so
+        a count shown to staff never includes another unit's items.
+        """
         problems = Issue.objects.filter(case=OuterRef("pk"), kind=Issue.Kind.PROBLEM)
+        measures = (Measure.objects.all() if measures is None else measures).filter(case=OuterRef("pk"))
         return self.annotate(
             problem_total=_subquery_count(problems),
             problem_completed=_subquery_count(problems.filter(state=State.COMPLETED)),
-            measure_total=_subquery_count(Measure.objects.filter(case=OuterRef("pk"))),
-            measure_completed=_subquery_count(Measure.objects.filter(case=OuterRef("pk"), state=State.COMPLETED)),
+            measure_total=_subquery_count(measures),
+            measure_completed=_subquery_count(measures.filter(state=State.COMPLETED)),
         )
 
 
@@ -154,7 +159,9 @@ class Issue(PathTreeModel):
         _("level"), max_length=10, choices=Kind.choices, default=Kind.PROBLEM,
         help_text=_("Completion rates count problem-level issues, as the notices do."),
     )
-    label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("Original numbering, e.g. （一）, 1., （3）"))
+    label = models.CharField(
+        _("label"), max_length=40, blank=True, help_text=_("Original numbering, e.g. （一）, 1., （3）")
+    )
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("full text"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
@@ -205,6 +212,17 @@ class MeasureQuerySet(models.QuerySet):
         """Ongoing measures due from `on` up to and including `on + days`."""
         on = on or timezone.localdate()
         return self.ongoing().filter(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+
+    def lagging(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
+        """Ongoing measures with no progress logged for `days` days before `on` (进展滞后).
+
+        An item never reported on counts from its creation, so a new item is not lagging yet.
+        """
+        on = on or timezone.localdate()
+        cutoff = timezone.make_aware(datetime.datetime.combine(on - datetime.timedelta(days=days), datetime.time()))
+        return self.ongoing().filter(
+            Q(last_progress_at__lt=cutoff) | Q(last_progress_at__isnull=True, created_at__lt=cutoff)
+        )
 
     def for_units(self, unit_ids, *, include_supporting: bool = True) -> MeasureQuerySet:
         unit_ids = list(unit_ids)
@@ -359,6 +377,12 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
+class ProgressUpdateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProgressUpdateQuerySet:
+        """The progress log of the measures the user may see, and nothing else."""
+        return self.filter(measure__in=Measure.objects.visible_to(user))
+
+
 class ProgressUpdate(models.Model):
     """One entry of a measure's progress log: a note, a state change, or both."""
 
@@ -378,6 +402,8 @@ class ProgressUpdate(models.Model):
         "notices.Notice", verbose_name=_("source notice"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="progress_updates",
     )
+
+    objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("progress update")
@@ -442,7 +468,8 @@ class SignOff(models.Model):
         constraints = [
             # One approval per supervisor per submission: 四签制 needs four different people.
             models.UniqueConstraint(
-                fields=["measure", "by", "round"], condition=Q(decision="approve"), name="signoff_one_approval_per_round"
+                fields=["measure", "by", "round"], condition=Q(decision="approve"),
+                name="signoff_one_approval_per_round",
             ),
             models.CheckConstraint(
                 condition=Q(decision="approve") | ~Q(comment=""), name="signoff_reason_required"
@@ -479,6 +506,16 @@ class DeadlineChange(models.Model):
 
 
 # --- Reminders -----------------------------------------------------------------------
+
+
+class ReminderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReminderQuerySet:
+        """Supervisors read every reminder; others those sent to them or to one of their units."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_perm("cases.view_reminder"):
+            return self
+        return self.filter(Q(recipient=user) | Q(unit_id__in=user.unit_ids))
 
 
 class Reminder(models.Model):
@@ -520,6 +557,8 @@ class Reminder(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reminder")

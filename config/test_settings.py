@@ -5,4 +5,4 @@ import os
 
 os.environ["RECTIFY_ENV"] = "test"
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
