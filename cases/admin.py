@@ -343,11 +343,13 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_submit", "action_approve", "action_send_back", "action_reopen"]
     history_list_display = ["state", "deadline", "lead_unit"]
-    readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at", "version_display"]
+    readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
+    # The measure has no public page; "view on site" would only loop back here.
+    view_on_site = False
 
     def get_fieldsets(self, request, obj=None):
         ledger = (_("Ledger"), {"fields": [*LEDGER_FIELDS, "deadline", "original_deadline"]})
-        status = (_("Status"), {"fields": ["state_display", "last_progress_at", "completed_at", "version_display"]})
+        status = (_("Status"), {"fields": ["state_display", "last_progress_at", "completed_at"]})
         if obj is None:
             return [(None, {"fields": [*LEDGER_FIELDS, "deadline"]})]
         fieldsets = [status, ledger]
@@ -400,10 +402,6 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("state"), ordering="state")
     def state_display(self, obj):
         return state_badge(obj.state)
-
-    @admin.display(description=_("version"))
-    def version_display(self, obj):
-        return obj.version
 
     @admin.display(description=_("days overdue"), ordering="deadline")
     def overdue_days(self, obj):
