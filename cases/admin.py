@@ -135,6 +135,12 @@ class CaseAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).with_progress()
 
+    def get_urls(self):
+        # Export, import and notice-draft pages behind the buttons of change_form.html.
+        from .ledger_admin import ledger_urls
+
+        return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+
     @admin.display(description=_("problems"))
     def problems(self, obj):
         return f"{obj.problem_completed or 0}/{obj.problem_total or 0}"
@@ -341,7 +347,8 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     date_hierarchy = "deadline"
     inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
-    actions = ["action_start", "action_submit", "action_approve", "action_send_back", "action_reopen"]
+    actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
+               "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
     # The measure has no public page; "view on site" would only loop back here.
@@ -493,6 +500,10 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def action_start(self, request, queryset):
         return self._run_action(request, queryset, Action.START)
 
+    @admin.action(description=_("Report phased results"))
+    def action_phase(self, request, queryset):
+        return self._run_action(request, queryset, Action.PHASE)
+
     @admin.action(description=_("Request sign-off"))
     def action_submit(self, request, queryset):
         return self._run_action(request, queryset, Action.SUBMIT)
@@ -508,6 +519,12 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Reopen as relapsed (反弹回潮)"), permissions=["reopen"])
     def action_reopen(self, request, queryset):
         return self._run_action(request, queryset, Action.REOPEN)
+
+    @admin.action(description=_("Export selected measures as xlsx"))
+    def action_export_ledger(self, request, queryset):
+        from .ledger_admin import export_measures
+
+        return export_measures(request, queryset)
 
     def has_sign_off_permission(self, request):
         return request.user.has_perm("cases.sign_off_measure")

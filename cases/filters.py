@@ -10,6 +10,8 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit, User
 
@@ -82,6 +84,7 @@ class MeasureFilterSet(filters.FilterSet):
     def filter_due_within(self, queryset, name, value):
         return queryset if value is None else queryset.due_within(int(value))
 
+    @extend_schema_field(OpenApiTypes.INT)  # unit ids, for the OpenAPI schema of the API
     def filter_unit(self, queryset, name, value):
         if not value:
             return queryset

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,10 +51,14 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
-def _subquery_count(queryset) -> models.Subquery:
-    return models.Subquery(
-        queryset.order_by().values("case").annotate(n=Count("pk")).values("n")[:1],
-        output_field=models.IntegerField(),
+def _subquery_count(queryset) -> Coalesce:
+    # Coalesce: a case with no matching rows counts 0, not NULL.
+    return Coalesce(
+        models.Subquery(
+            queryset.order_by().values("case").annotate(n=Count("pk")).values("n")[:1],
+            output_field=models.IntegerField(),
+        ),
+        0,
     )
 
 

@@ -8,6 +8,8 @@ Admin actions, API views, pages, importers and tasks call these and nothing else
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -101,7 +103,10 @@ def _apply(
     if by is not None:
         fresh._history_user = by  # history names the actor outside requests too (API, tasks)
     # Foreign keys were checked when set; skipping them saves a query each.
-    fresh.full_clean(exclude=["supporting_units", "case", "issue", "lead_unit", "lead_leader"])
+    # Check constraints are enforced by the database itself, and clean() gives the readable
+    # message for the ones a person can break; validating them here costs a SELECT each.
+    fresh.full_clean(exclude=["supporting_units", "case", "issue", "lead_unit", "lead_leader"],
+                     validate_constraints=False)
     fresh.save()
     # Hand the caller's object the new values so it can carry on with it.
     measure.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
@@ -367,7 +372,7 @@ def create_measure(
         case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
         original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,
     )
-    measure.full_clean()
+    measure.full_clean(validate_constraints=False)
     measure.save()
     if supporting_units:
         measure.supporting_units.set(supporting_units)
@@ -407,12 +412,44 @@ def record_state_from_source(
     return progress
 
 
+# Cases whose roll-up is postponed to the end of a `batched_issue_refresh()` block.
+_postponed_refresh: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+    "postponed_issue_refresh", default=None
+)
+
+
+@contextlib.contextmanager
+def batched_issue_refresh():
+    """Recompute issue roll-ups once per case when the block ends, not after every write.
+
+    For writers of hundreds of measures in one transaction (the notice importer): each
+    service call would otherwise re-read the whole tree. Nested blocks defer to the outer one;
+    if the block raises, nothing is refreshed (the transaction is being rolled back anyway).
+    """
+    if _postponed_refresh.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _postponed_refresh.set(pending)
+    try:
+        yield
+    finally:
+        _postponed_refresh.reset(token)
+    for case_id in sorted(pending):
+        refresh_issue_states(case_id)
+
+
 def refresh_issue_states(case_id: int) -> int:
     """Recompute the rolled-up state of every issue of a case; returns how many changed.
 
     Two queries read the tree and the distinct (issue, state) pairs; only changed issues
     are written. A case holds hundreds of issues, not millions, so this stays cheap.
+    Inside `batched_issue_refresh()` it only notes the case and returns 0.
     """
+    pending = _postponed_refresh.get()
+    if pending is not None:
+        pending.add(case_id)
+        return 0
     issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
     states: dict[int, set[str]] = defaultdict(set)
     for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():

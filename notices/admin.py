@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_import import NoticeImportAdminMixin
 from .models import Notice
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(NoticeImportAdminMixin, admin.ModelAdmin):
     list_display = ["title", "issuer", "kind", "signed_on", "case", "imported_at"]
     list_filter = ["kind", "issuer"]
     search_fields = ["title", "issuer", "raw_text"]

@@ -28,7 +28,9 @@ _RE_DAMAGED_START = re.compile(r"^\s*(\d{2,4})\s*日?(?!\d)")
 _RE_ANY_FULL = re.compile(_FULL)
 _RE_ANY_DAMAGED = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{3,4})\s*日?(?![\d年月.%])")
 _RE_ISO = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
-_RE_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_RE_CN_DATE = re.compile(
+    r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 _CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4",
              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 
@@ -105,7 +107,8 @@ def trailing_date(text: str) -> tuple[str, DateRead] | None:
     folded = fold(text)
     match = _RE_FULL_END.search(folded)
     if match and match.start() > 0:
-        return text[: match.start()].strip(), DateRead(make_date(*map(int, match.groups())), text[match.start():].strip())
+        read = DateRead(make_date(*map(int, match.groups())), text[match.start():].strip())
+        return text[: match.start()].strip(), read
     return None
 
 
@@ -116,7 +119,8 @@ def find_any_date(text: str) -> DateRead | None:
     for pattern in (_RE_ISO, _RE_ANY_FULL):
         match = pattern.search(folded)
         if match:
-            candidates.append((match.start(), DateRead(make_date(*map(int, match.groups()[:3])), text[match.start():match.end()])))
+            value = make_date(*map(int, match.groups()[:3]))
+            candidates.append((match.start(), DateRead(value, text[match.start():match.end()])))
     cn = _RE_CN_DATE.search(folded)
     if cn:
         candidates.append((cn.start(), _from_cn(cn.group(0), cn.group(1), cn.group(2), cn.group(3))))
@@ -187,15 +191,19 @@ def _after_start(year: int, month: int, day: int, start: DateRead) -> date | Non
     return value
 
 
-def last_date_before(text: str, end: int, *, window: int = 60, skip: tuple[int, int] | None = None) -> DateRead | None:
+def last_date_before(
+    text: str, end: int, *, window: int = 60, skip: tuple[int, int] | None = None
+) -> DateRead | None:
     """The last date (well-formed or damaged) ending before ``end`` within ``window`` characters."""
     start = max(0, end - window)
     folded = fold(text[start:end])
     found: list[tuple[int, DateRead]] = []
     for match in _RE_ANY_FULL.finditer(folded):
-        found.append((match.start(), DateRead(make_date(*map(int, match.groups())), text[start + match.start():start + match.end()])))
+        raw = text[start + match.start():start + match.end()]
+        found.append((match.start(), DateRead(make_date(*map(int, match.groups())), raw)))
     for match in _RE_ANY_DAMAGED.finditer(folded):
-        found.append((match.start(), _damaged(int(match.group(1)), match.group(2), text[start + match.start():start + match.end()])))
+        raw = text[start + match.start():start + match.end()]
+        found.append((match.start(), _damaged(int(match.group(1)), match.group(2), raw)))
     if skip is not None:
         found = [(pos, read) for pos, read in found if not skip[0] <= start + pos < skip[1]]
     if not found:

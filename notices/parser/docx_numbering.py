@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from notices.parser.labels import chinese_numeral
 from notices.parser.model import ParseWarning
 
-_CN_DIGITS = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _LEVEL_REF = re.compile(r"%([1-9])")
 
@@ -156,19 +156,6 @@ def _format_number(value: int, fmt: str) -> str:
         roman = _roman(value)
         return roman.lower() if fmt == "lowerRoman" else roman
     return str(value)
-
-
-def chinese_numeral(value: int) -> str:
-    """1 → 一, 10 → 十, 21 → 二十一 (what notices use up to 99)."""
-    if value <= 0 or value >= 100:
-        return str(value)
-    tens, units = divmod(value, 10)
-    text = ""
-    if tens:
-        text = ("" if tens == 1 else _CN_DIGITS[tens]) + "十"
-    if units:
-        text += _CN_DIGITS[units]
-    return text
 
 
 def _roman(value: int) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from notices.parser.text import fold
+from notices.parser.text import CACHE_MAX_CHARS, fold
 
 STYLE_SECTION = "section"  # 一、
 STYLE_ASPECT = "aspect"  # 第一方面问题
@@ -51,7 +52,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (STYLE_ORDINAL, re.compile(rf"^({CN_NUM})是(?![否的])")),
 )
 # "2.5亿元" opens many a paragraph and is not item 2; "19.2023年上半年…" is item 19.
-_DECIMAL_TAIL = re.compile(r"^\d+(?:\.\d+)?\s*(?:%|‰|亿|万|千|百|元|个|人|件|家|项|条|次|倍|米|公里|千米|吨|亩|户|所|名|套|辆|处|台|起|宗|分|秒)")
+_DECIMAL_TAIL = re.compile(
+    r"^\d+(?:\.\d+)?\s*(?:%|‰|亿|万|千|百|元|个|人|件|家|项|条|次|倍|米|公里|千米|吨|亩|户|所|名|套|辆|处|台|起|宗|分|秒)"
+)
 # A heading that lost both parentheses: "1大力践行高质量发展理念" (confirmed by its siblings).
 _BARE_NUMBER = re.compile(r"^(\d{1,2})(?=[\u4e00-\u9fff])")
 _LEADING_PUNCT = re.compile(r"^[\s,，:：、.．;；。]+")
@@ -76,15 +79,48 @@ def cn_to_int(numeral: str) -> int | None:
     if "十" not in numeral:
         return _CN_VALUES.get(numeral) if len(numeral) == 1 else None
     tens_part, _, units_part = numeral.partition("十")
-    tens = _CN_VALUES.get(tens_part, None) if tens_part else 1
-    units = _CN_VALUES.get(units_part, None) if units_part else 0
+    tens = _CN_VALUES.get(tens_part) if tens_part else 1
+    units = _CN_VALUES.get(units_part) if units_part else 0
     if tens is None or units is None:
         return None
     return tens * 10 + units
 
 
+def chinese_numeral(value: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一 (what notices use up to 99)."""
+    if value <= 0 or value >= 100:
+        return str(value)
+    tens, units = divmod(value, 10)
+    digits = "零一二三四五六七八九"
+    text = ""
+    if tens:
+        text = ("" if tens == 1 else digits[tens]) + "十"
+    if units:
+        text += digits[units]
+    return text
+
+
+# Every label starts with one of these; checking the first character rejects most body
+# paragraphs before any regex runs.
+_LABEL_START = frozenset("一二三四五六七八九十第(（﹙" + "0123456789０１２３４５６７８９" + _CIRCLED)
+
+
 def read_label(line: str) -> Label | None:
-    """The label opening ``line``, if any (ordinal 一是 markers included)."""
+    """The label opening ``line``, if any (ordinal 一是 markers included).
+
+    Cached for ordinary lines: layout, scoring and tree building all ask about the same ones.
+    """
+    if not line or line[0] not in _LABEL_START:
+        return None
+    return _read_label_cached(line) if len(line) <= CACHE_MAX_CHARS else _read_label(line)
+
+
+@lru_cache(maxsize=65536)
+def _read_label_cached(line: str) -> Label | None:
+    return _read_label(line)
+
+
+def _read_label(line: str) -> Label | None:
     folded = fold(line)
     for style, pattern in _PATTERNS:
         match = pattern.match(folded)

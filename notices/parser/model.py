@@ -25,6 +25,7 @@ ROLE_ORGANISATION = "organisation"
 ROLE_ISSUES = "issues"
 ROLE_NEXT_STEPS = "next_steps"
 ROLE_OTHER = "other"
+ROLE_CLOSING = "closing"
 
 
 @dataclass(slots=True)
@@ -87,9 +88,12 @@ class IssueNode:
 
     def walk(self) -> Iterator[IssueNode]:
         """Yield this node and all its descendants, depth first, in document order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        # An explicit stack: nested generators cost a frame per level for every node.
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
 
 @dataclass(slots=True)

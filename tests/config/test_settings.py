@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    dropped = {"DATABASE_URL", "REDIS_URL", "RECTIFY_ENV", "DJANGO_SETTINGS_MODULE"}
+    dropped = {"DATABASE_URL", "REDIS_URL", "RECTIFY_ENV", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True,

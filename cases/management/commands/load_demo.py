@@ -13,10 +13,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Demo case already present (id {case.pk}); nothing changed.")
         self.stdout.write(
-            "\nDemo logins (password for all: %s):\n"
+            f"\nDemo logins (password for all: {DEMO_PASSWORD}):\n"
             "  admin        administrator (everything)\n"
             "  supervisor   王晓燕, 整改办: reads every unit, signs off\n"
             "  supervisor2  陈志强, 督查室: second supervisor\n"
             "  staff        何俊, liaison of 县住房和城乡建设局\n"
-            "  staff2       马晓丽, liaison of 县财政局\n" % DEMO_PASSWORD
+            "  staff2       马晓丽, liaison of 县财政局\n"
         )

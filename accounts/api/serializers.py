@@ -1,0 +1,61 @@
+"""Shapes of people and units in the API."""
+
+from rest_framework import serializers
+
+from accounts.models import Membership, Unit
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "short_name", "parent", "kind", "kind_display", "depth", "is_active"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField()
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["unit", "role", "role_display"]
+
+    def get_unit(self, obj) -> dict:
+        return {"id": obj.unit_id, "name": obj.unit.name}
+
+
+class PermissionsSummarySerializer(serializers.Serializer):
+    view_all_units = serializers.BooleanField()
+    log_progress = serializers.BooleanField()
+    sign_off = serializers.BooleanField()
+    reopen = serializers.BooleanField()
+    move_deadlines = serializers.BooleanField()
+    edit_ledger = serializers.BooleanField()
+    view_reminders = serializers.BooleanField()
+    administer = serializers.BooleanField()
+
+
+class ItemSummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    ongoing = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    due_soon = serializers.IntegerField(help_text="Ongoing and due within REMINDER_DUE_SOON_DAYS days.")
+    submitted = serializers.IntegerField()
+    completed = serializers.IntegerField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField(), help_text="Group names: staff, supervisor, admin.")
+    memberships = MembershipSerializer(many=True)
+    unit_ids = serializers.ListField(child=serializers.IntegerField(),
+                                     help_text="Your units with all their sub-units: the scope of your items.")
+    permissions = PermissionsSummarySerializer()
+    items = ItemSummarySerializer(help_text="Counts over the measures you can see.")

@@ -1,0 +1,69 @@
+"""People and units in the API: the unit list (for pickers and filters) and `me`."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role, Unit
+from cases.api.filtering import FilterBackend
+from cases.models import Measure
+from cases.states import State
+
+from .serializers import MeSerializer, UnitSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Responsible units (the whole tree; names are not confidential)"))
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = UnitSerializer
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
+    filterset_fields = ["kind", "parent", "is_active"]
+    search_fields = ["name", "short_name"]
+    ordering_fields = ["name", "path"]
+
+    def get_queryset(self):
+        return Unit.objects.visible_to(self.request.user)
+
+
+class MeView(APIView):
+    """Who you are, your roles and units, what you may do, and the counts of your items."""
+
+    @extend_schema(summary="The signed-in user", responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
+        ongoing = ~Q(state=State.COMPLETED)
+        items = Measure.objects.visible_to(user).order_by().aggregate(
+            total=Count("pk"),
+            ongoing=Count("pk", filter=ongoing),
+            overdue=Count("pk", filter=ongoing & Q(deadline__lt=today)),
+            due_soon=Count("pk", filter=ongoing & Q(deadline__gte=today, deadline__lte=soon)),
+            submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
+            completed=Count("pk", filter=Q(state=State.COMPLETED)),
+        )
+        me = {
+            "id": user.pk, "username": user.username, "name": user.get_full_name(), "title": user.title,
+            "email": user.email, "phone": user.phone,
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+            "memberships": list(user.memberships.select_related("unit").order_by("unit__path")),
+            "unit_ids": sorted(user.unit_ids),
+            "permissions": {
+                "view_all_units": user.is_supervisor,
+                "log_progress": user.has_perm("cases.add_progressupdate"),
+                "sign_off": user.has_perm("cases.sign_off_measure"),
+                "reopen": user.has_perm("cases.reopen_measure"),
+                "move_deadlines": user.has_perm("cases.add_deadlinechange"),
+                "edit_ledger": user.has_perm("cases.add_measure"),
+                "view_reminders": user.has_perm("cases.view_reminder"),
+                "administer": user.is_superuser or user.groups.filter(name=Role.ADMIN).exists(),
+            },
+            "items": items,
+        }
+        return Response(MeSerializer(me).data)

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings (see benchmarks/run)."""

@@ -1,0 +1,324 @@
+"""Serializers of the cases API: shapes only, no rules.
+
+Lists use flat, pre-loaded shapes (see the viewsets' querysets); detail adds what one
+object can afford to compute; writes have their own serializers that only parse input for
+`cases.services`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Unit, User
+from cases import services
+from cases.evidence import validate_evidence_file
+from cases.models import Case, Evidence, Issue, Measure, ProgressUpdate, Reminder
+from cases.states import Action, State
+
+# --- Small nested shapes -------------------------------------------------------------
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name"]
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+
+
+class CaseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "title"]
+
+
+class IssueRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Issue
+        fields = ["id", "label", "title"]
+
+
+# --- Cases and issues ----------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    problem_total = serializers.IntegerField(read_only=True, default=0)
+    problem_completed = serializers.IntegerField(read_only=True, default=0)
+    measure_total = serializers.IntegerField(read_only=True, default=0,
+                                             help_text="Measures of this case the caller may see.")
+    measure_completed = serializers.IntegerField(read_only=True, default=0)
+    completion_rate = serializers.FloatField(read_only=True, allow_null=True,
+                                             help_text="Share of problem-level issues completed, 0–100.")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "title", "inspected_body", "inspection_team", "kind", "kind_display", "inspection_start",
+            "inspection_end", "feedback_on", "rectification_deadline", "signoffs_required", "description",
+            "problem_total", "problem_completed", "completion_rate", "measure_total", "measure_completed",
+            "created_at", "updated_at",
+        ]
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+    measure_count = serializers.IntegerField(read_only=True, default=0,
+                                             help_text="Measures under this issue the caller may see.")
+
+    class Meta:
+        model = Issue
+        fields = ["id", "case", "parent", "kind", "kind_display", "label", "title", "text", "position", "depth",
+                  "state", "state_display", "measure_count"]
+
+
+class TreeMeasureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    text = serializers.CharField()
+    state = serializers.CharField()
+    deadline = serializers.DateField(allow_null=True)
+    lead_unit = UnitRefSerializer()
+
+
+class IssueNodeSerializer(serializers.Serializer):
+    """One node of `GET /cases/{id}/tree/`; `children` nests the same shape."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    state_display = serializers.CharField()
+    measure_count = serializers.IntegerField()
+    measures = TreeMeasureSerializer(many=True, required=False,
+                                     help_text="Only with ?include=measures: the caller's visible measures.")
+    children = serializers.ListField(child=serializers.DictField(), help_text="Nodes of the same shape.")
+
+
+class CaseTreeSerializer(serializers.Serializer):
+    case = CaseRefSerializer()
+    issues = IssueNodeSerializer(many=True)
+
+
+# --- Measures ------------------------------------------------------------------------
+
+
+class MeasureListSerializer(serializers.ModelSerializer):
+    """One ledger row. Everything it shows comes from `Measure.objects.with_related()`."""
+
+    case = CaseRefSerializer(read_only=True)
+    issue = IssueRefSerializer(read_only=True)
+    lead_unit = UnitRefSerializer(read_only=True)
+    supporting_units = UnitRefSerializer(many=True, read_only=True)
+    lead_leader = UserRefSerializer(read_only=True, allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    days_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Measure
+        fields = [
+            "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader", "lead_unit",
+            "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
+            "days_overdue", "last_progress_at", "completed_at", "updated_at",
+        ]
+
+    def _today(self):
+        # One date for the whole page, so every row is judged against the same day.
+        if "today" not in self.context:
+            self.context["today"] = timezone.localdate()
+        return self.context["today"]
+
+    def get_is_overdue(self, obj) -> bool:
+        return obj.is_overdue(self._today())
+
+    def get_days_overdue(self, obj) -> int:
+        return obj.days_overdue(self._today())
+
+
+class AvailableActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    to_state = serializers.CharField()
+    needs_reason = serializers.BooleanField()
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "name", "size", "content_type", "sha256", "uploaded_at", "url"]
+
+    def get_url(self, obj) -> str:
+        # Served by cases.downloads, which checks the measure's visibility again.
+        path = reverse("evidence-download", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True, allow_null=True)
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    from_state_display = serializers.CharField(source="get_from_state_display", read_only=True)
+    to_state_display = serializers.CharField(source="get_to_state_display", read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["id", "measure", "author", "created_at", "action", "action_display", "note", "from_state",
+                  "from_state_display", "to_state", "to_state_display", "evidence"]
+
+
+class MeasureDetailSerializer(MeasureListSerializer):
+    signoffs_required = serializers.IntegerField(source="case.signoffs_required", read_only=True)
+    available_actions = serializers.SerializerMethodField()
+    recent_progress = serializers.SerializerMethodField()
+
+    class Meta(MeasureListSerializer.Meta):
+        fields = [*MeasureListSerializer.Meta.fields, "signoffs_required", "available_actions", "recent_progress"]
+
+    @extend_schema_field(AvailableActionSerializer(many=True))
+    def get_available_actions(self, obj):
+        """What the caller may do now, so a client shows only the buttons that will work."""
+        user = self.context["request"].user
+        return [
+            {"action": rule.action, "label": str(Action(rule.action).label), "to_state": rule.target,
+             "needs_reason": rule.needs_reason}
+            for rule in services.available_actions(user, obj)
+        ]
+
+    @extend_schema_field(ProgressUpdateSerializer(many=True))
+    def get_recent_progress(self, obj):
+        recent = obj.progress_updates.select_related("author").prefetch_related("evidence")[:10]
+        return ProgressUpdateSerializer(recent, many=True, context=self.context).data
+
+
+class VersionedInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The version you read. If it is no longer current the request is refused with 409 "
+                  "(or 412 when sent as an If-Match header).",
+    )
+
+
+class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializer):
+    """The ledger columns a supervisor may edit; state and deadline have their own endpoints."""
+
+    issue = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.none())
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
+    lead_leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
+                                                     required=False)
+    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True),
+                                                          many=True, required=False)
+    deadline = serializers.DateField(required=False, allow_null=True,
+                                     help_text="On create only; move it later with POST /measures/{id}/deadline/.")
+
+    # Fields that exist on a measure but are changed elsewhere: say where instead of ignoring them.
+    ELSEWHERE = {
+        "state": _("The state changes through POST /api/v1/measures/{id}/transition/."),
+        "deadline": _("The deadline moves through POST /api/v1/measures/{id}/deadline/ with a reason."),
+    }
+
+    class Meta:
+        model = Measure
+        fields = ["version", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units",
+                  "deadline", "position"]
+        extra_kwargs = {"position": {"required": False}, "label": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only issues the caller can see may be named, so an id cannot probe other cases.
+            self.fields["issue"].queryset = Issue.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        errors = {}
+        for name, message in self.ELSEWHERE.items():
+            if name in self.initial_data and (self.instance is not None or name == "state"):
+                errors[name] = [message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TransitionSerializer(VersionedInputSerializer):
+    to_state = serializers.ChoiceField(choices=State.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000,
+                                 help_text="Required to send back or reopen.")
+
+
+class ProgressInputSerializer(VersionedInputSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    to_state = serializers.ChoiceField(choices=State.choices, required=False, allow_null=True, default=None,
+                                       help_text="A new state, if the item has moved (same rules as transition).")
+    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list,
+                                  help_text="Evidence files (佐证材料), multipart field `files`, repeated.")
+
+    def validate_files(self, files):
+        # The same checks the service makes, run here so each message is tied to the field.
+        errors = []
+        for upload in files:
+            try:
+                validate_evidence_file(upload)
+            except DjangoValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return files
+
+
+class DeadlineInputSerializer(VersionedInputSerializer):
+    deadline = serializers.DateField(allow_null=True, help_text="null clears it (long-term measures only).")
+    reason = serializers.CharField(max_length=5000)
+
+
+class ProgressCreatedSerializer(ProgressUpdateSerializer):
+    """A new progress entry, with the measure's state and version after it."""
+
+    measure_state = serializers.CharField(source="measure.state", read_only=True)
+    measure_version = serializers.IntegerField(source="measure.version", read_only=True)
+
+    class Meta(ProgressUpdateSerializer.Meta):
+        fields = [*ProgressUpdateSerializer.Meta.fields, "measure_state", "measure_version"]
+
+
+# --- Reminders -----------------------------------------------------------------------
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    recipient = UserRefSerializer(read_only=True, allow_null=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    measures = serializers.SerializerMethodField(help_text="Ids of the listed items the caller may see.")
+
+    class Meta:
+        model = Reminder
+        fields = ["id", "kind", "kind_display", "level", "level_display", "period", "recipient_email",
+                  "recipient", "unit", "item_count", "subject", "status", "status_display", "attempts",
+                  "created_at", "sent_at", "measures"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_measures(self, obj):
+        # Prefetched as `visible_measures` (scoped to the caller) by the viewset.
+        return [m.pk for m in getattr(obj, "visible_measures", [])]
+

@@ -1,0 +1,15 @@
+"""Routes of the cases API, registered on the one v1 router in config/api.py."""
+
+from . import ledger, views
+
+# (prefix, viewset, basename): basenames carry an "api-" prefix so URL names never clash
+# with the pages (e.g. reverse("api-measure-detail", args=[pk])).
+routes = [
+    ("cases", views.CaseViewSet, "api-case"),
+    ("issues", views.IssueViewSet, "api-issue"),
+    ("measures", views.MeasureViewSet, "api-measure"),
+    ("progress", views.ProgressUpdateViewSet, "api-progress"),
+    ("reminders", views.ReminderViewSet, "api-reminder"),
+]
+# Ledger export/import and the notice draft of a case (cases/api/ledger.py).
+urlpatterns = [*ledger.urlpatterns]

@@ -1,0 +1,353 @@
+"""The reads behind the dashboard, the "my items" page and the sign-off queue.
+
+Every figure is computed from a measure queryset the caller has already scoped with
+`Measure.objects.visible_to(user)` and narrowed with `MeasureFilterSet`, through the same
+queryset methods (`ongoing`, `overdue`, `due_within`, `counts_by_unit`) the API and the
+admin use, so a figure and the list behind its link agree to the item. Each selector runs
+a fixed number of aggregate queries whatever the size of the data: the rows they return
+are bounded by units, cases or days, never by measures.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Case as When_
+from django.db.models import Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from .models import Case, Issue, Measure, ProgressUpdate, SignOff
+from .states import State
+
+# How many rows the dashboard draws before it offers "all": enough to show who lags, few
+# enough to read on a projector.
+TOP_CASES = 12
+TOP_UNITS = 15
+OVERDUE_LIST = 20
+# The trend chart shows at most this many weeks back from today (a province's history is long).
+MAX_WEEKS = 52
+
+
+def due_soon_days() -> int:
+    return settings.REMINDER_DUE_SOON_DAYS
+
+
+# --- Headline ---------------------------------------------------------------------------
+
+
+@dataclass
+class Headline:
+    problems: int
+    problems_completed: int
+    measures: int
+    completed: int
+    ongoing: int
+    overdue: int
+    due_soon: int
+
+    @property
+    def problem_rate(self) -> float | None:
+        """As the notices print it: completed problem-level issues over all, one decimal."""
+        return round(100 * self.problems_completed / self.problems, 1) if self.problems else None
+
+    @property
+    def measure_rate(self) -> float | None:
+        return round(100 * self.completed / self.measures, 1) if self.measures else None
+
+
+def headline(measures, problems, *, on: datetime.date) -> Headline:
+    """The headline figures, each through the queryset method the API and admin filter by.
+
+    Seven small counts rather than one clever aggregate: the point is that "overdue" here is
+    `Measure.objects.overdue()` itself, so it cannot drift from the list behind the link.
+    """
+    days = due_soon_days()
+    return Headline(
+        problems=problems.count(),
+        problems_completed=problems.filter(state=State.COMPLETED).count(),
+        measures=measures.count(),
+        completed=measures.completed().count(),
+        ongoing=measures.ongoing().count(),
+        overdue=measures.overdue(on=on).count(),
+        due_soon=measures.due_within(days, on=on).count(),
+    )
+
+
+def problems_of(measures, *, cases=None, narrowed: bool = False):
+    """The problem-level issues the figures count, as the notices count them.
+
+    Without a unit or kind filter these are all problems of the selected (or visible)
+    cases, exactly what `Case.objects.with_progress()` counts. Narrowed to a unit or kind,
+    they are the problems holding at least one selected measure, directly or through a
+    sub-problem up to two levels down. Written as IN-subqueries on indexed ids: a
+    correlated path-prefix match took most of a minute on a province's SQLite file.
+    """
+    problems = Issue.objects.problems()
+    if not narrowed:
+        return problems.filter(case__in=cases if cases is not None else measures.order_by().values("case_id"))
+    issue_ids = measures.order_by().values("issue_id")
+    details = Issue.objects.filter(pk__in=issue_ids, kind=Issue.Kind.DETAIL)
+    return problems.filter(
+        Q(pk__in=issue_ids) | Q(pk__in=details.values("parent_id")) | Q(pk__in=details.values("parent__parent_id"))
+    )
+
+
+# --- By case, by category --------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One bar of a chart: a label, the counts, and the filter that lists its items."""
+
+    key: int | str | None
+    label: str
+    total: int = 0
+    completed: int = 0
+    ongoing: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.completed / self.total, 1) if self.total else None
+
+    @property
+    def ongoing_not_overdue(self) -> int:
+        return self.ongoing - self.overdue
+
+
+def _counts(measures, group_by: str, *, on: datetime.date):
+    ongoing = ~Q(state=State.COMPLETED)
+    return (
+        measures.order_by()
+        .values(group_by)
+        .annotate(
+            total=Count("pk"),
+            completed=Count("pk", filter=Q(state=State.COMPLETED)),
+            ongoing=Count("pk", filter=ongoing),
+            overdue=Count("pk", filter=ongoing & Q(deadline__lt=on)),
+        )
+    )
+
+
+def by_case(measures, *, on: datetime.date, limit: int = TOP_CASES) -> tuple[list[Row], int]:
+    """Cases with the most overdue items first (then lowest completion): who lags.
+
+    Two queries: the counts per case, then titles and problem progress of the shown ones.
+    Returns the rows shown and how many cases there are in all.
+    """
+    counted = list(_counts(measures, "case", on=on))
+    counted.sort(key=lambda r: (-r["overdue"], r["completed"] / r["total"] if r["total"] else 1, r["case"]))
+    shown = counted[:limit]
+    cases = {c.pk: c for c in Case.objects.with_progress().filter(pk__in=[r["case"] for r in shown])}
+    rows = []
+    for r in shown:
+        case = cases[r["case"]]
+        rows.append(Row(
+            key=case.pk, label=case.title, total=r["total"], completed=r["completed"], ongoing=r["ongoing"],
+            overdue=r["overdue"],
+            extra={"case": case, "problem_total": case.problem_total or 0,
+                   "problem_completed": case.problem_completed or 0, "problem_rate": case.completion_rate},
+        ))
+    return rows, len(counted)
+
+
+def by_category(measures, case: Case, *, on: datetime.date) -> list[Row]:
+    """One case's top-level categories (方面/大类): two queries, rows bounded by the case's size."""
+    issues = list(Issue.objects.filter(case=case).order_by("position", "pk").values("pk", "path", "label", "title",
+                                                                                     "parent_id"))
+    roots = {i["pk"]: i for i in issues if i["parent_id"] is None}
+    rows = {pk: Row(key=pk, label=f"{i['label']}{i['title']}") for pk, i in roots.items()}
+    root_of = {i["pk"]: int(i["path"].strip("/").split("/")[0]) for i in issues if i["path"]}
+    for r in _counts(measures.filter(case=case), "issue", on=on):
+        row = rows.get(root_of.get(r["issue"]))
+        if row is None:
+            continue
+        row.total += r["total"]
+        row.completed += r["completed"]
+        row.ongoing += r["ongoing"]
+        row.overdue += r["overdue"]
+    return [row for row in rows.values() if row.total]
+
+
+# --- By unit ---------------------------------------------------------------------------
+
+LIGHT_RED, LIGHT_YELLOW, LIGHT_GREEN = "red", "yellow", "green"
+LIGHT_ORDER = {LIGHT_RED: 0, LIGHT_YELLOW: 1, LIGHT_GREEN: 2}
+UNIT_SORTS = ("light", "name", "ongoing", "overdue", "longest", "rate")
+
+
+def by_unit(measures, *, on: datetime.date, sort: str = "light") -> list[Row]:
+    """Per lead unit (`counts_by_unit`, as the admin and API count): ongoing, overdue, the
+    longest overdue in days, items due soon, and a traffic light — red when anything is
+    overdue, yellow when something falls due within the due-soon window, else green.
+
+    Two queries: `counts_by_unit` and `due_within` grouped by unit.
+    """
+    due_soon = dict(
+        measures.due_within(due_soon_days(), on=on).order_by().values_list("lead_unit").annotate(n=Count("pk"))
+    )
+    rows = []
+    for r in measures.counts_by_unit(on=on):
+        oldest = r["oldest_overdue_deadline"]
+        longest = (on - oldest).days if oldest else 0
+        soon = due_soon.get(r["lead_unit"], 0)
+        light = LIGHT_RED if r["overdue"] else LIGHT_YELLOW if soon else LIGHT_GREEN
+        rows.append(Row(
+            key=r["lead_unit"], label=r["lead_unit__name"], total=r["total"], completed=r["completed"],
+            ongoing=r["ongoing"], overdue=r["overdue"], due_soon=soon,
+            extra={"longest": longest, "light": light, "last_progress_at": r["last_progress_at"]},
+        ))
+    return sort_units(rows, sort)
+
+
+def sort_units(rows: list[Row], sort: str) -> list[Row]:
+    """Sort the unit table; a leading "-" reverses. Ties fall back to the unit name."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in UNIT_SORTS:
+        key, descending = "light", False
+    keys = {
+        # Worst first by default: red before yellow, then the longest and most overdue.
+        "light": lambda r: (LIGHT_ORDER[r.extra["light"]], -r.extra["longest"], -r.overdue, r.label),
+        "name": lambda r: r.label,
+        "ongoing": lambda r: (-r.ongoing, r.label),
+        "overdue": lambda r: (-r.overdue, r.label),
+        "longest": lambda r: (-r.extra["longest"], r.label),
+        "rate": lambda r: (r.rate if r.rate is not None else 101, r.label),
+    }
+    return sorted(rows, key=keys[key], reverse=descending)
+
+
+# --- Week by week ------------------------------------------------------------------------
+
+
+@dataclass
+class Week:
+    start: datetime.date
+    completed: int
+    remaining: int
+
+    @property
+    def end(self) -> datetime.date:
+        return self.start + datetime.timedelta(days=6)
+
+
+def monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def weekly_trend(measures, *, on: datetime.date, completed_now: int, ongoing_now: int,
+                 max_weeks: int = MAX_WEEKS) -> list[Week]:
+    """Completed against remaining at the end of each week, up to this week.
+
+    Anchored on today's figures and walked backwards, so the last point always equals the
+    headline: a week's completed count is today's minus the net completions logged after
+    that week (a completion counts +1, a reopening −1), and its remaining count is today's
+    plus those completions minus the items that only entered the ledger later. An item
+    enters the ledger on its case's feedback date (or when it was created, if the case has
+    none). Two queries, grouped by day.
+    """
+    start_day = Coalesce("case__feedback_on", TruncDate("created_at"))
+    entered = dict(
+        measures.order_by().annotate(day=start_day).values_list("day").annotate(n=Count("pk"))
+    )
+    events = (
+        ProgressUpdate.objects.filter(measure__in=measures.order_by().values("pk"))
+        .exclude(from_state=F("to_state"))
+        .filter(Q(to_state=State.COMPLETED) | Q(from_state=State.COMPLETED))
+        .annotate(day=TruncDate("created_at"))
+        .order_by()
+        .values("day")
+        .annotate(
+            net=Count("pk", filter=Q(to_state=State.COMPLETED))
+            - Count("pk", filter=Q(from_state=State.COMPLETED))
+        )
+    )
+    net_by_day = {e["day"]: e["net"] for e in events}
+    if not entered and not net_by_day:
+        return []
+    this_week = monday(on)
+    first_day = min([*entered, *net_by_day]) if (entered or net_by_day) else on
+    first = max(monday(first_day), this_week - datetime.timedelta(weeks=max_weeks - 1))
+    weeks = []
+    week = this_week
+    completed, remaining = completed_now, ongoing_now
+    # Walk back from this week; each step undoes what happened after the earlier week's end.
+    after_days_net = {}
+    after_days_entered = {}
+    for day, n in net_by_day.items():
+        after_days_net[monday(day)] = after_days_net.get(monday(day), 0) + n
+    for day, n in entered.items():
+        after_days_entered[monday(day)] = after_days_entered.get(monday(day), 0) + n
+    while week >= first:
+        weeks.append(Week(start=week, completed=completed, remaining=max(remaining, 0)))
+        net = after_days_net.get(week, 0)
+        new = after_days_entered.get(week, 0)
+        completed -= net
+        remaining += net - new
+        week -= datetime.timedelta(weeks=1)
+    weeks.reverse()
+    return weeks
+
+
+# --- Lists ---------------------------------------------------------------------------
+
+
+def overdue_items(measures, *, on: datetime.date, limit: int = OVERDUE_LIST) -> list[Measure]:
+    """The longest-overdue items first, with what a row renders loaded up front."""
+    return list(measures.overdue(on=on).with_related().order_by("deadline", "pk")[:limit])
+
+
+def overdue_first(measures, *, on: datetime.date):
+    """Ongoing-and-overdue first (longest first), then ongoing by deadline, completed last."""
+    ongoing = ~Q(state=State.COMPLETED)
+    rank = When_(
+        When(ongoing & Q(deadline__lt=on), then=Value(0)),
+        When(ongoing, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return measures.annotate(urgency=rank).order_by("urgency", "deadline", "position", "pk")
+
+
+RECENT_UPDATES = 3
+
+
+def with_recent_progress(measures, *, limit: int = RECENT_UPDATES):
+    """Each measure's latest few progress entries with their files, in two extra queries
+    (a windowed prefetch), so a page of items costs the same however long their logs are."""
+    recent = (
+        ProgressUpdate.objects.select_related("author").prefetch_related("evidence").order_by("-created_at", "-pk")
+    )
+    return measures.with_related().prefetch_related(
+        Prefetch("progress_updates", queryset=recent[:limit], to_attr="recent_updates")
+    )
+
+
+def signoff_queue(measures):
+    """Submitted items with the current round's approvals and the evidence of the round.
+
+    The round's entries are those since the last submission; the prefetch takes every
+    entry at or after the submission that opened the round, which the view then narrows.
+    """
+    approvals = SignOff.objects.filter(decision=SignOff.Decision.APPROVE).select_related("by")
+    updates = ProgressUpdate.objects.select_related("author").prefetch_related("evidence").order_by("-created_at",
+                                                                                                   "-pk")
+    return (
+        measures.filter(state=State.SUBMITTED)
+        .with_related()
+        .prefetch_related(
+            Prefetch("signoffs", queryset=approvals, to_attr="approvals"),
+            Prefetch("progress_updates", queryset=updates[:10], to_attr="recent_updates"),
+        )
+        .order_by("last_progress_at", "pk")
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

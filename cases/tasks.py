@@ -1,0 +1,74 @@
+"""Celery tasks: thin entry points that take ids and dates and call `cases.reminders`.
+
+The weekly schedule (django-celery-beat, editable in the admin) runs `run_weekly_reminders`.
+On a public holiday it does not run but schedules itself once for the next working day at
+the same time. Every run counts for the calendar week it runs in, so when a long holiday
+pushes two scheduled runs onto the same working day (Spring Festival can cover two Mondays),
+the second finds the week done and sends nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+from functools import partial
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from . import holidays, reminders
+
+logger = logging.getLogger(__name__)
+
+# Back-off of a failed send: 1, 2, 4, 8, 16 minutes (with jitter), then it stays failed.
+SEND_MAX_RETRIES = 5
+SEND_BACKOFF_SECONDS = 60
+SEND_BACKOFF_MAX_SECONDS = 60 * 60
+
+
+def run_reminders(*, on: datetime.date) -> reminders.WeekPlan:
+    """Plan the week's reminders and queue one send per new reminder once the plan is committed."""
+    plan = reminders.plan_week(on=on)
+    transaction.on_commit(partial(dispatch, plan.reminder_ids, on))
+    return plan
+
+
+def dispatch(reminder_ids: list[int], on: datetime.date) -> None:
+    """Queue one send task per reminder; one that cannot be queued does not stop the others."""
+    for reminder_id in reminder_ids:
+        try:
+            send_reminder.delay(reminder_id, on.isoformat())
+        except Exception:
+            # With eager tasks (tests, or CELERY_TASK_ALWAYS_EAGER) a send that failed every
+            # retry raises here; its row already says failed and why.
+            logger.exception("Reminder %s could not be sent", reminder_id)
+
+
+@shared_task
+def run_weekly_reminders(deferred_from: str | None = None) -> dict:
+    """The scheduled weekly job. `deferred_from` is set on a run moved past a holiday: it runs as is."""
+    now = timezone.localtime()
+    today = now.date()
+    if deferred_from is None and not holidays.is_working_day(today):
+        run_on = holidays.next_working_day(today)
+        run_at = now.replace(year=run_on.year, month=run_on.month, day=run_on.day, second=0, microsecond=0)
+        reminders.defer_weekly_run(scheduled_on=today, run_at=run_at)
+        logger.info("%s is a public holiday: weekly reminders deferred to %s", today, run_at)
+        return {"deferred_to": run_at.isoformat()}
+    plan = run_reminders(on=today)
+    return {"period": plan.period.isoformat(), "queued": len(plan.reminder_ids), "already": plan.already_recorded}
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=SEND_BACKOFF_SECONDS,
+    retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=SEND_MAX_RETRIES,
+)
+def send_reminder(self, reminder_id: int, on: str) -> bool:
+    """Send one recorded reminder; SMTP and network errors are retried with back-off."""
+    return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))

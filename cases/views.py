@@ -1,0 +1,380 @@
+"""Pages: the supervisors' dashboard, the staff's "my items", the item page and the sign-off queue.
+
+Views stay thin: reads come from `cases.selectors` over `Measure.objects.visible_to(user)`
+narrowed by the one `MeasureFilterSet`; writes go through `cases.services`. Every figure
+links to `items`, the list page driven by the same FilterSet, so the count at the end of a
+link is the figure that led there.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Unit
+
+from . import charts, selectors, services
+from .filters import MeasureFilterSet
+from .forms import ProgressForm, SignOffForm
+from .models import Case, Measure
+from .states import Action, State
+
+# Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
+DASHBOARD_FILTERS = ("case", "unit", "kind")
+# Parameters that are about the page, not about which items are counted.
+PAGE_PARAMS = {"sort", "page", "ordering", "units"}
+
+
+def _filter_params(request) -> list[tuple[str, str]]:
+    """The item filters of the current URL, to carry into every link built from it."""
+    known = set(MeasureFilterSet.base_filters)
+    return [(k, v) for k, values in request.GET.lists() if k in known and k not in PAGE_PARAMS for v in values if v]
+
+
+def _url(name: str, params, **extra) -> str:
+    query = [(k, v) for k, v in params if k not in extra]
+    for key, value in extra.items():
+        if value is not None and value != "":
+            query.append((key, str(value)))
+    return reverse(name) + ("?" + urlencode(query) if query else "")
+
+
+def _filterset(request, queryset):
+    filterset = MeasureFilterSet(request.GET or None, queryset=queryset, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        # Invalid filters are dropped by the FilterSet; say so rather than show silently wider figures.
+        for field, errors in filterset.errors.items():
+            label = filterset.form.fields[field].label if field in filterset.form.fields else field
+            messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {
+                "field": label, "error": " ".join(errors)})
+    return filterset
+
+
+@login_required
+def home(request):
+    """Supervisors land on the dashboard, everyone else on their own items."""
+    if request.user.is_supervisor:
+        return redirect("cases:dashboard")
+    return redirect("cases:my-items")
+
+
+# --- Dashboard ---------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("cases.view_all_measures", raise_exception=True)
+def dashboard(request):
+    today = selectors.today()
+    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    measures = filterset.qs.order_by()
+    params = _filter_params(request)
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    selected_cases = list(cleaned.get("case") or [])
+    narrowed = any(k not in ("case",) for k, _v in params)
+    problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
+    head = selectors.headline(measures, problems, on=today)
+
+    def items(**extra) -> str:
+        return _url("cases:items", params, **extra)
+
+    case_rows, case_total = selectors.by_case(measures, on=today)
+    single_case = selected_cases[0] if len(selected_cases) == 1 else (
+        case_rows[0].extra["case"] if case_total == 1 else None)
+    category_rows = selectors.by_category(measures, single_case, on=today) if single_case else []
+    sort = request.GET.get("sort", "light")
+    unit_rows = selectors.by_unit(measures, on=today, sort=sort)
+    show_all_units = request.GET.get("units") == "all"
+    weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    deadline = single_case.rectification_deadline if single_case else None
+
+    part_filter = {"all": {}, "completed": {"ongoing": "false"}, "ongoing": {"ongoing": "true", "overdue": "false"},
+                   "overdue": {"overdue": "true"}}
+
+    def case_link(row, part):
+        return _url("cases:items", [p for p in params if p[0] != "case"], case=row.key, **part_filter[part])
+
+    def category_link(row, part):
+        return _url("cases:items", [p for p in params if p[0] not in ("case", "issue")], case=single_case.pk,
+                    issue=row.key, **part_filter[part])
+
+    def unit_link(row, part):
+        return _url("cases:items", params, lead_unit=row.key, **part_filter[part])
+
+    for row in unit_rows:
+        row.extra["links"] = {
+            "ongoing": _url("cases:items", params, lead_unit=row.key, ongoing="true"),
+            "overdue": _url("cases:items", params, lead_unit=row.key, overdue="true"),
+            "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
+            "all": _url("cases:items", params, lead_unit=row.key),
+        }
+    # The chart answers "who lags": the units with the most overdue items, worst first.
+    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    context = {
+        "filterset": filterset,
+        "params": params,
+        "today": today,
+        "head": head,
+        "links": {
+            "measures": items(),
+            "completed": items(ongoing="false"),
+            "ongoing": items(ongoing="true"),
+            "overdue": items(overdue="true"),
+            "due_soon": items(due_within=selectors.due_soon_days()),
+            "submitted": items(state=State.SUBMITTED),
+            "problems": _problems_url(selected_cases, narrowed, items()),
+            "problems_completed": _problems_url(selected_cases, narrowed, items(ongoing="false"), completed=True),
+            "all_cases": reverse("admin:cases_case_changelist"),
+        },
+        "overall_chart": charts.stacked_bars(
+            [selectors.Row(key=None, label=_("All selected items"), total=head.measures, completed=head.completed,
+                           ongoing=head.ongoing, overdue=head.overdue)],
+            title=_("Completion of all selected items"),
+            link=lambda row, part: items(**part_filter[part]),
+        ),
+        "legend": charts.legend(),
+        "case_chart": charts.stacked_bars(
+            case_rows, title=_("Completion by case"), link=case_link,
+            desc=_("Cases with the most overdue items first."),
+        ),
+        "case_rows": case_rows,
+        "case_total": case_total,
+        "single_case": single_case,
+        "category_chart": charts.stacked_bars(category_rows, title=_("Completion by category"), link=category_link),
+        "laggard_chart": charts.stacked_bars(
+            laggards, title=_("Units with overdue items"), link=unit_link, show_rate=True,
+            desc=_("Lead units with overdue items, the most overdue first."),
+        ),
+        "unit_rows": unit_rows if show_all_units else unit_rows[:50],
+        "unit_total": len(unit_rows),
+        "show_all_units": show_all_units,
+        "sort": sort,
+        "sort_links": {key: _url("cases:dashboard", params, sort=("-" + key if sort == key else key),
+                                 units="all" if show_all_units else None)
+                       for key in selectors.UNIT_SORTS},
+        "all_units_link": _url("cases:dashboard", params, sort=sort, units="all"),
+        "trend_chart": charts.weekly_chart(
+            weeks, today=today, deadline=deadline, title=_("Completed and remaining, week by week"),
+            completed_href=items(ongoing="false"), remaining_href=items(ongoing="true"),
+        ),
+        "deadline": deadline,
+        "overdue_items": selectors.overdue_items(measures, on=today),
+        "case_choices": Case.objects.visible_to(request.user).only("pk", "title"),
+        "unit_choices": Unit.objects.filter(is_active=True).only("pk", "name").order_by("name"),
+        "kind_choices": Measure.Kind.choices,
+        "due_days": selectors.due_soon_days(),
+        "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
+    }
+    return render(request, "cases/dashboard.html", context)
+
+
+def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
+    """Problems are issues: the admin's issue list shows them, unless the figure is narrowed to a
+    unit or kind, which that list cannot express; then the link lists the measures behind it."""
+    if narrowed:
+        return fallback
+    query = [("kind__exact", "problem")]
+    if cases:
+        query.append(("case__id__in", ",".join(str(c.pk) for c in cases)))
+    if completed:
+        query.append(("state__exact", State.COMPLETED))
+    return reverse("admin:cases_issue_changelist") + "?" + urlencode(query)
+
+
+# --- Lists -------------------------------------------------------------------------------
+
+
+@login_required
+def items(request):
+    """Any set of visible items, chosen by MeasureFilterSet: where every figure's link lands."""
+    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    queryset = filterset.qs
+    if "ordering" not in request.GET:
+        queryset = selectors.overdue_first(queryset, on=selectors.today())
+    page = Paginator(queryset.with_related(), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/items.html", {
+        "filterset": filterset,
+        "page": page,
+        "today": selectors.today(),
+        "params": _filter_params(request),
+        "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
+        "admin_link": reverse("admin:cases_measure_changelist"),
+    })
+
+
+@login_required
+def my_items(request):
+    """A staff member's own units' items, overdue first, each with its update form."""
+    user = request.user
+    today = selectors.today()
+    mine = Measure.objects.visible_to(user).for_units(user.unit_ids)
+    filterset = _filterset(request, mine)
+    queryset = selectors.overdue_first(filterset.qs, on=today)
+    page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
+    rules = services.available_actions_for(user, page.object_list)
+    cards = [{"measure": m, "form": ProgressForm(measure=m, user=user, rules=rules[m.pk])} for m in page.object_list]
+    days = selectors.due_soon_days()
+    summary = {
+        "overdue": (mine.overdue(on=today).count(), "?overdue=true"),
+        "due_soon": (mine.due_within(days, on=today).count(), f"?due_within={days}"),
+        "ongoing": (mine.ongoing().count(), "?ongoing=true"),
+        "submitted": (mine.filter(state=State.SUBMITTED).count(), f"?state={State.SUBMITTED}"),
+    }
+    return render(request, "cases/my_items.html", {
+        "filterset": filterset,
+        "page": page,
+        "cards": cards,
+        "summary": summary,
+        "today": today,
+        "has_units": bool(user.unit_ids),
+        "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
+    })
+
+
+# --- One item ------------------------------------------------------------------------------
+
+
+def _visible_measure(request, pk: int) -> Measure:
+    try:
+        return selectors.with_recent_progress(Measure.objects.visible_to(request.user), limit=200).get(pk=pk)
+    except Measure.DoesNotExist:
+        raise Http404 from None
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_detail(request, pk: int):
+    """The item with its whole log; POST logs progress (also the target of the forms on /my/)."""
+    measure = _visible_measure(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.log_progress(
+                    measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
+                    files=data["files"], expected_version=data["version"],
+                )
+            except services.StaleMeasure:
+                # Nothing was written; the form keeps the note so the user need not retype it.
+                status = 409
+                form.add_error(None, _(
+                    "Someone else changed this item while you were writing. Nothing was saved: check its "
+                    "new state below, then send your note again (attach the files again too)."))
+                measure = _visible_measure(request, pk)
+                form.measure = measure
+            except (ValidationError, PermissionDenied) as exc:
+                status = 400
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                messages.success(request, _("Progress saved: %(item)s") % {"item": measure})
+                return HttpResponseRedirect(_safe_next(request, reverse("cases:my-items")) + f"#m{measure.pk}")
+        else:
+            status = 400
+        if status == 409:
+            # Offer the choices valid for the item as it is now, keeping what was typed.
+            fresh = ProgressForm(measure=measure, user=request.user)
+            form.fields["to_state"].choices = fresh.fields["to_state"].choices
+            form.data = form.data.copy()
+            form.data[form.add_prefix("version")] = measure.version
+    else:
+        form = ProgressForm(measure=measure, user=request.user)
+    signoffs = measure.signoffs.select_related("by").order_by("-created_at")
+    return render(request, "cases/measure_detail.html", {
+        "measure": measure,
+        "form": form,
+        "today": selectors.today(),
+        "signoffs": signoffs,
+        "deadline_changes": measure.deadline_changes.select_related("by"),
+        "next": _safe_next(request, ""),
+    }, status=status)
+
+
+# --- Sign-off queue ----------------------------------------------------------------------
+
+
+def _queue_context(request, bound: dict | None = None) -> dict:
+    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    queue = selectors.signoff_queue(filterset.qs)
+    page = Paginator(queue, 20).get_page(request.GET.get("page"))
+    rows = []
+    for measure in page.object_list:
+        approvals = [s for s in measure.approvals if s.round == measure.signoff_round]
+        # The round's entries: everything since the submission that opened it.
+        entries = []
+        for update in measure.recent_updates:
+            entries.append(update)
+            if update.action == Action.SUBMIT:
+                break
+        form = (bound or {}).get(measure.pk) or SignOffForm(measure=measure)
+        rows.append({
+            "measure": measure,
+            "approvals": approvals,
+            "required": measure.case.signoffs_required,
+            "signed_by_me": any(s.by_id == request.user.pk for s in approvals),
+            "entries": entries,
+            "form": form,
+        })
+    return {"filterset": filterset, "page": page, "rows": rows, "today": selectors.today(),
+            "case_choices": Case.objects.visible_to(request.user).only("pk", "title"),
+            "params": _filter_params(request)}
+
+
+@login_required
+@permission_required("cases.sign_off_measure", raise_exception=True)
+def signoff_queue(request):
+    return render(request, "cases/signoff_queue.html", _queue_context(request))
+
+
+@login_required
+@permission_required("cases.sign_off_measure", raise_exception=True)
+@require_POST
+def signoff_decide(request, pk: int):
+    """Approve or send back one submitted item; on any problem the queue comes back with the
+    comment as typed and the reason beside it."""
+    try:
+        measure = Measure.objects.visible_to(request.user).select_related("case").get(pk=pk)
+    except Measure.DoesNotExist:
+        raise Http404 from None
+    form = SignOffForm(request.POST, measure=measure)
+    back = _safe_next(request, reverse("cases:signoff-queue"))
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.apply_action(measure=measure, action=data["decision"], by=request.user,
+                                  note=data["comment"], expected_version=data["version"])
+        except services.StaleMeasure:
+            status = 409
+            form.add_error(None, _("Someone else acted on this item in the meantime; nothing was saved. "
+                                   "Its current state is shown below."))
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            done = _("Signed off") if data["decision"] == Action.APPROVE else _("Sent back")
+            if data["decision"] == Action.APPROVE and measure.state != State.COMPLETED:
+                done = _("Signature recorded (more signatures needed)")
+            messages.success(request, f"{done}: {measure}")
+            return HttpResponseRedirect(back)
+    context = _queue_context(request, bound={measure.pk: form})
+    if not any(row["measure"].pk == measure.pk for row in context["rows"]):
+        # The item has left the queue (someone else decided it): say so at the top.
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return render(request, "cases/signoff_queue.html", context, status=status)

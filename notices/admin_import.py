@@ -1,0 +1,265 @@
+"""The admin's "import a notice" pages: paste or upload → preview → confirm.
+
+The preview shows the parsed tree, the warnings, the declared against the found counts and
+what the import will do (a new case, or which case it updates). Nothing is written until
+the administrator confirms. The input is kept in the session between the two steps (keyed
+by its content hash), so the file is not uploaded twice and what is confirmed is exactly
+what was previewed.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Unit
+from cases.models import Case, Issue, Measure
+from cases.states import State
+from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
+from notices.models import Notice
+from notices.parser import ParsedNotice, ParseError, parse_file, parse_text
+
+SESSION_KEY = "notices_import_pending"
+# Larger uploads are refused before parsing; a county notice is 20–60 KB of text and a
+# .docx with its images rarely more than a few MB.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UPLOAD_EXTENSIONS = (".txt", ".docx", ".html", ".htm")
+
+
+class ImportOptionsForm(forms.Form):
+    """The choices that shape an import; asked on the first page and carried to the confirm."""
+
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Responsible unit"), queryset=Unit.objects.filter(is_active=True), required=False,
+        help_text=gettext_lazy("A notice names no unit per measure: every new measure is assigned to this unit. "
+                               "Leave empty to use a unit named after the issuer (created if missing)."),
+    )
+    default_deadline = forms.DateField(
+        label=gettext_lazy("Default deadline"), required=False, widget=AdminDateWidget,
+        help_text=gettext_lazy("For measures whose text states none. Leave empty for two months after the "
+                               "feedback date (or the case's end of concentrated rectification)."),
+    )
+    case = forms.ModelChoiceField(
+        label=gettext_lazy("Update this case"), queryset=Case.objects.all(), required=False,
+        help_text=gettext_lazy("Leave empty: a later notice of the same inspection round is matched to its case "
+                               "automatically, otherwise a new case is created."),
+    )
+
+    def __init__(self, *args, admin_site=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        site = admin_site or admin.site
+        if user is not None:
+            self.fields["case"].queryset = Case.objects.visible_to(user)
+        # The admin's own autocomplete (search as you type) for the unit and the case.
+        for name, model_field in (("unit", Measure._meta.get_field("lead_unit")),
+                                  ("case", Notice._meta.get_field("case"))):
+            widget = AutocompleteSelect(model_field, site)
+            widget.choices = self.fields[name].choices
+            self.fields[name].widget = widget
+
+
+class NoticeUploadForm(ImportOptionsForm):
+    text = forms.CharField(
+        label=gettext_lazy("Text of the notice"), required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100, "style": "width:100%;font-family:inherit"}),
+        help_text=gettext_lazy("Paste the whole notice, as copied from the web page or the Word file."),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("…or a file"), required=False,
+        help_text=gettext_lazy("A .txt, .docx or saved web page (.html), at most 10 MB."),
+    )
+    field_order = ["text", "file", "unit", "default_deadline", "case"]
+
+    def clean(self):
+        data = super().clean()
+        text, upload = (data.get("text") or "").strip(), data.get("file")
+        if not text and not upload:
+            raise ValidationError(_("Paste the text of the notice or choose a file."), code="empty")
+        if text and upload:
+            raise ValidationError(_("Paste the text or choose a file, not both."), code="both")
+        if upload:
+            name = upload.name or ""
+            if not name.lower().endswith(UPLOAD_EXTENSIONS):
+                self.add_error("file", _("Only .txt, .docx and .html files can be imported."))
+                return data
+            if upload.size > MAX_UPLOAD_BYTES:
+                self.add_error("file", _("The file is larger than 10 MB."))
+                return data
+            data["pending"] = {"data": base64.b64encode(upload.read()).decode("ascii"), "filename": name}
+        else:
+            data["pending"] = {"text": data["text"], "filename": ""}
+        try:
+            data["parsed"] = _parse(data["pending"])
+        except ParseError as exc:
+            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.zh}, code=exc.code) \
+                from exc
+        return data
+
+
+class ConfirmForm(forms.Form):
+    """The previewed choices, carried as hidden fields so the confirm does what the preview showed."""
+
+    content_hash = forms.CharField(widget=forms.HiddenInput)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.filter(is_active=True), required=False,
+                                  widget=forms.HiddenInput)
+    default_deadline = forms.DateField(required=False, widget=forms.HiddenInput)
+    case = forms.ModelChoiceField(queryset=Case.objects.all(), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["case"].queryset = Case.objects.visible_to(user)
+
+
+def _parse(pending: dict) -> ParsedNotice:
+    if "text" in pending:
+        return parse_text(pending["text"])
+    return parse_file(base64.b64decode(pending["data"]), pending.get("filename") or None)
+
+
+class NoticeImportAdminMixin:
+    """Adds the import pages to NoticeAdmin; the plain "add notice" form leads there too."""
+
+    change_list_template = "admin/notices/notice/change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="notices_notice_import"),
+        ]
+        return urls + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A notice row only makes sense as the record of an import.
+        return HttpResponseRedirect(reverse("admin:notices_notice_import"))
+
+    def import_view(self, request):
+        if not request.user.has_perm("notices.add_notice"):
+            raise PermissionDenied
+        if request.method == "POST" and "_confirm" in request.POST:
+            return self._confirm(request)
+        if request.method == "POST":
+            form = NoticeUploadForm(request.POST, request.FILES, admin_site=self.admin_site, user=request.user)
+            if form.is_valid():
+                return self._preview(request, form)
+        else:
+            form = NoticeUploadForm(admin_site=self.admin_site, user=request.user)
+        return self._render(request, "admin/notices/notice/import_form.html", {
+            "form": form, "title": _("Import a notice"),
+            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+        })
+
+    def _preview(self, request, form):
+        data = form.cleaned_data
+        parsed = data["parsed"]
+        try:
+            plan = preview_notice(parsed, unit=data.get("unit"), case=data.get("case"),
+                                  default_deadline=data.get("default_deadline"))
+        except NoticeImportError as exc:
+            form.add_error(None, str(exc))
+            return self._render(request, "admin/notices/notice/import_form.html", {
+                "form": form, "title": _("Import a notice"),
+                "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            })
+        request.session[SESSION_KEY] = {**data["pending"], "content_hash": plan.content_hash}
+        deadline = data.get("default_deadline")
+        confirm = ConfirmForm(initial={
+            "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
+            "default_deadline": deadline.isoformat() if deadline else "",
+        }, user=request.user)
+        return self._render(request, "admin/notices/notice/import_preview.html", {
+            "title": _("Preview of the import"), "plan": plan, "confirm": confirm,
+            **_preview_context(plan),
+        })
+
+    def _confirm(self, request):
+        form = ConfirmForm(request.POST, user=request.user)
+        pending = request.session.get(SESSION_KEY)
+        if not form.is_valid() or not pending or pending.get("content_hash") != form.cleaned_data["content_hash"]:
+            self.message_user(request, _("The preview has expired or was replaced by another one. "
+                                         "Paste or upload the notice again; nothing was imported."),
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:notices_notice_import"))
+        data = form.cleaned_data
+        try:
+            parsed = _parse(pending)
+            result = import_notice(
+                parsed, by=request.user, unit=data.get("unit"), case=data.get("case"),
+                default_deadline=data.get("default_deadline"), source=pending.get("filename") or "",
+                raw_text=pending.get("text"), expected_hash=data["content_hash"],
+            )
+        except (ParseError, NoticeImportError, ValidationError) as exc:
+            message = exc.zh if isinstance(exc, ParseError) else (
+                "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            self.message_user(request, _("Nothing was imported: %(error)s") % {"error": message}, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:notices_notice_import"))
+        request.session.pop(SESSION_KEY, None)
+        self.message_user(request, result.message, messages.WARNING if result.duplicate else messages.SUCCESS)
+        if result.case is not None:
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[result.case.pk]))
+        return HttpResponseRedirect(reverse("admin:notices_notice_change", args=[result.notice.pk]))
+
+    def _render(self, request, template, context):
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "opts": self.model._meta, **context,
+        })
+
+
+def _preview_context(plan: ImportPlan) -> dict:
+    """What the preview template shows, prepared so the template only lays it out."""
+    parsed = plan.parsed
+    by_line: dict[int, list[str]] = {}
+    for warning in parsed.warnings:
+        if warning.line:
+            by_line.setdefault(warning.line, []).append(warning.message)
+    nodes = []
+    for node_plan in plan.nodes:
+        node = node_plan.node
+        node_lines = {node.line} | {m.parsed.line for m in node_plan.measures}
+        nodes.append({
+            "plan": node_plan,
+            "node": node,
+            "kind_label": Issue.Kind(node.kind).label if node.kind in Issue.Kind.values else node.kind,
+            "indent": node_plan.depth * 24,
+            "warnings": [w for line in sorted(x for x in node_lines if x) for w in by_line.get(line, [])],
+            "measures": [
+                {
+                    "plan": m,
+                    "parsed": m.parsed,
+                    "kind_label": Measure.Kind(m.kind).label,
+                    "changes": m.current_state is not None and m.current_state != m.state,
+                }
+                for m in node_plan.measures
+            ],
+        })
+    found = plan.found()
+    declared = dict(parsed.header.declared)
+    comparisons = []
+    for key, label, value in (
+        ("problems", _("problems"), found["problems"]),
+        ("measures", _("measures"), found["measures"]),
+        ("categories", _("categories"), found["levels"][0] if found["levels"] else 0),
+        # Declared "已完成整改37个" against the problems whose wording reads as completed.
+        ("completed", _("problems completed"),
+         sum(1 for node in parsed.problems() if node.proposed_state == State.COMPLETED)),
+    ):
+        if key in declared:
+            comparisons.append({"label": label, "declared": declared[key], "found": value,
+                                "differs": declared[key] != value})
+    return {
+        "nodes": nodes,
+        "comparisons": comparisons,
+        "found": found,
+        "counts": plan.counts(),
+        "general_warnings": [w for w in parsed.warnings if not w.line],
+        "line_warnings": [w for w in parsed.warnings if w.line],
+        "state_counts": sorted(found["states"].items(), key=lambda item: -item[1]),
+    }

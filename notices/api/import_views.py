@@ -1,0 +1,109 @@
+"""`POST /api/v1/notices/import/`: import a notice from its text or a file, or preview it (`dry_run`).
+
+The endpoint is one more thin door to `notices.importer`: it parses, asks for the preview
+or the import, and shapes the answer. Only administrators (`notices.add_notice`) may use it.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Unit
+from cases.models import Case
+from notices.importer import NoticeImportError, import_notice, preview_notice
+from notices.parser import ParseError, parse_file, parse_text
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class CanImportNotices(BasePermission):
+    message = gettext_lazy("Only administrators may import notices.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("notices.add_notice"))
+
+
+class NoticeNotReadable(exceptions.APIException):
+    """The input is not a notice the parser can read; the code says why (empty, not_a_notice, …)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "unreadable"
+    default_detail = gettext_lazy("The notice cannot be read.")
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                 help_text=gettext_lazy("The whole text of the notice."))
+    file = serializers.FileField(required=False, help_text=gettext_lazy("…or a .txt, .docx or .html file."))
+    dry_run = serializers.BooleanField(required=False, default=False,
+                                       help_text=gettext_lazy("Preview only: parse and say what would happen."))
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text=gettext_lazy("Responsible unit of the new measures (default: a unit named after the issuer)."),
+    )
+    unit_name = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                      help_text=gettext_lazy("…or its name (created if missing)."))
+    default_deadline = serializers.DateField(required=False, allow_null=True,
+                                             help_text=gettext_lazy("Deadline of measures that state none."))
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True,
+                                              help_text=gettext_lazy("Update this case instead of matching one."))
+    content_hash = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                         help_text=gettext_lazy("The hash of a preview: refuse any other text."))
+
+    def validate(self, data):
+        text, upload = (data.get("text") or "").strip(), data.get("file")
+        if bool(text) == bool(upload):
+            raise serializers.ValidationError(_("Send either the text of the notice or a file, not both or neither."),
+                                              code="text_or_file")
+        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError({"file": _("The file is larger than 10 MB.")}, code="too_large")
+        return data
+
+
+class NoticeImportView(APIView):
+    permission_classes = [IsAuthenticated, CanImportNotices]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import a notice (or preview the import with dry_run)",
+        request={"application/json": ImportRequestSerializer, "multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: OpenApiResponse(description="dry_run: the preview; or the text was imported before (duplicate)"),
+            201: OpenApiResponse(description="imported: the notice, its case and what changed"),
+            400: OpenApiResponse(description="not readable as a notice, or bad input"),
+        },
+    )
+    def post(self, request):
+        serializer = ImportRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data.get("case") is not None and not Case.objects.visible_to(request.user).filter(
+                pk=data["case"].pk).exists():
+            raise exceptions.ValidationError({"case": [_("There is no such case.")]})
+        upload = data.get("file")
+        try:
+            parsed = parse_file(upload.read(), upload.name) if upload is not None else parse_text(data["text"])
+        except ParseError as exc:
+            raise NoticeNotReadable(detail=exc.zh, code=exc.code) from exc
+        options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
+                   "default_deadline": data.get("default_deadline")}
+        try:
+            if data["dry_run"]:
+                plan = preview_notice(parsed, **options)
+                return Response({"dry_run": True, "preview": plan.as_dict(), "parsed": parsed.to_dict()})
+            result = import_notice(
+                parsed, by=request.user, source=upload.name if upload is not None else "",
+                raw_text=data.get("text") if upload is None else None,
+                expected_hash=data.get("content_hash") or None, **options,
+            )
+        except NoticeImportError as exc:
+            raise exceptions.ValidationError(str(exc), code="not_importable") from exc
+        return Response({"dry_run": False, **result.as_dict()},
+                        status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED)

@@ -1,0 +1,24 @@
+"""Shapes of notices in the API: the list leaves out the (long) raw text."""
+
+from rest_framework import serializers
+
+from notices.models import Notice
+
+
+class NoticeListSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    case_title = serializers.CharField(source="case.title", read_only=True, default=None, allow_null=True)
+    warning_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "kind_display", "title", "issuer", "published_on", "signed_on", "source",
+                  "case", "case_title", "parser_version", "warning_count", "imported_at"]
+
+    def get_warning_count(self, obj) -> int:
+        return len(obj.warnings or [])
+
+
+class NoticeDetailSerializer(NoticeListSerializer):
+    class Meta(NoticeListSerializer.Meta):
+        fields = [*NoticeListSerializer.Meta.fields, "content_hash", "warnings", "raw_text"]

@@ -1,0 +1,14 @@
+"""Routes of the notices API, registered on the one v1 router in config/api.py."""
+
+from django.urls import path
+
+from . import views
+from .import_views import NoticeImportView
+
+routes = [
+    ("notices", views.NoticeViewSet, "api-notice"),
+]
+urlpatterns = [
+    # Before the router's notices/<pk>/, so "import" is not read as a notice id.
+    path("notices/import/", NoticeImportView.as_view(), name="api-notice-import"),
+]

@@ -1,0 +1,180 @@
+"""Splitting a node's body into measures: 一是…二是… segments, 整改情况 paragraphs, plain text.
+
+Ordinal markers (一是、二是…) are the usual way notices list measures, inline after a full
+stop or at the start of a paragraph. They are read in sequence, so a stray "三是" in a
+sentence does not start a measure, and a jump from 二是 to 五是 across two unmarked
+paragraphs is reported as two lost markers rather than silently merged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from notices.parser.labels import CN_NUM, chinese_numeral, cn_to_int
+from notices.parser.model import Measure, ParseWarning
+from notices.parser.states import read_deadline, read_numbers, read_state
+from notices.parser.text import fold
+
+# "整改情况：" and its variants open the paragraph that reports what was done.
+PROGRESS_PREFIX = re.compile(r"^(?:整改情况|整改进展|进展情况|整改措施|整改成效|落实情况|完成情况|整改结果)\s*:\s*")
+_INLINE_PROGRESS = re.compile(
+    r"(?<=[。;])\s*(?:整改情况|整改进展|进展情况|整改措施|整改成效|落实情况|完成情况|整改结果)\s*:"
+)
+_MARKER = re.compile(rf"(?:^|(?<=[。;!?:]))\s*({CN_NUM})是(?![否的])")
+_LEAD_PUNCT = " \t,，:：;；、.。"
+_TAIL_PUNCT = " \t,，;；、"
+
+Paragraph = tuple[int, str]  # (line index, text)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A run of text under one ordinal marker (label "一是"), or unmarked (label "")."""
+
+    label: str
+    number: int | None
+    line: int
+    text: str
+
+
+@dataclass(slots=True)
+class Split:
+    preamble: list[Segment]
+    segments: list[Segment]  # marked segments and the unmarked paragraphs between/after them
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+    @property
+    def marked(self) -> list[Segment]:
+        return [segment for segment in self.segments if segment.number is not None]
+
+
+def strip_progress_prefix(text: str) -> str:
+    match = PROGRESS_PREFIX.match(fold(text))
+    return text if match is None else text[match.end():]
+
+
+def has_progress_paragraph(paragraphs: list[Paragraph]) -> bool:
+    return any(PROGRESS_PREFIX.match(fold(text)) for _, text in split_inline_progress(paragraphs))
+
+
+def split_inline_progress(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Start a new paragraph where "整改情况：" follows a sentence inside a paragraph."""
+    result: list[Paragraph] = []
+    for line, text in paragraphs:
+        match = _INLINE_PROGRESS.search(fold(text))
+        if match is None:
+            result.append((line, text))
+            continue
+        head, tail = text[: match.start()].rstrip(), text[match.start():].lstrip()
+        if head:
+            result.append((line, head))
+        result.append((line, tail))
+    return result
+
+
+def split_ordinals(paragraphs: list[Paragraph]) -> Split:
+    """Cut paragraphs at valid 一是/二是 markers; see the module docstring for the rules."""
+    preamble: list[Segment] = []
+    segments: list[Segment] = []
+    expected = 1
+    for line, paragraph in paragraphs:
+        text = strip_progress_prefix(paragraph)
+        cuts = _valid_markers(text, expected)
+        # Unmarked text before any marker is the preamble; after one, an unmarked segment.
+        target = segments if segments else preamble
+        if not cuts:
+            target.append(Segment("", None, line, text.strip()))
+            continue
+        lead = text[: cuts[0][0]].strip()
+        if lead:
+            target.append(Segment("", None, line, lead))
+        for position, (_, end, number, label) in enumerate(cuts):
+            stop = cuts[position + 1][0] if position + 1 < len(cuts) else len(text)
+            segments.append(Segment(label, number, line, text[end:stop].strip()))
+        expected = cuts[-1][2] + 1
+    split = Split(preamble, segments)
+    _check_sequence(split)
+    return split
+
+
+def _valid_markers(text: str, expected: int) -> list[tuple[int, int, int, str]]:
+    """Markers in sequence: the next number, a small jump (lost markers), or a restart at 一是."""
+    cuts = []
+    folded = fold(text)
+    for match in _MARKER.finditer(folded):
+        number = cn_to_int(match.group(1))
+        if number is None:
+            continue
+        if number == expected or (expected < number <= expected + 3) or (number == 1 and expected > 1):
+            label_start = match.start(1)
+            cuts.append((match.start(), match.end(), number, text[label_start:match.end()]))
+            expected = number + 1
+    return cuts
+
+
+def _check_sequence(split: Split) -> None:
+    """Report jumps in the marker sequence, and say which unmarked paragraphs fill them."""
+    previous = 0
+    loose: list[Segment] = list(split.preamble) if split.segments else []
+    for segment in split.segments:
+        if segment.number is None:
+            loose.append(segment)
+            continue
+        if segment.number == 1:
+            previous = 0
+        missing = segment.number - previous - 1
+        if missing > 0:
+            names = "、".join(f"{chinese_numeral(n)}是" for n in range(previous + 1, segment.number))
+            if len(loose) == missing:
+                message = (f"“{names}”标记缺失，已将其前的 {missing} 个无标记段落视为这些措施"
+                           f"（markers {names} lost; the {missing} unmarked paragraph(s) before "
+                           f"“{segment.label}” are taken as those measures）")
+                split.warnings.append(ParseWarning("lost_ordinal_markers", message, loose[0].line + 1))
+            else:
+                split.warnings.append(ParseWarning(
+                    "numbering_gap",
+                    f"措施编号从第{previous}项跳到“{segment.label}”，缺少“{names}”"
+                    f"（measure markers jump to “{segment.label}”; {names} missing）",
+                    segment.line + 1,
+                ))
+        previous = segment.number
+        loose = []
+
+
+def build_measures(paragraphs: list[Paragraph], notice_date: date | None) -> tuple[list[Measure], list[ParseWarning]]:
+    """Measures of one node from its body paragraphs (title sentence already removed)."""
+    paragraphs = split_inline_progress([(line, text) for line, text in paragraphs if text.strip()])
+    if not paragraphs:
+        return [], []
+    # When a "整改情况：" paragraph is present, what precedes it describes the problem.
+    for position, (_, text) in enumerate(paragraphs):
+        if PROGRESS_PREFIX.match(fold(text)):
+            paragraphs = paragraphs[position:]
+            break
+    split = split_ordinals(paragraphs)
+    measures = []
+    for segment in [*split.preamble, *split.segments]:
+        text = segment.text.lstrip(_LEAD_PUNCT).rstrip(_TAIL_PUNCT)
+        if len(text) < 2:
+            continue
+        measures.append(make_measure(segment.label, text, segment.line, notice_date))
+    return measures, split.warnings
+
+
+def make_measure(label: str, text: str, line: int, notice_date: date | None) -> Measure:
+    state = read_state(text)
+    deadline, deadline_phrase = read_deadline(text, notice_date)
+    return Measure(
+        label=label,
+        text=text,
+        proposed_state=state.state,
+        state_phrase=state.phrase,
+        state_basis=state.basis,
+        state_phrases=state.phrases,
+        numbers=read_numbers(text),
+        deadline=deadline,
+        deadline_phrase=deadline_phrase,
+        line=line + 1,
+    )

@@ -1,0 +1,216 @@
+"""What a measure's wording says: its state, its figures and its deadline.
+
+Notices do not fill in a state column; they write "已全部整改到位", "正按计划推进",
+"取得阶段性成效". The state proposed here is only a proposal for the importer, so the
+phrase that justified it is always returned with it, and where a text reports several
+states at once the least advanced one wins: it is the one still to be watched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from notices.parser.dates import make_date, month_end
+from notices.parser.model import STATES, NumberMention
+from notices.parser.text import fold
+
+DEFAULT_STATE = "in_progress"
+
+_COMPLETED = (
+    r"已全部[\u4e00-\u9fff]{0,6}?(?:到位|完成|完毕|办结|化解|清退|拆除|追缴|解决|销号|清零)"
+    r"|(?:完成整改|整改完成|整改到位|整改完毕|整治到位|销号到位|完成销号)"
+    r"|已(?:完成整改|整改完成|整改到位|整改完毕|完成|整改|办结|销号|化解|解决|建成|拆除|出清|清理|追缴|追究|撤销"
+    r"|关停|取缔|落实|关闭|退还|投入使用|投用|通车|交付)"
+    r"|(?:全面|全部)(?:完成|办结|到位)"
+)
+_PHASED = (
+    r"(?:已取得|取得)?阶段性(?:成效|进展|成果)|持续整改|长期坚持|长期整改|需持续|久久为功"
+    r"|基本(?:完成|整改到位|整治到位|解决|化解|建成|实现|到位|满足)"
+)
+_IN_PROGRESS = (
+    r"正(?:按计划推进|按计划|有序推进|有序|加快推进|加快|抓紧推进|抓紧|积极推进|积极|稳步推进|稳步|全力推进|全力|逐步"
+    r"|在)(?!运行|使用|常)"
+    r"|推进中|进行中|办理中|整改中|已进场施工|已进场|进场施工|已开工|已复工|开工建设|已启动"
+    r"|尚未完成|未完成|未整改|待批复|剩余|剩下"
+    r"|(?:将|拟|计划|预计|力争|争取|有望)[^，,。；;]{0,12}?(?:完成|完工|竣工|建成|通车|投入使用|交付|办结|化解|出清|覆盖)"
+)
+_SUBMITTED = r"申请销号|提请销号|待销号|申请验收|待验收"
+_PLANNED = r"尚未启动|未启动|暂未启动|尚未开展|暂未开展"
+
+_STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (state, re.compile(pattern))
+    for state, pattern in (
+        ("completed", _COMPLETED),
+        ("phased", _PHASED),
+        ("in_progress", _IN_PROGRESS),
+        ("submitted", _SUBMITTED),
+        ("planned", _PLANNED),
+    )
+)
+# A completion that is negated ("未整改到位") or still ahead ("将…彻底整改到位") is not one.
+_NEGATION = re.compile(r"(?:未|没有|尚未|不)$")
+_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|预期)[^，,。；;！!]{0,10}$")
+# "确保问题整改到位" states an aim, not a result: such a phrase says nothing about the state.
+_PURPOSE = re.compile(r"(?:确保|保障|保证|推动|督促|要求|力求|促进|推进|实现)[^，,。；;！!]{0,10}$")
+
+
+@dataclass(slots=True)
+class StateRead:
+    state: str
+    phrase: str
+    basis: str
+    phrases: list[str] = field(default_factory=list)
+
+
+def read_state(text: str) -> StateRead:
+    """Propose a state for ``text``: the least advanced state any of its phrases reports."""
+    folded = fold(text)
+    hits: list[tuple[int, str, str]] = []
+    for state, pattern in _STATE_PATTERNS:
+        for match in pattern.finditer(folded):
+            qualified = _qualified(state, folded, match.start())
+            if qualified is not None:
+                hits.append((qualified[1], qualified[0], text[qualified[1]:match.end()]))
+    if not hits:
+        return StateRead(DEFAULT_STATE, "", "default")
+    hits.sort()
+    phrases = list(dict.fromkeys(phrase for _, _, phrase in hits))
+    state, phrase = min(((state, phrase) for _, state, phrase in hits), key=lambda item: STATES.index(item[0]))
+    return StateRead(state, phrase, "phrase", phrases)
+
+
+def _qualified(state: str, folded: str, start: int) -> tuple[str, int] | None:
+    """(state, phrase start) of a hit, or None when the phrase only states an aim.
+
+    A negated or future completion is work in progress; its phrase then includes the
+    qualifier ("将采取措施彻底整改到位").
+    """
+    if state != "completed":
+        return state, start
+    window = max(0, start - 12)
+    before = folded[window:start]
+    qualifier = _NEGATION.search(before) or _FUTURE.search(before)
+    if qualifier is not None:
+        return "in_progress", window + qualifier.start()
+    if _PURPOSE.search(before):
+        return None
+    return state, start
+
+
+_UNITS = (
+    "个百分点|个工作日|个位次|平方公里|平方米|立方米|公顷|公里|千米|千瓦|亿元|万元|美元|元|%|‰|件次|人次|项次|户次|"
+    "人|件|个|项|家|条|次|起|宗|户|所|名|亩|米|吨|套|辆|处|台|张|份|篇|场|批|天|小时|位|倍|本|期|轮|座|栋|幢|间|"
+    "艘|只|头|方|岁|届|块|部|口"
+)
+_NUMBER = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
+_FOLLOWING_NOUN = re.compile(r"[\u4e00-\u9fff]{0,2}")
+_PHRASE_STOP = re.compile(r"[，,、；;。：:（）()“”\"《》\s\d!！?？]")
+
+
+def read_numbers(text: str) -> list[NumberMention]:
+    """Figures with their unit and a few words of context: ``立案145件``, ``办结率达98.98%``."""
+    folded = fold(text)
+    mentions = []
+    for match in _NUMBER.finditer(folded):
+        raw = match.group(1)
+        value: int | float = float(raw) if "." in raw else int(raw)
+        unit = "".join(part for part in match.group(2, 3, 4) if part)
+        start = _phrase_start(folded, match.start())
+        end = match.end()
+        if start == match.start():
+            # Nothing before the figure ("，2个问题已完成"): name it by the words after it.
+            end += len(_FOLLOWING_NOUN.match(folded, end).group(0))
+        mentions.append(NumberMention(value, unit, text[start:end]))
+    return mentions
+
+
+def _phrase_start(folded: str, pos: int) -> int:
+    start = pos
+    while start > 0 and pos - start < 8 and not _PHRASE_STOP.match(folded[start - 1]):
+        start -= 1
+    return start
+
+
+_DONE_VERBS = (
+    r"完成|完工|竣工|到位|办结|建成|通车|开学|投入使用|投用|交付|出清|化解|覆盖|通水|验收|开工|销号|上线|解决"
+)
+_NOT_A_DEADLINE = re.compile(r"(?:截至|截止|自|从|至)$")
+
+
+@dataclass(slots=True, frozen=True)
+class _DeadlineForm:
+    pattern: re.Pattern[str]
+    # True when the wording is a deadline by itself (…前, 年内); False when a completion
+    # verb must follow, so that "2024年一季度…排名第一" is not taken for one.
+    standalone: bool
+
+
+def _form(pattern: str, standalone: bool) -> _DeadlineForm:
+    return _DeadlineForm(re.compile(pattern), standalone)
+
+
+_DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
+    ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True)),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False)),
+    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False)),
+    ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True)),
+    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)内", True)),
+    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False)),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False)),
+)
+_VERB_AFTER = re.compile(rf"^[^，,。；;！!]{{0,10}}?(?:{_DONE_VERBS})")
+_DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
+
+
+def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str]:
+    """The first deadline ``text`` states, resolved against the notice's own date.
+
+    年内/年底 mean 31 December of the notice year; "11月全部完成" the end of November; a
+    school-year deadline ("今年暑期开学前") is read as 1 September, when Chinese schools
+    open. Relative spans ("两年内") are not resolved: nothing says from when they run.
+    A time followed by 已 ("7月份已调配到位"), or a bare month already past when the notice
+    was signed ("2023年11月完成修复"), reports what was done, not a deadline.
+    """
+    folded = fold(text)
+    year = notice_date.year if notice_date else None
+    found: list[tuple[int, date | None, str]] = []
+    for kind, form in _DEADLINES:
+        for match in form.pattern.finditer(folded):
+            if _NOT_A_DEADLINE.search(folded[max(0, match.start() - 2):match.start()]):
+                continue
+            following = folded[match.end():match.end() + 24]
+            if _DONE_ALREADY.match(following):
+                continue
+            if not form.standalone and not _VERB_AFTER.match(following):
+                continue
+            value = _resolve(kind, match, year)
+            if not form.standalone and value and notice_date and value < notice_date:
+                continue
+            found.append((match.start(), value, text[match.start():match.end()]))
+            break
+    if not found:
+        return None, ""
+    _, value, phrase = min(found, key=lambda item: item[0])
+    return value, phrase
+
+
+def _resolve(kind: str, match: re.Match[str], notice_year: int | None) -> date | None:
+    groups = match.groups()
+    if kind == "day":
+        return make_date(int(groups[0]), int(groups[1]), int(groups[2]))
+    if kind == "month":
+        return month_end(int(groups[0]), int(groups[1]))
+    if kind == "year":
+        return make_date(int(groups[0]), 12, 31)
+    if kind == "school":
+        year = int(groups[0]) if groups[0] else notice_year
+        return make_date(year, 9, 1) if year else None
+    if notice_year is None:
+        return None
+    if kind == "this_year":
+        return make_date(notice_year, 12, 31)
+    return month_end(notice_year, int(groups[0]))

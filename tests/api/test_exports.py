@@ -1,0 +1,59 @@
+"""Exports of any filtered measure list, as CSV and as an Excel ledger."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from urllib.parse import quote
+
+import openpyxl
+
+from tests import factories
+
+
+def _csv_rows(response):
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")  # so Excel reads the Chinese correctly
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_csv_has_chinese_headers_and_the_filtered_rows(supervisor_api, unit):
+    early = factories.MeasureFactory(lead_unit=unit, text="建立台账", deadline=datetime.date(2026, 2, 1))
+    factories.MeasureFactory(lead_unit=unit, text="后期措施", deadline=datetime.date(2026, 9, 1))
+    response = supervisor_api.get("/api/v1/measures/export.csv?due_before=2026-03-01")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = _csv_rows(response)
+    assert rows[0][:4] == ["ID", "序号", "反馈问题", "整改措施"]
+    assert [r[0] for r in rows[1:]] == [str(early.pk)]
+    assert "建立台账" in rows[1][3]
+
+
+def test_filename_is_utf8_per_rfc_5987(supervisor_api):
+    disposition = supervisor_api.get("/api/v1/measures/export.csv")["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''" + quote("整改台账") in disposition
+
+
+def test_xlsx_is_a_workbook_with_the_ledger(supervisor_api, unit):
+    measure = factories.MeasureFactory(lead_unit=unit, text="整改措施甲")
+    response = supervisor_api.get("/api/v1/measures/export.xlsx", {"q": "整改措施甲"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert ".xlsx" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:4] == ("ID", "序号", "反馈问题", "整改措施")
+    assert rows[2][0] == measure.pk and len(rows) == 3
+
+
+def test_export_with_a_bad_filter_is_a_json_error(supervisor_api):
+    response = supervisor_api.get("/api/v1/measures/export.csv?overdue_on=yesterday")
+    assert response.status_code == 400
+    assert "overdue_on" in response.json()["error"]["fields"]
+
+
+def test_empty_export_still_has_headers(staff_api):
+    rows = _csv_rows(staff_api.get("/api/v1/measures/export.csv"))
+    assert len(rows) == 1 and rows[0][1] == "序号"

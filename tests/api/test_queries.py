@@ -1,0 +1,68 @@
+"""Lists cost the same small number of queries for 10 rows as for 100."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import ProgressUpdate, Reminder
+from tests import factories
+
+# Authentication (token + user), permissions and scoping (groups, units), count, page and
+# prefetches: a fixed budget, whatever the page size.
+MAX_QUERIES = 12
+LISTS = ["/api/v1/measures/", "/api/v1/cases/", "/api/v1/issues/", "/api/v1/progress/", "/api/v1/reminders/",
+         "/api/v1/units/", "/api/v1/notices/"]
+
+
+def _create(n, unit, staff):
+    """n measures in a new case, each with a supporting unit, a leader and a progress entry."""
+    case = factories.CaseFactory()
+    issue = factories.IssueFactory(case=case)
+    support = factories.UnitFactory()
+    leader = factories.UserFactory()
+    measures = factories.MeasureFactory.create_batch(n, lead_unit=unit, issue=issue, lead_leader=leader)
+    for m in measures:
+        m.supporting_units.add(support)
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(measure=m, author=staff, action="note", note="进展", from_state=m.state, to_state=m.state)
+        for m in measures
+    )
+    reminder = Reminder.objects.create(kind="unit_digest", level="overdue", period="2026-03-02",
+                                       recipient_email=f"r{n}@example.cn", unit=unit)
+    reminder.measures.set(measures)
+    for _ in range(n // 10):
+        factories.IssueFactory(case=case)
+
+
+def _counts(client) -> dict[str, int]:
+    counts = {}
+    for url in LISTS:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, {"page_size": 200})
+        assert response.status_code == 200, (url, response.content)
+        counts[url] = len(ctx.captured_queries)
+    return counts
+
+
+@pytest.mark.parametrize("who", ["staff", "supervisor"])
+def test_list_queries_do_not_grow_with_rows(who, client_for, staff, supervisor, unit):
+    client = client_for(staff if who == "staff" else supervisor)
+    _create(10, unit, staff)
+    ten = _counts(client)
+    _create(90, unit, staff)
+    hundred = _counts(client)
+    assert hundred == ten
+    assert max(ten.values()) <= MAX_QUERIES, ten
+
+
+def test_hundred_measures_with_units_issue_and_case_in_few_queries(client_for, supervisor, unit, staff,
+                                                                   django_assert_max_num_queries):
+    _create(100, unit, staff)
+    client = client_for(supervisor)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/measures/?page_size=100").json()
+    assert len(body["results"]) == 100
+    assert all(row["supporting_units"] and row["lead_leader"] and row["issue"] and row["case"]
+               for row in body["results"])

@@ -1,0 +1,208 @@
+"""The weekly job and the send task: once per week, failures recorded and retried, holidays."""
+
+import datetime
+import json
+import socket
+import zoneinfo
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django_celery_beat.models import PeriodicTask
+
+from cases import reminders, tasks
+from cases.models import Measure, Reminder
+from cases.states import State
+from tests import factories
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+MONDAY = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MailServer:
+    """A real SMTP server: rejects some recipients for good, others a given number of times."""
+
+    def __init__(self):
+        self.rejected: set[str] = set()
+        self.busy: dict[str, int] = {}
+        self.delivered: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.rejected:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        if self.busy.get(address, 0) > 0:
+            self.busy[address] -= 1
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+
+@pytest.fixture(autouse=True)
+def _eager_retries():
+    """Let eager tasks run their retries in place, as a worker would (minus the wait).
+
+    With eager propagation Celery raises the first Retry instead of running it.
+    """
+    from config.celery import app
+
+    saved = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def smtp_server(settings):
+    handler = MailServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def week(unit, staff, other_unit, other_staff):
+    """Two units with one overdue item each: four unit digests."""
+    with time_machine.travel(MONDAY, tick=False):
+        factories.MeasureFactory(lead_unit=unit, deadline=datetime.date(2026, 2, 27))
+        factories.MeasureFactory(lead_unit=other_unit, deadline=datetime.date(2026, 3, 5))
+        yield
+
+
+def run_job(capture):
+    with capture(execute=True):
+        return tasks.run_weekly_reminders()
+
+
+def test_weekly_job_mails_each_recipient_once_and_a_second_run_sends_nothing_new(
+    week, unit, staff, other_unit, other_staff, django_capture_on_commit_callbacks,
+):
+    with time_machine.travel(MONDAY, tick=False):
+        first = run_job(django_capture_on_commit_callbacks)
+        assert first == {"period": "2026-03-02", "queued": 4, "already": 0}
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(
+            [unit.email, staff.email, other_unit.email, other_staff.email])
+        assert set(Reminder.objects.values_list("status", "attempts")) == {(Reminder.Status.SENT, 1)}
+        assert all(r.sent_at and r.subject.startswith("【整改提醒】") for r in Reminder.objects.all())
+
+    with time_machine.travel(MONDAY + datetime.timedelta(days=2), tick=False):
+        second = run_job(django_capture_on_commit_callbacks)
+    assert second == {"period": "2026-03-02", "queued": 0, "already": 4}
+    assert len(mail.outbox) == 4
+
+
+def test_rejected_recipient_is_recorded_failed_and_the_others_still_get_theirs(
+    week, unit, staff, smtp_server, django_capture_on_commit_callbacks,
+):
+    smtp_server.rejected.add(staff.email)
+    with time_machine.travel(MONDAY, tick=False):
+        run_job(django_capture_on_commit_callbacks)
+
+    failed = Reminder.objects.get(recipient_email=staff.email)
+    assert failed.status == Reminder.Status.FAILED
+    assert failed.sent_at is None
+    assert "550" in failed.error and "mailbox unavailable" in failed.error
+    assert failed.attempts == 1 + tasks.SEND_MAX_RETRIES  # retried, then given up
+    delivered = sorted(to[0] for to, _ in smtp_server.delivered)
+    assert staff.email not in delivered and unit.email in delivered and len(delivered) == 3
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 3
+
+
+def test_temporary_smtp_failure_is_retried_and_then_recorded_as_sent(
+    week, unit, smtp_server, django_capture_on_commit_callbacks,
+):
+    smtp_server.busy[unit.email] = 2
+    with time_machine.travel(MONDAY, tick=False):
+        run_job(django_capture_on_commit_callbacks)
+
+    reminder = Reminder.objects.get(recipient_email=unit.email)
+    assert (reminder.status, reminder.attempts, reminder.error) == (Reminder.Status.SENT, 3, "")
+    assert [to for to, _ in smtp_server.delivered].count([unit.email]) == 1
+
+
+def test_unreachable_mail_server_is_never_recorded_as_sent(week, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
+    with time_machine.travel(MONDAY, tick=False):
+        run_job(django_capture_on_commit_callbacks)
+
+    assert Reminder.objects.count() == 4
+    assert not Reminder.objects.filter(status=Reminder.Status.SENT).exists()
+    assert all("ConnectionRefusedError" in r.error for r in Reminder.objects.all())
+
+
+def test_send_task_retries_network_and_smtp_errors_with_exponential_backoff():
+    task = tasks.send_reminder
+    assert OSError in task.autoretry_for  # smtplib.SMTPException is an OSError
+    assert (task.retry_backoff, task.retry_backoff_max, task.retry_jitter) == (60, 3600, True)
+
+
+def test_delivering_a_sent_reminder_again_sends_nothing(week, django_capture_on_commit_callbacks):
+    with time_machine.travel(MONDAY, tick=False):
+        run_job(django_capture_on_commit_callbacks)
+        reminder = Reminder.objects.first()
+
+        assert tasks.send_reminder.delay(reminder.pk, "2026-03-02").get() is False
+    assert len(mail.outbox) == 4
+    reminder.refresh_from_db()
+    assert reminder.attempts == 1
+
+
+def test_reminder_whose_items_were_completed_before_sending_is_not_sent(week, unit):
+    with time_machine.travel(MONDAY, tick=False):
+        plan = reminders.plan_week(on=MONDAY.date())
+        Measure.objects.filter(lead_unit=unit).update(state=State.COMPLETED, completed_at=MONDAY)
+        tasks.dispatch(plan.reminder_ids, MONDAY.date())
+
+    skipped = Reminder.objects.get(recipient_email=unit.email)
+    assert skipped.status == Reminder.Status.FAILED and skipped.sent_at is None
+    assert "completed" in skipped.error
+    assert unit.email not in [m.to[0] for m in mail.outbox]
+    assert len(mail.outbox) == 2
+
+
+def test_weekly_job_on_a_public_holiday_defers_itself_to_the_next_working_day(week):
+    national_day = datetime.datetime(2026, 10, 5, 9, 0, tzinfo=SHANGHAI)  # a Monday in the holiday
+    with time_machine.travel(national_day, tick=False):
+        result = tasks.run_weekly_reminders()
+        tasks.run_weekly_reminders()  # a beat that fires twice still defers once
+
+    assert result == {"deferred_to": "2026-10-08T09:00:00+08:00"}
+    assert not Reminder.objects.exists() and mail.outbox == []
+    deferred = PeriodicTask.objects.get(name__startswith=reminders.DEFERRED_TASK_PREFIX)
+    assert deferred.one_off and deferred.enabled and deferred.task == "cases.tasks.run_weekly_reminders"
+    assert deferred.clocked.clocked_time == datetime.datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)
+    assert json.loads(deferred.kwargs) == {"deferred_from": "2026-10-05"}
+
+
+def test_deferred_run_sends_on_the_working_day_for_that_week(week, django_capture_on_commit_callbacks):
+    with time_machine.travel(datetime.datetime(2026, 10, 9, 9, 0, tzinfo=SHANGHAI), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        result = tasks.run_weekly_reminders(deferred_from="2026-10-05")
+
+    assert result["period"] == "2026-10-05" and result["queued"] == 4
+    assert len(mail.outbox) == 4
+
+
+def test_default_schedule_is_monday_nine_oclock_shanghai(db):
+    weekly = PeriodicTask.objects.get(name="每周整改提醒")
+    assert weekly.task == "cases.tasks.run_weekly_reminders" and weekly.enabled
+    cron = weekly.crontab
+    schedule = (cron.minute, cron.hour, cron.day_of_week, cron.day_of_month, cron.month_of_year)
+    assert schedule == ("0", "9", "1", "*", "*")
+    assert str(cron.timezone) == "Asia/Shanghai"

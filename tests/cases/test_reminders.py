@@ -1,0 +1,260 @@
+"""Who gets which reminder, at which level, and what the e-mails say (cases/reminders.py)."""
+
+import datetime
+import zoneinfo
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases import reminders, services
+from cases.models import Measure, Reminder
+from cases.states import State
+from tests import factories
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+ON = datetime.date(2026, 3, 2)  # a Monday and a working day
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+def item(unit, *, due_in: int, **kwargs) -> Measure:
+    """An ongoing measure led by `unit`, due `due_in` days from ON (negative: overdue)."""
+    return factories.MeasureFactory(lead_unit=unit, deadline=ON + datetime.timedelta(days=due_in), **kwargs)
+
+
+def planned(kind=Reminder.Kind.UNIT_DIGEST):
+    return {r.recipient_email: r for r in Reminder.objects.filter(kind=kind).prefetch_related("measures")}
+
+
+def items_of(reminder):
+    return {m.pk for m in reminder.measures.all()}
+
+
+# --- Selection ------------------------------------------------------------------------
+
+
+def test_unit_mailbox_and_staff_each_get_one_digest_of_overdue_and_due_soon_items(unit, staff):
+    overdue, soon = item(unit, due_in=-3), item(unit, due_in=5)
+    item(unit, due_in=30)
+
+    plan = reminders.plan_week(on=ON)
+
+    digests = planned()
+    assert set(digests) == {unit.email, staff.email}
+    for reminder in digests.values():
+        assert items_of(reminder) == {overdue.pk, soon.pk}
+        assert reminder.item_count == 2
+        assert reminder.level == Reminder.Level.OVERDUE
+        assert reminder.period == ON
+        assert reminder.status == Reminder.Status.PENDING
+    assert digests[staff.email].recipient == staff
+    assert digests[unit.email].unit == unit
+    assert sorted(plan.reminder_ids) == sorted(r.pk for r in digests.values())
+
+
+def test_nobody_with_nothing_to_report_gets_anything(unit, staff, supervisor):
+    item(unit, due_in=30)
+    done = item(unit, due_in=-10)
+    Measure.objects.filter(pk=done.pk).update(state=State.COMPLETED, completed_at=timezone.now())
+
+    plan = reminders.plan_week(on=ON)
+
+    assert plan.planned == []
+    assert not Reminder.objects.exists()
+
+
+def test_someone_working_for_two_units_gets_one_digest_covering_both(unit, other_unit):
+    person = factories.UserFactory(role="staff", units=[unit, other_unit])
+    first, second = item(unit, due_in=-1), item(other_unit, due_in=2)
+
+    reminders.plan_week(on=ON)
+
+    digest = planned()[person.email]
+    assert items_of(digest) == {first.pk, second.pk}
+    assert Reminder.objects.filter(recipient_email=person.email).count() == 1
+
+
+def test_supporting_unit_and_staff_of_the_parent_unit_are_reminded(unit):
+    parent = factories.UnitFactory()
+    child = factories.UnitFactory(parent=parent, email="")
+    parent_staff = factories.UserFactory(role="staff", units=[parent])
+    measure = item(child, due_in=-2)
+    measure.supporting_units.add(unit)
+
+    reminders.plan_week(on=ON)
+
+    digests = planned()
+    assert set(digests) == {unit.email, parent.email, parent_staff.email}
+    assert all(items_of(r) == {measure.pk} for r in digests.values())
+
+
+def test_supervisor_gets_the_summary_and_no_unit_digest(unit, supervisor):
+    supervisor.memberships.create(unit=unit)  # a supervisor who also belongs to a unit
+    item(unit, due_in=-20)
+    item(unit, due_in=3)
+
+    reminders.plan_week(on=ON)
+
+    assert supervisor.email not in planned()
+    summary = planned(Reminder.Kind.SUPERVISOR_SUMMARY)[supervisor.email]
+    assert summary.level == Reminder.Level.SUMMARY
+    assert summary.item_count == 1  # overdue items across all units
+
+
+def test_item_without_progress_for_the_lagging_period_is_reminded_as_lagging(unit, staff):
+    quiet, active = item(unit, due_in=60), item(unit, due_in=60)
+    Measure.objects.filter(pk__in=[quiet.pk, active.pk]).update(created_at=timezone.now() - datetime.timedelta(days=20))
+    services.log_progress(measure=active, by=staff, note="已召开专题会议部署整改。")
+
+    reminders.plan_week(on=ON)
+
+    digest = planned()[unit.email]
+    assert items_of(digest) == {quiet.pk}
+    assert digest.level == Reminder.Level.LAGGING
+
+
+def test_items_overdue_two_weeks_escalate_to_the_lead_leader_and_the_unit_head(unit):
+    leader, head = factories.UserFactory(name="李建国"), factories.UserFactory(name="赵明")
+    unit.head = head
+    unit.save()
+    old = item(unit, due_in=-14, lead_leader=leader)
+    item(unit, due_in=-13, lead_leader=leader)
+
+    reminders.plan_week(on=ON)
+
+    escalations = planned(Reminder.Kind.ESCALATION)
+    assert set(escalations) == {leader.email, head.email}
+    for reminder in escalations.values():
+        assert items_of(reminder) == {old.pk}
+        assert reminder.level == Reminder.Level.ESCALATED
+    assert planned()[unit.email].level == Reminder.Level.ESCALATED
+    assert planned()[unit.email].item_count == 2
+
+
+def test_escalation_and_due_soon_thresholds_come_from_settings(unit, settings):
+    settings.REMINDER_ESCALATE_AFTER_DAYS = 30
+    settings.REMINDER_DUE_SOON_DAYS = 3
+    leader = factories.UserFactory()
+    overdue = item(unit, due_in=-20, lead_leader=leader)
+    item(unit, due_in=5)
+
+    reminders.plan_week(on=ON)
+
+    assert not Reminder.objects.filter(kind=Reminder.Kind.ESCALATION).exists()
+    assert items_of(planned()[unit.email]) == {overdue.pk}
+
+
+def test_dry_run_records_nothing_and_reports_who_would_get_what(unit, staff):
+    item(unit, due_in=-1)
+    item(unit, due_in=4)
+
+    plan = reminders.plan_week(on=ON, dry_run=True)
+
+    assert not Reminder.objects.exists()
+    assert {(p.kind, p.email, p.item_count, p.level) for p in plan.planned} == {
+        (Reminder.Kind.UNIT_DIGEST, unit.email, 2, Reminder.Level.OVERDUE),
+        (Reminder.Kind.UNIT_DIGEST, staff.email, 2, Reminder.Level.OVERDUE),
+    }
+
+
+def test_a_week_already_planned_is_not_planned_again(unit, staff):
+    item(unit, due_in=-1)
+    reminders.plan_week(on=ON)
+
+    again = reminders.plan_week(on=ON + datetime.timedelta(days=2))
+
+    assert again.planned == []
+    assert again.already_recorded == 2
+    assert Reminder.objects.count() == 2
+
+
+def test_unit_without_mailbox_and_inactive_people_get_nothing(unit):
+    mute = factories.UnitFactory(email="")
+    factories.UserFactory(role="staff", units=[mute], is_active=False)
+    item(mute, due_in=-1)
+
+    assert reminders.plan_week(on=ON).planned == []
+
+
+# --- The e-mails ------------------------------------------------------------------------
+
+
+def _message(reminder):
+    return reminders.build_message(Reminder.objects.select_related("recipient", "unit").get(pk=reminder.pk), on=ON)
+
+
+def test_unit_digest_lists_items_by_case_with_deadline_overdue_days_last_note_and_link(unit, staff, settings):
+    settings.SITE_URL = "https://zg.example.gov.cn"
+    case = factories.CaseFactory(title="县委巡察整改")
+    overdue = item(unit, due_in=-3, issue__case=case, text="清理规范公务用车")
+    escalated = item(unit, due_in=-20, issue__case=case, text="追缴违规发放补贴")
+    soon = item(unit, due_in=5, text="完善采购内控制度")
+    with time_machine.travel(datetime.datetime(2026, 2, 20, 10, 0, tzinfo=SHANGHAI), tick=False):
+        services.log_progress(measure=overdue, by=staff, note="已收回超标车辆2辆。")
+    reminders.plan_week(on=ON)
+
+    message = _message(planned()[staff.email])
+
+    assert message.to == [staff.email]
+    assert message.subject == f"【整改提醒】{staff.name}:3 项整改事项需关注,已逾期 2 项(督办 1 项)"
+    text = message.body
+    assert "县委巡察整改" in text and soon.case.title in text
+    assert text.index("追缴违规发放补贴") < text.index("清理规范公务用车")  # by deadline within the case
+    assert "[督办,已逾期 20 天] 追缴违规发放补贴" in text
+    assert "[已逾期 3 天] 清理规范公务用车" in text
+    assert "[5 天后到期] 完善采购内控制度" in text
+    assert "完成时限:2026-02-27" in text
+    assert "最近进展(2026-02-20): 已收回超标车辆2辆。" in text
+    assert "最近进展:尚未填报" in text
+    assert f"https://zg.example.gov.cn/admin/cases/measure/{escalated.pk}/change/" in text
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "督办</span>" in html and "已收回超标车辆2辆。" in html
+    assert f'href="https://zg.example.gov.cn/admin/cases/measure/{overdue.pk}/change/"' in html
+
+
+def test_escalation_mail_is_a_supervision_notice_to_the_leader(unit):
+    leader = factories.UserFactory(name="周海涛")
+    item(unit, due_in=-15, lead_leader=leader, text="整治群众身边腐败问题")
+    reminders.plan_week(on=ON)
+
+    message = _message(planned(Reminder.Kind.ESCALATION)[leader.email])
+
+    assert message.subject == "【督办提醒】周海涛:1 项整改事项逾期 14 天及以上"
+    assert "周海涛:" in message.body
+    assert "提请您督办" in message.body
+    assert "[督办,已逾期 15 天] 整治群众身边腐败问题" in message.body
+
+
+def test_supervisor_summary_counts_each_unit_and_links_the_dashboard(unit, other_unit, supervisor, settings):
+    settings.SITE_URL = "https://zg.example.gov.cn"
+    item(unit, due_in=-30)
+    item(unit, due_in=-2)
+    item(unit, due_in=40)
+    item(other_unit, due_in=3)
+    reminders.plan_week(on=ON)
+
+    message = _message(planned(Reminder.Kind.SUPERVISOR_SUMMARY)[supervisor.email])
+
+    assert message.subject == "【整改周汇总】2026-03-02 当周:2 个单位共逾期 2 项"
+    assert f"- {unit.name}: 3 / 2 / 1 / 0 / 30 天" in message.body
+    assert f"- {other_unit.name}: 1 / 0 / 0 / 1 / -" in message.body
+    assert message.body.index(unit.name) < message.body.index(other_unit.name)  # most overdue first
+    assert "https://zg.example.gov.cn/dashboard/" in message.body
+    assert 'href="https://zg.example.gov.cn/dashboard/"' in message.alternatives[0][0]
+
+
+def test_digest_is_built_in_constant_queries(unit, staff, django_assert_num_queries):
+    for days in range(-5, 5):
+        item(unit, due_in=days, issue__case=factories.CaseFactory())
+    reminders.plan_week(on=ON)
+    reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
+
+    with django_assert_num_queries(1):
+        message = reminders.build_message(reminder, on=ON)
+    assert message.body.count("查看并填报") == 10

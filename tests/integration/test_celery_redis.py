@@ -1,0 +1,118 @@
+"""The weekly job end to end: enqueued through Redis, run by a real `celery worker`, mail captured.
+
+The worker is another process, so it must see committed data in a database it can open:
+this runs in the PostgreSQL pass (`make test`), against the test database itself.
+"""
+
+import email
+import os
+import subprocess
+import sys
+import time
+import uuid
+from email import policy
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases import tasks
+from cases.models import Reminder
+from config.celery import app
+from tests import factories
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 60
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "") + "@" if s["USER"] else ""
+    return f"postgres://{auth}{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _wait_for(predicate, what: str, log_path: Path | None = None):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    log = log_path.read_text()[-3000:] if log_path and log_path.exists() else ""
+    pytest.fail(f"timed out after {WAIT_SECONDS}s waiting for {what}\n{log}")
+
+
+@pytest.fixture
+def worker(redis_url, tmp_path):
+    """A real worker on its own queue, writing mail to files under tmp_path/mail."""
+    queue = f"rectify-test-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings", RECTIFY_ENV="development", DATABASE_URL=_database_url(),
+        REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, CELERY_TASK_DEFAULT_QUEUE=queue,
+        CELERY_TASK_ALWAYS_EAGER="false", RECTIFY_VAR_DIR=str(tmp_path), SITE_URL="https://zg.example.gov.cn",
+    )
+    env.pop("EMAIL_URL", None)
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool=solo", "-Q", queue,
+         "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+    app.close()  # drop any producer pool built for the embedded broker
+    try:
+        yield tmp_path / "mail", tmp_path / "worker.log"
+    finally:
+        app.conf.update(saved)
+        app.close()
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(timeout=5)
+        log.close()
+
+
+def _read_mail(folder: Path) -> list[email.message.EmailMessage]:
+    messages = []
+    for path in sorted(folder.glob("*.log")):
+        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if raw.strip():
+                messages.append(email.message_from_bytes(raw, policy=policy.default))
+    return messages
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_weekly_job_enqueued_through_redis_is_sent_by_a_real_worker(worker):
+    mail_dir, log_path = worker
+    today = timezone.localdate()
+    unit = factories.UnitFactory(name="县财政局", email="czj@example.cn")
+    staff = factories.UserFactory(role="staff", units=[unit], name="马晓丽")
+    leader = factories.UserFactory(name="赵明")
+    supervisor = factories.UserFactory(role="supervisor", name="王晓燕")
+    factories.MeasureFactory(lead_unit=unit, lead_leader=leader, text="规范政府采购程序",
+                             deadline=today - timezone.timedelta(days=20))
+
+    # deferred_from skips the holiday check, so the test does not depend on the day it runs.
+    tasks.run_weekly_reminders.delay(deferred_from=today.isoformat())
+
+    expected = {unit.email, staff.email, leader.email, supervisor.email}
+    _wait_for(lambda: Reminder.objects.filter(status=Reminder.Status.SENT).count() == 4,
+              "four reminders sent by the worker", log_path)
+    _wait_for(lambda: mail_dir.exists() and len(_read_mail(mail_dir)) == 4, "four mail files", log_path)
+    messages = {m["To"]: m for m in _read_mail(mail_dir)}
+    subjects = {to: str(m["Subject"]).strip() for to, m in messages.items()}  # folded headers keep a leading space
+    assert set(messages) == expected
+    assert subjects[staff.email] == "【整改提醒】马晓丽:1 项整改事项需关注,已逾期 1 项(督办 1 项)"
+    assert subjects[leader.email] == "【督办提醒】赵明:1 项整改事项逾期 14 天及以上"
+    assert subjects[supervisor.email].startswith("【整改周汇总】")
+    body = messages[staff.email].get_body(("plain",)).get_content()
+    assert "[督办,已逾期 20 天] 规范政府采购程序" in body
+    assert "https://zg.example.gov.cn/admin/cases/measure/" in body
+    assert messages[staff.email].get_body(("html",)) is not None
+    assert Reminder.objects.filter(period=today - timezone.timedelta(days=today.weekday())).count() == 4
