@@ -8,8 +8,6 @@ is downloaded. Missing Chromium skips locally and fails under CI=true.
 from __future__ import annotations
 
 import datetime
-import os
-import shutil
 
 import pytest
 from django.utils import timezone
@@ -17,43 +15,10 @@ from django.utils import timezone
 from cases.models import Evidence, Measure
 from cases.states import State
 from tests import factories
-from tests.conftest import service_missing
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made here between
-# browser steps are ordinary blocking calls, which Django would otherwise refuse.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.browser.conftest import PASSWORD, _log_in, _page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-PASSWORD = "pw-test-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        service_missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser, live_server):
-    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-hans"},
-                                  base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
-
-
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
 
 
 def test_staff_update_and_supervisor_sign_off(browser, live_server, tmp_path):
