@@ -15,8 +15,7 @@ from django.utils import timezone
 from cases.models import Evidence, Measure
 from cases.states import State
 from tests import factories
-
-from tests.browser.conftest import PASSWORD, _log_in, _page
+from tests.browser.conftest import _log_in, _page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

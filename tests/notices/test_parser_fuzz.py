@@ -7,6 +7,7 @@ failure here. Each example must finish within the hypothesis deadline.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,7 @@ genre_text = st.lists(
 ).map("\n".join)
 
 
-def _check(run) -> None:  # type: ignore[no-untyped-def]
+def _check(run: Callable[[], ParsedNotice]) -> None:
     try:
         notice = run()
     except ParseError as error:

@@ -11,6 +11,7 @@ import os
 import random
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -37,7 +38,7 @@ def _same_notice(a: ParsedNotice, b: ParsedNotice) -> None:
     assert [p.title for p in a.problems()] == [p.title for p in b.problems()]
 
 
-def _error(run) -> ParseError:  # type: ignore[no-untyped-def]
+def _error(run: Callable[[], object]) -> ParseError:
     with pytest.raises(ParseError) as raised:
         run()
     assert isinstance(raised.value, ValueError)
