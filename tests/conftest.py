@@ -56,6 +56,25 @@ def redis_url():
 
 
 @pytest.fixture(autouse=True)
+def _roles_after_flush(request):
+    """Transactional tests flush every table afterwards. post_migrate brings back content types
+    and permissions, but not the groups a data migration made, so put those back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import sync_groups
+
+    if not Group.objects.exists():
+        sync_groups()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -182,7 +182,9 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Measure.objects.visible_to(self.request.user).with_related()
+        measures = Measure.objects.visible_to(self.request.user)
+        # The list loads only the columns its rows show; detail, writes and exports whole rows.
+        return measures.for_list() if self.action == "list" else measures.with_related()
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -10,7 +10,7 @@ from cases.states import State
 from tests import factories
 from tests.browser.conftest import PASSWORD, _page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _admin_log_in(page, username):

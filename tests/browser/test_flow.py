@@ -17,7 +17,7 @@ from cases.states import State
 from tests import factories
 from tests.browser.conftest import _log_in, _page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_update_and_supervisor_sign_off(browser, live_server, tmp_path):

@@ -11,14 +11,6 @@ from cases.models import Measure, ProgressUpdate
 from cases.states import State
 
 
-@pytest.fixture(autouse=True)
-def _groups(transactional_db):
-    # Transactional tests flush the tables, and with them the groups the data migration made.
-    from accounts.roles import sync_groups
-
-    sync_groups()
-
-
 def _kill_own_backend_before(table: str):
     """An execute wrapper that terminates this connection's server process just before the
     first statement touching `table`: the transaction has already changed the measure."""

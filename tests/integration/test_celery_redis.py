@@ -60,9 +60,9 @@ def worker(redis_url, tmp_path):
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
-    app.close()  # drop any producer pool built for the embedded broker
     try:
+        app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+        app.close()  # drop any producer pool built for the embedded broker
         yield tmp_path / "mail", tmp_path / "worker.log"
     finally:
         app.conf.update(saved)
@@ -87,7 +87,7 @@ def _read_mail(folder: Path) -> list[email.message.EmailMessage]:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_weekly_job_enqueued_through_redis_is_sent_by_a_real_worker(worker):
     mail_dir, log_path = worker
     today = timezone.localdate()
