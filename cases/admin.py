@@ -202,6 +202,7 @@ class IssueAdmin(ScopedAdminMixin, admin.ModelAdmin):
     fields = ["case", "parent", "kind", "label", "title", "text", "position", "state_display"]
     inlines = [MeasureInline]
     list_select_related = ["case"]
+    ordering = ["case", "position", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_measures=Count("measures"))

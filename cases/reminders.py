@@ -442,7 +442,18 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
 
 
 def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds) -> list[dict]:
-    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days)."""
+    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days).
+
+    Every supervisor's summary of a day shows the same table, and at province scale it is an
+    aggregate over every measure: computed once and shared through the cache for an hour.
+    """
+    from django.core.cache import cache
+
+    key = f"reminders:unit-summary:{on.isoformat()}:{thresholds.due_soon_days}:{thresholds.escalate_after_days}"
+    return cache.get_or_set(key, lambda: _unit_summary_rows(on=on, thresholds=thresholds), 3600)
+
+
+def _unit_summary_rows(*, on: datetime.date, thresholds: Thresholds) -> list[dict]:
     escalate_before = on - datetime.timedelta(days=thresholds.escalate_after_days)
     due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
     ongoing = ~Q(state=State.COMPLETED)
@@ -545,6 +556,17 @@ def deliver(*, reminder_id: int, on: datetime.date) -> bool:
             return True
     logger.warning("Reminder %s to %s failed: %s", reminder_id, reminder.recipient_email, failure)
     raise failure
+
+
+def stranded(*, on: datetime.date, older_than: datetime.timedelta = datetime.timedelta(minutes=10)) -> list[int]:
+    """This week's reminders still pending well after they were planned: their send task was
+    never queued (the broker was down) or was lost. Sending them again is safe: delivery claims
+    the row, so a reminder is never sent twice."""
+    return list(
+        Reminder.objects.filter(period=week_start(on), status=Reminder.Status.PENDING,
+                                created_at__lt=timezone.now() - older_than)
+        .order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def retryable(*, period: datetime.date) -> list[int]:

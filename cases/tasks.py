@@ -61,6 +61,16 @@ def run_weekly_reminders(deferred_from: str | None = None) -> dict:
     return {"period": plan.period.isoformat(), "queued": len(plan.reminder_ids), "already": plan.already_recorded}
 
 
+@shared_task
+def send_stranded_reminders() -> dict:
+    """Every half hour: queue this week's reminders that were planned but never queued, e.g.
+    because Redis was down when the weekly job ran. Nothing planned is lost."""
+    today = timezone.localdate()
+    ids = reminders.stranded(on=today)
+    dispatch(ids, today)
+    return {"queued": len(ids)}
+
+
 @shared_task(
     bind=True,
     autoretry_for=(smtplib.SMTPException, OSError),

@@ -206,3 +206,28 @@ def test_default_schedule_is_monday_nine_oclock_shanghai(db):
     schedule = (cron.minute, cron.hour, cron.day_of_week, cron.day_of_month, cron.month_of_year)
     assert schedule == ("0", "9", "1", "*", "*")
     assert str(cron.timezone) == "Asia/Shanghai"
+
+
+def test_reminders_stranded_by_a_broker_outage_are_sent_by_the_sweep(db, mailoutbox):
+    import datetime as dt
+
+    import time_machine
+
+    from cases import tasks
+    from cases.models import Reminder
+    from tests import factories
+
+    unit = factories.UnitFactory(email="late@example.cn")
+    today = dt.date(2026, 6, 15)  # a Monday and a working day
+    factories.MeasureFactory(lead_unit=unit, deadline=today - dt.timedelta(days=3))
+    with time_machine.travel(dt.datetime(2026, 6, 15, 9, tzinfo=dt.UTC), tick=False):
+        from cases import reminders
+
+        plan = reminders.plan_week(on=today)  # planned, but never queued: the broker was down
+        assert plan.reminder_ids
+        assert tasks.send_stranded_reminders()["queued"] == 0  # too fresh: its task may be on its way
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC), tick=False):
+        assert tasks.send_stranded_reminders()["queued"] == len(plan.reminder_ids)
+        assert tasks.send_stranded_reminders()["queued"] == 0
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == len(plan.reminder_ids)
+    assert any("late@example.cn" in m.to for m in mailoutbox)
