@@ -83,6 +83,19 @@ print(json.dumps({"progress": progress, "version_mismatch": mismatch,
 """
 
 
+SWEEP = r"""
+import json, datetime, django
+django.setup()
+from django.utils import timezone
+from cases import reminders, tasks
+# What the half-hourly beat task send_stranded_reminders does, without waiting 10 minutes.
+today = timezone.localdate()
+ids = reminders.stranded(on=today, older_than=datetime.timedelta(0))
+tasks.dispatch(ids, today)
+print(json.dumps({"queued": len(ids)}))
+"""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8108)
@@ -132,6 +145,25 @@ def main(argv=None) -> int:
                 f"{after['reminders'] - before['reminders']} reminders recorded, {after['pending']} pending"] = (
             job.returncode == 0 and after["reminders"] > before["reminders"])
         results["no half-write after the Redis run"] = after["version_mismatch"] == 0
+        # Redis back: the sweep queues what was stranded and a real worker sends it.
+        subprocess.run(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--daemonize", "yes",
+                        "--save", "", "--appendonly", "no"], check=True)
+        time.sleep(1)
+        worker = subprocess.Popen([str(BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
+                                   "--loglevel", "WARNING"], cwd=ROOT, env=env, start_new_session=True)
+        try:
+            swept = django_json(SWEEP, env)
+            state = after
+            for _ in range(300):
+                state = django_json(CONSISTENCY, env)
+                if state["pending"] == 0:
+                    break
+                time.sleep(1)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        results[f"Redis back: the sweep queued {swept['queued']} stranded reminders and a worker delivered them "
+                f"({state['pending']} still pending)"] = swept["queued"] == after["pending"] and state["pending"] == 0
         if args.postgres_restart:
             results.update(postgres_restart(base, who, env))
     finally:

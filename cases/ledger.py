@@ -6,11 +6,15 @@ texts are the fixed Chinese headings of the genre, not interface strings: a file
 readable by the importer whatever language the person who exported it had chosen.
 
 Import runs in two stages. `read_ledger` parses and validates every row without touching
-the database beyond lookups, and returns a report (row, column, message, in Chinese) plus
-a plan. `apply_ledger` then carries the plan out in one transaction through
-`cases.services`, so deadlines moved in Excel leave a `DeadlineChange` and history, and
-state changes are logged as imports with the file name. A file with any bad row writes
-nothing.
+the database beyond lookups, and returns a report (row, column, message, in the active
+language: Chinese by default) plus a plan. `apply_ledger` then carries the plan out in one
+transaction through `cases.services`, so deadlines moved in Excel leave a `DeadlineChange`
+and history, and state changes are logged as imports with the file name. A file with any
+bad row writes nothing.
+
+Messages, report lines and change descriptions are English msgids translated through
+gettext (catalogue: locale/ledger); headers, state and kind words, the sheet and file
+names stay in the genre's fixed Chinese.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, ngettext_lazy, pgettext
 
 from accounts.models import Unit, User
 
@@ -327,8 +333,14 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else "文件"
-        return f"{where}{f'「{self.column}」' if self.column else ''}:{self.message}"
+        values = {"row": self.row, "column": self.column, "message": self.message}
+        if self.row and self.column:
+            return _("Row %(row)s, “%(column)s”: %(message)s") % values
+        if self.row:
+            return _("Row %(row)s: %(message)s") % values
+        if self.column:
+            return _("File, “%(column)s”: %(message)s") % values
+        return _("File: %(message)s") % values
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message}
@@ -378,20 +390,24 @@ class LedgerImport:
 
     def report(self) -> str:
         """A plain-text report for the command line and logs."""
-        lines = [f"台账文件:{self.file_name}"]
+        lines = [_("Ledger file: %(name)s") % {"name": self.file_name}]
         if self.case:
-            lines.append(f"案件:{self.case.title}")
+            lines.append(_("Case: %(title)s") % {"title": self.case.title})
         if self.errors:
-            lines.append(f"发现{len(self.errors)}处错误,未导入任何数据:")
+            n = len(self.errors)
+            lines.append(ngettext("%(n)s error found; nothing was imported:",
+                                  "%(n)s errors found; nothing was imported:", n) % {"n": n})
             lines += [f"  {e}" for e in self.errors]
             return "\n".join(lines)
-        lines += [f"  注意:{w}" for w in self.warnings]
+        lines += ["  " + _("Note: %(warning)s") % {"warning": w} for w in self.warnings]
         for issue in self.new_issues:
-            lines.append(f"  新增反馈问题:{issue}")
+            lines.append("  " + _("New issue: %(issue)s") % {"issue": issue})
+        separator = pgettext("separator between the changes of a ledger row", "; ")
         for row in self.changed_rows:
-            lines.append(f"  第{row.row}行:" + ";".join(row.changes))
+            lines.append("  " + _("Row %(row)s: %(message)s") % {"row": row.row,
+                                                                 "message": separator.join(row.changes)})
         if not self.changed_rows:
-            lines.append("与系统中的台账一致,没有需要更新的内容。")
+            lines.append(_("Same as the ledger in the system: nothing to update."))
         if self.summary:
             lines.append(summary_text(self.summary))
         return "\n".join(lines)
@@ -410,19 +426,26 @@ class LedgerImport:
         }
 
 
+# Each label takes the count as %(n)s; translated when formatted.
 SUMMARY_LABELS = {
-    "issues_created": "新增反馈问题",
-    "measures_created": "新增整改措施",
-    "measures_updated": "修改整改措施",
-    "deadlines_changed": "调整完成时限",
-    "states_changed": "更新整改状态",
-    "notes_added": "新增整改进展",
-    "unchanged": "未变化",
+    "issues_created": ngettext_lazy("%(n)s new issue", "%(n)s new issues", "n"),
+    "measures_created": ngettext_lazy("%(n)s new measure", "%(n)s new measures", "n"),
+    "measures_updated": ngettext_lazy("%(n)s measure edited", "%(n)s measures edited", "n"),
+    "deadlines_changed": ngettext_lazy("%(n)s deadline moved", "%(n)s deadlines moved", "n"),
+    "states_changed": ngettext_lazy("%(n)s state updated", "%(n)s states updated", "n"),
+    "notes_added": ngettext_lazy("%(n)s new progress note", "%(n)s new progress notes", "n"),
+    "unchanged": ngettext_lazy("%(n)s unchanged", "%(n)s unchanged", "n"),
 }
 
 
 def summary_text(summary: dict[str, int]) -> str:
-    return ",".join(f"{label}{summary.get(key, 0)}条" for key, label in SUMMARY_LABELS.items())
+    separator = pgettext("separator between the counts of the ledger import summary", ", ")
+    return separator.join(label % {"n": summary.get(key, 0)} for key, label in SUMMARY_LABELS.items())
+
+
+def _join(items: Iterable[str]) -> str:
+    """Names in a message (headers, state words), as a list in the active language."""
+    return pgettext("separator between the names of a list", ", ").join(items)
 
 
 class LedgerRejected(Exception):
@@ -437,17 +460,18 @@ def read_ledger(stream: IO[bytes] | bytes, *, file_name: str, user: User, case: 
                 max_rows: int = MAX_ROWS) -> LedgerImport:
     """Parse and validate every row of an .xlsx ledger. Writes nothing.
 
-    The result names each bad row and column in Chinese; when it has no errors its rows
-    hold exactly what `apply_ledger` will write, and each row's `changes` says what differs
-    from the database.
+    The result names each bad row and column (messages in the active language); when it
+    has no errors its rows hold exactly what `apply_ledger` will write, and each row's
+    `changes` says what differs from the database.
     """
     if not user.has_perm("cases.add_measure"):
-        raise PermissionDenied("只有整改办(督查)人员可以导入台账。")
+        raise PermissionDenied(_("Only a supervisor may import a ledger."))
     result = LedgerImport(file_name=file_name, case=case)
     data = stream if isinstance(stream, bytes) else stream.read()
     if len(data) > MAX_BYTES:
-        result.error(0, "", f"文件大小为{len(data) / 1024 / 1024:.1f} MB,超过{MAX_BYTES // 1024 // 1024} MB的上限;"
-                            "请按案件拆分后分别导入。")
+        result.error(0, "", _("The file is %(size).1f MB, over the limit of %(limit)s MB; split it by case and "
+                              "import the parts separately.")
+                     % {"size": len(data) / 1024 / 1024, "limit": MAX_BYTES // 1024 // 1024})
         return result
     sheet_rows = _open_sheet(data, result)
     if sheet_rows is None:
@@ -456,7 +480,9 @@ def read_ledger(stream: IO[bytes] | bytes, *, file_name: str, user: User, case: 
     if len(result.errors) > MAX_REPORTED_ERRORS:
         hidden = len(result.errors) - MAX_REPORTED_ERRORS
         result.errors = result.errors[:MAX_REPORTED_ERRORS]
-        result.error(0, "", f"另有{hidden}处错误未列出;请先改正以上错误。")
+        result.error(0, "", ngettext("%(n)s more error is not listed; correct the errors above first.",
+                                     "%(n)s more errors are not listed; correct the errors above first.",
+                                     hidden) % {"n": hidden})
     return result
 
 
@@ -464,16 +490,21 @@ def _open_sheet(data: bytes, result: LedgerImport):
     from openpyxl import load_workbook
 
     if not data:
-        result.error(0, "", "文件是空的。")
+        result.error(0, "", _("The file is empty."))
         return None
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        hint = "(这是旧版 .xls 文件,请在 Excel 或 WPS 中另存为 .xlsx)" if data[:4] == b"\xd0\xcf\x11\xe0" else ""
-        result.error(0, "", f"文件不是有效的 Excel 工作簿(.xlsx){hint}。")
+        if data[:4] == b"\xd0\xcf\x11\xe0":
+            message = _("The file is not a valid Excel workbook (.xlsx) (it is an old .xls file: save it as "
+                        ".xlsx in Excel or WPS).")
+        else:
+            message = _("The file is not a valid Excel workbook (.xlsx).")
+        result.error(0, "", message)
         return None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean the same to the user
-        result.error(0, "", f"无法读取该 Excel 文件:{exc.__class__.__name__}。请确认文件未损坏且为 .xlsx 格式。")
+        result.error(0, "", _("The Excel file cannot be read: %(error)s. Make sure the file is not damaged and "
+                              "is in .xlsx format.") % {"error": exc.__class__.__name__})
         return None
     sheet = workbook["整改台账"] if "整改台账" in workbook.sheetnames else workbook.worksheets[0]
     return sheet.iter_rows(values_only=True)
@@ -518,15 +549,20 @@ def _read_rows(sheet_rows, result: LedgerImport, *, user: User, max_rows: int) -
         if not any(_cell_text(v) for v in row.values()):
             continue  # blank lines between blocks are common in hand-kept ledgers
         if len(raw_rows) >= max_rows:
-            result.error(number, "", f"数据行超过{max_rows}行的上限;请按案件或责任单位拆分后分别导入。")
+            result.error(number, "", ngettext(
+                "More than the limit of %(max)s data row; split the file by case or responsible unit and import "
+                "the parts separately.",
+                "More than the limit of %(max)s data rows; split the file by case or responsible unit and import "
+                "the parts separately.", max_rows) % {"max": max_rows})
             return
         raw_rows.append((number, row))
     if columns is None:
-        result.error(0, "", "未找到表头行:前10行中没有「反馈问题」「整改措施」「责任单位」等列名。"
-                            "请使用系统导出的台账模板。")
+        result.error(0, "", _("No header row found: the first 10 rows have no column names such as “%(issue)s”, "
+                              "“%(measure)s” or “%(units)s”. Use the ledger template exported by the system.")
+                     % {key: _HEADER_OF[key] for key in _REQUIRED})
         return
     if not raw_rows:
-        result.error(0, "", "表格中没有数据行。")
+        result.error(0, "", _("The sheet has no data rows."))
         return
     _resolve_case(title, raw_rows, result, user=user)
     if result.case is None:
@@ -540,14 +576,19 @@ def _check_header(number: int, values, known: dict[int, str], result: LedgerImpo
     seen: dict[str, int] = {}
     for index, key in known.items():
         if key in seen:
-            result.error(number, _HEADER_OF[key], f"表头中「{_HEADER_OF[key]}」列出现了两次。")
+            result.error(number, _HEADER_OF[key],
+                         _("The column “%(column)s” appears twice in the header.") % {"column": _HEADER_OF[key]})
         seen[key] = index
     missing = [_HEADER_OF[k] for k in (*_REQUIRED, "deadline") if k not in seen]
     if missing:
-        result.error(number, "", f"缺少必需的列:{'、'.join(missing)}。表头应为:{'、'.join(HEADERS[1:])}。")
+        result.error(number, "", ngettext("Missing required column: %(missing)s. The headers should be: %(headers)s.",
+                                          "Missing required columns: %(missing)s. The headers should be: %(headers)s.",
+                                          len(missing)) % {"missing": _join(missing), "headers": _join(HEADERS[1:])})
     unknown = [_cell_text(v) for i, v in enumerate(values) if _norm_header(v) and i not in known]
     if unknown:
-        result.warnings.append(f"以下列不属于台账,已忽略:{'、'.join(unknown)}。")
+        result.warnings.append(ngettext("This column is not part of the ledger and was ignored: %(columns)s.",
+                                        "These columns are not part of the ledger and were ignored: %(columns)s.",
+                                        len(unknown)) % {"columns": _join(unknown)})
     return None if result.errors else {i: k for k, i in seen.items()}
 
 
@@ -556,7 +597,7 @@ def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> 
     visible = Case.objects.visible_to(user)
     if result.case is not None:
         if not visible.filter(pk=result.case.pk).exists():
-            result.error(0, "", "您无权修改该案件。")
+            result.error(0, "", _("You may not change this case."))
             result.case = None
         return
     ids = {_int_or_none(row.get("id")) for _, row in raw_rows} - {None}
@@ -564,7 +605,8 @@ def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> 
     if len(case_ids) == 1:
         result.case = visible.filter(pk=case_ids.pop()).first()
     elif len(case_ids) > 1:
-        result.error(0, "ID", "文件中的措施属于不同案件;一次只能导入一个案件的台账。")
+        result.error(0, "ID", _("The measures in the file belong to different cases; import the ledger of one case "
+                                "at a time."))
         return
     if result.case is None and title:
         name = title.removesuffix("整改台账")
@@ -572,7 +614,8 @@ def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> 
         if len(matches) == 1:
             result.case = matches[0]
     if result.case is None:
-        result.error(0, "", "无法确定要导入到哪个案件:请在导入时选择案件(命令行使用 --case 案件编号)。")
+        result.error(0, "", _("Cannot tell which case to import into: choose the case when importing (on the "
+                              "command line, --case CASE_ID)."))
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -615,18 +658,20 @@ def _validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
         raw_id = _cell_text(row.get("id"))
         if raw_id:
             if not raw_id.isdigit():
-                err("id", f"「{raw_id}」不是有效的措施ID;新增措施请留空。")
+                err("id", _("“%(value)s” is not a valid measure ID; leave it empty for a new measure.")
+                    % {"value": raw_id})
             elif int(raw_id) in seen_ids:
-                err("id", f"措施ID {raw_id} 与第{seen_ids[int(raw_id)]}行重复。")
+                err("id", _("Measure ID %(id)s repeats row %(row)s.") % {"id": raw_id, "row": seen_ids[int(raw_id)]})
             elif int(raw_id) not in existing:
-                err("id", f"措施ID {raw_id} 不属于本案件(或已被删除);新增措施请留空ID。")
+                err("id", _("Measure ID %(id)s does not belong to this case (or was deleted); leave the ID empty for "
+                            "a new measure.") % {"id": raw_id})
             else:
                 seen_ids[int(raw_id)] = number
                 measure = existing[int(raw_id)]
 
         for key in _REQUIRED:
             if not _cell_text(row.get(key)):
-                err(key, "不能为空。")
+                err(key, _("Must not be empty."))
 
         path = []
         for part in _ISSUE_SPLIT.split(_cell_text(row.get("issue"))):
@@ -634,23 +679,27 @@ def _validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
             if part:
                 label, title = split_label(part)
                 if not title:
-                    err("issue", f"「{part}」只有编号,缺少问题内容。")
+                    err("issue", _("“%(text)s” has a number but no problem text.") % {"text": part})
                 path.append((label, title))
         if len(path) > 6:
-            err("issue", "问题层级超过6级,请检查分隔符「 / 」的使用。")
+            err("issue", _("The issue has more than 6 levels; check the use of the separator “ / ”."))
         label, text = split_label(_cell_text(row.get("measure")))
         if len(text) > 5000:
-            err("measure", "内容超过5000字。")
+            err("measure", _("The text is longer than 5000 characters."))
 
         leader = None
         leader_name = _cell_text(row.get("leader"))
         if leader_name:
             found = leaders.get(leader_name, [])
             if not found:
-                err("leader", f"系统中没有名为「{leader_name}」的用户;请先在“用户”中添加,或核对姓名。")
+                err("leader", _("There is no user named “%(name)s”; add them under “Users” first, or check the "
+                                "name.") % {"name": leader_name})
             elif len(found) > 1:
-                err("leader", f"系统中有{len(found)}位名为「{leader_name}」的用户,无法确定是哪一位;"
-                              "请在系统中修改同名用户的姓名以示区分。")
+                err("leader", ngettext(
+                    "There is %(n)s user named “%(name)s”, so it is unclear which one is meant; give users of the "
+                    "same name distinct names in the system.",
+                    "There are %(n)s users named “%(name)s”, so it is unclear which one is meant; give users of the "
+                    "same name distinct names in the system.", len(found)) % {"n": len(found), "name": leader_name})
             else:
                 leader = found[0]
 
@@ -660,16 +709,17 @@ def _validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
             if name in units:
                 unit_list.append(units[name])
             else:
-                err("units", f"系统中没有名为「{name}」的责任单位{_did_you_mean(name)}。")
+                err("units", _unknown_unit(name))
         if len(set(names)) != len(names):
-            err("units", "同一单位填写了两次。")
+            err("units", _("The same unit is entered twice."))
 
         deadline, kind_from_deadline = _parse_deadline(row.get("deadline"), err)
         kind = _parse_choice(row.get("kind"), KIND_SYNONYMS, "kind", err) or kind_from_deadline
         if kind is None:
             kind = measure.kind if measure else Measure.Kind.BY_DEADLINE
         if kind != Measure.Kind.LONG_TERM and deadline is None and not result.errors[before:]:
-            err("deadline", "除“长期坚持”的措施外,必须填写完成时限(如 2026-06-30)。")
+            err("deadline", _("A deadline (e.g. 2026-06-30) is required, except for “%(long_term)s” measures.")
+                % {"long_term": KIND_NAMES[Measure.Kind.LONG_TERM]})
         state = _parse_choice(row.get("state"), STATE_SYNONYMS, "state", err)
         progress = _cell_text(row.get("progress"))
 
@@ -687,12 +737,20 @@ def _split_units(text: str) -> list[str]:
     return [n.strip() for n in _UNIT_SPLIT.split(text) if n.strip()]
 
 
-def _did_you_mean(name: str) -> str:
+def _unknown_unit(name: str) -> str:
+    """The error for a unit name not in the system, suggesting up to two close names."""
     import difflib
 
     names = list(Unit.objects.filter(is_active=True).values_list("name", flat=True)[:20000])
     close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
-    return f"(是否为「{'」或「'.join(close)}」?)" if close else ";请先在“责任单位”中添加,或核对名称"
+    if len(close) >= 2:
+        return (_("There is no responsible unit named “%(name)s” (did you mean “%(first)s” or “%(second)s”?).")
+                % {"name": name, "first": close[0], "second": close[1]})
+    if close:
+        return (_("There is no responsible unit named “%(name)s” (did you mean “%(match)s”?).")
+                % {"name": name, "match": close[0]})
+    return (_("There is no responsible unit named “%(name)s”; add it under “Responsible units” first, or check "
+              "the name.") % {"name": name})
 
 
 _DATE_PATTERNS = (
@@ -726,8 +784,11 @@ def _parse_deadline(value: Any, err) -> tuple[datetime.date | None, str | None]:
             return following - datetime.timedelta(days=1), None
         except ValueError:
             break
-    err("deadline", f"「{text}」不是有效日期;请填写如 2026-06-30、2026年6月30日 或 2026年6月底前,"
-                    "长期坚持的措施填“长期坚持”。")
+    # The examples are accepted input, not interface text: the same in every language.
+    err("deadline", _("“%(value)s” is not a valid date; write e.g. %(iso)s, %(full)s or %(month)s, or "
+                      "“%(long_term)s” for a long-term measure.")
+        % {"value": text, "iso": "2026-06-30", "full": "2026年6月30日", "month": "2026年6月底前",
+           "long_term": KIND_NAMES[Measure.Kind.LONG_TERM]})
     return None, None
 
 
@@ -738,7 +799,8 @@ def _parse_choice(value: Any, choices: dict[str, str], key: str, err) -> str | N
     found = choices.get(text) or choices.get(text.lower())
     if found is None:
         names = STATE_NAMES if key == "state" else KIND_NAMES
-        err(key, f"「{text}」无法识别;应为:{'、'.join(names.values())}。")
+        err(key, _("“%(value)s” is not recognised; it should be one of: %(choices)s.")
+            % {"value": text, "choices": _join(names.values())})
     return found
 
 
@@ -747,28 +809,31 @@ def _describe_changes(item: LedgerRow, issues: _IssuePaths) -> list[str]:
     path_text = ISSUE_SEPARATOR.join(f"{label}{title}" for label, title in item.path)
     m = item.measure
     if m is None:
-        return [f"新增措施「{_short(item.label + item.text)}」"]
+        return [_("New measure “%(text)s”") % {"text": _short(item.label + item.text)}]
+    none = pgettext("ledger change: the field is empty", "none")
     changes = []
     if issues.text(m.issue_id) != path_text:
-        changes.append(f"所属问题改为「{_short(path_text)}」")
+        changes.append(_("Issue changed to “%(issue)s”") % {"issue": _short(path_text)})
     if f"{m.label}{m.text}" != f"{item.label}{item.text}":
-        changes.append(f"措施内容改为「{_short(item.label + item.text)}」")
+        changes.append(_("Measure text changed to “%(text)s”") % {"text": _short(item.label + item.text)})
     if m.lead_leader_id != (item.leader.pk if item.leader else None):
-        changes.append(f"牵头领导:{m.lead_leader.name if m.lead_leader else '无'} → "
-                       f"{item.leader.name if item.leader else '无'}")
+        changes.append(_("Lead leader: %(old)s → %(new)s") % {
+            "old": m.lead_leader.name if m.lead_leader else none, "new": item.leader.name if item.leader else none})
     if m.lead_unit_id != item.lead_unit.pk:
-        changes.append(f"牵头单位:{m.lead_unit.name} → {item.lead_unit.name}")
+        changes.append(_("Lead unit: %(old)s → %(new)s") % {"old": m.lead_unit.name, "new": item.lead_unit.name})
     old_supporting = {u.pk for u in m.supporting_units.all()} - {m.lead_unit_id}
     if old_supporting != {u.pk for u in item.supporting}:
-        changes.append("配合单位改为:" + (UNIT_SEPARATOR.join(u.name for u in item.supporting) or "无"))
+        changes.append(_("Supporting units changed to: %(units)s")
+                       % {"units": UNIT_SEPARATOR.join(u.name for u in item.supporting) or none})
     if m.kind != item.kind:
-        changes.append(f"整改类型:{KIND_NAMES[m.kind]} → {KIND_NAMES[item.kind]}")
+        changes.append(_("Kind: %(old)s → %(new)s") % {"old": KIND_NAMES[m.kind], "new": KIND_NAMES[item.kind]})
     if m.deadline != item.deadline:
-        changes.append(f"完成时限:{m.deadline or '无'} → {item.deadline or '无'}")
+        changes.append(_("Deadline: %(old)s → %(new)s") % {"old": m.deadline or none, "new": item.deadline or none})
     if item.state and item.state != m.state:
-        changes.append(f"整改状态:{STATE_NAMES[m.state]} → {STATE_NAMES[item.state]}")
+        changes.append(_("State: %(old)s → %(new)s")
+                       % {"old": STATE_NAMES[m.state], "new": STATE_NAMES[item.state]})
     if item.progress and item.progress != (m.latest_note or ""):
-        changes.append(f"新增整改进展「{_short(item.progress)}」")
+        changes.append(_("New progress note “%(note)s”") % {"note": _short(item.progress)})
     return changes
 
 
@@ -819,7 +884,7 @@ def apply_ledger(result: LedgerImport, *, user: User, dry_run: bool = False) -> 
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         row = getattr(exc, "ledger_row", 0)
         for message in messages:
-            result.error(row, "", f"写入失败,已全部撤销:{message}")
+            result.error(row, "", _("Writing failed and everything was undone: %(message)s") % {"message": message})
         raise LedgerRejected(result) from exc
     result.summary = summary
     return result
@@ -830,7 +895,9 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
 
     case = result.case
     index = _issue_index(case)
-    reason = f"台账导入:{result.file_name}"
+    # Stored as the reason of deadline changes and the note of state changes, like the
+    # notes cases.services writes: in the importer's language.
+    reason = _("Ledger import: %(file)s") % {"file": result.file_name}
     for item in result.rows:
         try:
             key: tuple[str, ...] = ()

@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 # Rows fetched per round trip while streaming, and rows written per INSERT.
 CHUNK_SIZE = 2000
+# Planning writes new reminders once this many are pending, or this many item links.
+FLUSH_RECIPIENTS = 500
+FLUSH_LINKS = 10_000
 # A level outranks those before it; a reminder carries the highest level among its items.
 LEVEL_RANK = {
     Reminder.Level.DUE_SOON: 1,
@@ -172,17 +175,27 @@ class _Recorder:
     Recipients already recorded for the week — by an earlier run, or by a run racing this one
     (the unique constraint answers for it) — are left alone: that is what makes a second run
     of the same week send nothing new.
+
+    Rows are written in batches: new reminders wait in memory until `FLUSH_RECIPIENTS` of
+    them (or `FLUSH_LINKS` item links) are pending, then go in with one bulk INSERT, followed
+    by their item links in bulk. A recipient's items can arrive from several units far apart
+    in the stream, so links keep being added to a reminder after its row is written. Memory
+    stays bounded by the batch, and the number of queries grows with batches, not recipients.
     """
 
     def __init__(self, *, period: datetime.date, dry_run: bool):
         self.period = period
         self.dry_run = dry_run
+        # The explicit pre-read: who already has this week's reminder (an earlier run).
         self.taken = set(
             Reminder.objects.filter(period=period).values_list("kind", "recipient_email").iterator(CHUNK_SIZE)
         )
         self.already_recorded: set[tuple[str, str]] = set()
         self.planned: dict[tuple[str, str], PlannedReminder] = {}
         self._through = Reminder.measures.through
+        self._unwritten: list[PlannedReminder] = []  # planned, row not inserted yet
+        self._links: dict[tuple[str, str], set[int]] = {}  # item ids not linked yet, per reminder
+        self._link_count = 0
 
     def add(self, kind: str, recipient: Recipient, items: list[tuple[int, str]], *, item_count: int = 0) -> None:
         if not items and kind != Reminder.Kind.SUPERVISOR_SUMMARY:
@@ -197,23 +210,79 @@ class _Recorder:
                                     unit_id=recipient.unit_id, item_count=item_count)
             entry.raise_level(Reminder.Level.SUMMARY if kind == Reminder.Kind.SUPERVISOR_SUMMARY
                               else items[0][1])
-            if not self.dry_run and not self._create(entry):
-                self.taken.add(key)
-                self.already_recorded.add(key)
-                return
             self.planned[key] = entry
+            if not self.dry_run:
+                self._unwritten.append(entry)
         for _, level in items:
             entry.raise_level(level)
         if self.dry_run:
             entry.measure_ids.update(pk for pk, _ in items)
-        elif items:
-            self._through.objects.bulk_create(
-                [self._through(reminder_id=entry.reminder_id, measure_id=pk) for pk, _ in items],
-                batch_size=CHUNK_SIZE, ignore_conflicts=True,
-            )
+            return
+        if items:
+            pending = self._links.setdefault(key, set())
+            before = len(pending)
+            pending.update(pk for pk, _ in items)
+            self._link_count += len(pending) - before
+        if len(self._unwritten) >= FLUSH_RECIPIENTS or self._link_count >= FLUSH_LINKS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending reminders, then the pending item links (duplicates ignored)."""
+        if self._unwritten:
+            self._insert(self._unwritten)
+            self._unwritten = []
+        links = []
+        for key, measure_ids in self._links.items():
+            entry = self.planned.get(key)
+            if entry is not None:  # None: another run recorded this recipient first
+                links.extend(self._through(reminder_id=entry.reminder_id, measure_id=pk) for pk in measure_ids)
+        if links:
+            self._through.objects.bulk_create(links, batch_size=CHUNK_SIZE, ignore_conflicts=True)
+        self._links = {}
+        self._link_count = 0
+
+    def _insert(self, entries: list[PlannedReminder]) -> None:
+        """Claim the (recipient, week, kind) slots of `entries` with one bulk INSERT.
+
+        No `ignore_conflicts`: with it, a row written by a racing run could not be told from
+        one of ours. The pre-read left out the recipients recorded before this run started;
+        if a run racing this one recorded some since, the batch fails as a whole, is rolled
+        back to its savepoint, and is claimed again row by row, exactly as without batching.
+        """
+        rows = [
+            Reminder(kind=e.kind, level=e.level, period=self.period, recipient_email=e.email,
+                     recipient_id=e.user_id, unit_id=e.unit_id, item_count=e.item_count)
+            for e in entries
+        ]
+        try:
+            with transaction.atomic():
+                Reminder.objects.bulk_create(rows, batch_size=FLUSH_RECIPIENTS)
+        except IntegrityError:
+            for entry in entries:
+                if not self._create(entry):
+                    self._reject(entry)
+            return
+        if any(row.pk is None for row in rows):
+            # A backend that does not return primary keys from a bulk INSERT: read them back.
+            # Every (period, kind, e-mail) slot written here is ours: the INSERT claimed it.
+            self._read_ids(entries)
+        else:
+            for entry, row in zip(entries, rows, strict=True):
+                entry.reminder_id = row.pk
+
+    def _read_ids(self, entries: list[PlannedReminder]) -> None:
+        by_key = {(e.kind, e.email): e for e in entries}
+        for kind in {e.kind for e in entries}:
+            emails = [e.email for e in entries if e.kind == kind]
+            for start in range(0, len(emails), FLUSH_RECIPIENTS):
+                found = Reminder.objects.filter(
+                    period=self.period, kind=kind, recipient_email__in=emails[start:start + FLUSH_RECIPIENTS],
+                ).values_list("recipient_email", "pk")
+                for email, pk in found:
+                    by_key[(kind, email)].reminder_id = pk
 
     def _create(self, entry: PlannedReminder) -> bool:
-        """Claim the (recipient, week, kind) slot; False if another run holds it already."""
+        """Claim one (recipient, week, kind) slot; False if another run holds it already."""
         try:
             with transaction.atomic():
                 reminder = Reminder.objects.create(
@@ -225,8 +294,18 @@ class _Recorder:
         entry.reminder_id = reminder.pk
         return True
 
+    def _reject(self, entry: PlannedReminder) -> None:
+        """Another run recorded this recipient first: it is theirs, and counted as already recorded."""
+        key = (entry.kind, entry.email)
+        del self.planned[key]
+        self._links.pop(key, None)
+        self.taken.add(key)
+        self.already_recorded.add(key)
+
     def finish(self) -> list[PlannedReminder]:
         """Store each reminder's item count and level; return them in a stable order."""
+        if not self.dry_run:
+            self._flush()
         entries = sorted(self.planned.values(), key=lambda e: (e.kind, e.email))
         if self.dry_run:
             for entry in entries:
@@ -236,8 +315,8 @@ class _Recorder:
             return entries
         by_id = {e.reminder_id: e for e in entries}
         ids = list(by_id)
-        for start in range(0, len(ids), 500):
-            batch = ids[start:start + 500]
+        for start in range(0, len(ids), FLUSH_RECIPIENTS):
+            batch = ids[start:start + FLUSH_RECIPIENTS]
             counts = (self._through.objects.filter(reminder_id__in=batch).values("reminder_id")
                       .annotate(n=Count("pk")).values_list("reminder_id", "n"))
             for reminder_id, n in counts:

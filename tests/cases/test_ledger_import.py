@@ -232,3 +232,25 @@ def test_changing_kind_to_long_term_drops_the_deadline(ledger_case, supervisor):
     import_ledger(data, file_name="y.xlsx", user=supervisor)
     measure.refresh_from_db()
     assert measure.kind == Measure.Kind.BY_DEADLINE and measure.deadline == datetime.date(2027, 1, 31)
+
+
+def test_the_report_of_a_bad_file_is_in_the_active_language(ledger_case, supervisor):
+    from django.utils import translation
+
+    data = edit(export(ledger_case), {(4, "完成时限"): "明年"})
+    with translation.override("en"):
+        report = read_ledger(data, file_name="bad.xlsx", user=supervisor).report()
+    assert report.splitlines()[2:] == [
+        "1 error found; nothing was imported:",
+        "  Row 4, “完成时限”: “明年” is not a valid date; write e.g. 2026-06-30, 2026年6月30日 or 2026年6月底前, "
+        "or “长期坚持” for a long-term measure.",
+    ]
+    assert report.startswith("Ledger file: bad.xlsx\nCase: ")
+    with translation.override("zh-hans"):
+        report = read_ledger(data, file_name="bad.xlsx", user=supervisor).report()
+    assert report.splitlines()[2:] == [
+        "发现1处错误,未导入任何数据:",
+        "  第4行「完成时限」:「明年」不是有效日期;请填写如 2026-06-30、2026年6月30日 或 2026年6月底前,"
+        "长期坚持的措施填“长期坚持”。",
+    ]
+    assert report.startswith("台账文件:bad.xlsx\n案件:")

@@ -5,6 +5,8 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import reminders, services
@@ -171,6 +173,89 @@ def test_a_week_already_planned_is_not_planned_again(unit, staff):
     assert again.planned == []
     assert again.already_recorded == 2
     assert Reminder.objects.count() == 2
+
+
+def _units_with_items(n: int) -> None:
+    """`n` units, each with a staff member, an item overdue for three weeks (escalated to a
+    leader of its own) and one due soon: three recipients per unit."""
+    for _ in range(n):
+        unit = factories.UnitFactory()
+        factories.UserFactory(role="staff", units=[unit])
+        item(unit, due_in=-21, lead_leader=factories.UserFactory())
+        item(unit, due_in=3)
+
+
+def test_planning_takes_no_more_queries_for_fifty_units_than_for_five(db, django_assert_max_num_queries):
+    _units_with_items(5)
+    with CaptureQueriesContext(connection) as five:
+        assert len(reminders.plan_week(on=ON).planned) == 15
+    Reminder.objects.all().delete()
+    _units_with_items(45)
+
+    # Ten times the recipients, at most a few more statements: rows are written in batches, and
+    # only the database's limit on parameters per statement splits a batch (SQLite: 999, i.e. 76
+    # reminders per INSERT). Written one by one, they took four statements per recipient.
+    with django_assert_max_num_queries(len(five) + 3):
+        plan = reminders.plan_week(on=ON)
+
+    assert len(plan.planned) == 150
+    assert sorted(Reminder.objects.values_list("pk", flat=True)) == sorted(plan.reminder_ids)
+    assert {(r.kind, r.item_count, r.level) for r in Reminder.objects.all()} == {
+        (Reminder.Kind.UNIT_DIGEST, 2, Reminder.Level.ESCALATED),
+        (Reminder.Kind.ESCALATION, 1, Reminder.Level.ESCALATED),
+    }
+
+
+def test_reminders_written_in_several_batches_still_get_all_their_items(unit, other_unit, monkeypatch):
+    monkeypatch.setattr(reminders, "FLUSH_RECIPIENTS", 2)
+    monkeypatch.setattr(reminders, "FLUSH_LINKS", 3)
+    both = factories.UserFactory(role="staff", units=[unit, other_unit])
+    mine = {item(unit, due_in=-1).pk, item(unit, due_in=2).pk}
+    theirs = {item(other_unit, due_in=-2).pk, item(other_unit, due_in=5).pk}
+    for _ in range(3):  # more recipients in between: the reminder of `both` is written before its second unit
+        item(factories.UnitFactory(), due_in=-1)
+
+    plan = reminders.plan_week(on=ON)
+
+    digests = planned()
+    assert len(digests) == 6 and len(plan.planned) == 6
+    assert items_of(digests[both.email]) == mine | theirs
+    assert digests[both.email].item_count == 4
+    assert items_of(digests[unit.email]) == mine
+    assert items_of(digests[other_unit.email]) == theirs
+    assert sorted(plan.reminder_ids) == sorted(r.pk for r in digests.values())
+
+
+def test_ids_are_read_back_where_the_database_does_not_return_them(unit, staff, monkeypatch):
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    overdue = item(unit, due_in=-1)
+
+    plan = reminders.plan_week(on=ON)
+
+    digests = planned()
+    assert sorted(plan.reminder_ids) == sorted(r.pk for r in digests.values())
+    assert all(items_of(r) == {overdue.pk} and r.item_count == 1 for r in digests.values())
+
+
+def test_recipient_recorded_by_a_racing_run_is_left_to_that_run(unit, staff, monkeypatch):
+    overdue = item(unit, due_in=-3)
+    plan_digests = reminders._plan_unit_digests
+
+    def racing(recorder, **kwargs):
+        # Another run records the staff's digest after this one read the week's reminders.
+        Reminder.objects.create(kind=Reminder.Kind.UNIT_DIGEST, level=Reminder.Level.OVERDUE, period=ON,
+                                recipient_email=staff.email, recipient=staff)
+        plan_digests(recorder, **kwargs)
+
+    monkeypatch.setattr(reminders, "_plan_unit_digests", racing)
+    plan = reminders.plan_week(on=ON)
+
+    ours, theirs = Reminder.objects.get(recipient_email=unit.email), Reminder.objects.get(recipient_email=staff.email)
+    assert [p.email for p in plan.planned] == [unit.email]
+    assert plan.reminder_ids == [ours.pk]
+    assert plan.already_recorded == 1
+    assert items_of(ours) == {overdue.pk} and ours.item_count == 1
+    assert items_of(theirs) == set() and theirs.item_count == 0
 
 
 def test_unit_without_mailbox_and_inactive_people_get_nothing(unit):

@@ -1,6 +1,8 @@
 """python manage.py export_ledger CASE_ID FILE.xlsx — the case's ledger as Excel (or .csv)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.ledger import write_ledger_csv, write_ledger_xlsx
 from cases.models import Case, Measure
@@ -16,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, case_id, file, **options):
         case = Case.objects.filter(pk=case_id).first()
         if case is None:
-            raise CommandError(f"案件 {case_id} 不存在。")
+            raise CommandError(_("There is no case %(id)s.") % {"id": case_id})
         measures = Measure.objects.filter(case=case)
         if file == "-":
             write_ledger_csv(measures, self.stdout)
@@ -27,4 +29,6 @@ class Command(BaseCommand):
         else:
             with open(file, "wb") as stream:
                 write_ledger_xlsx(measures, stream)
-        self.stderr.write(f"已导出 {measures.count()} 条措施到 {file}")
+        count = measures.count()
+        self.stderr.write(ngettext("Exported %(n)s measure to %(file)s", "Exported %(n)s measures to %(file)s", count)
+                          % {"n": count, "file": file})

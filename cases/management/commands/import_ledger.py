@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from cases.ledger import LedgerRejected, import_ledger
 from cases.models import Case
@@ -24,15 +25,16 @@ class Command(BaseCommand):
     def handle(self, file, case=None, dry_run=False, user="admin", **options):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"文件不存在:{file}")
+            raise CommandError(_("File not found: %(path)s") % {"path": file})
         person = get_user_model().objects.filter(username=user, is_active=True).first()
         if person is None:
-            raise CommandError(f"用户 {user} 不存在或已停用;用 --user 指定导入人。")
+            raise CommandError(_("User %(user)s does not exist or is inactive; name the importer with --user.")
+                               % {"user": user})
         target = None
         if case is not None:
             target = Case.objects.filter(pk=case).first()
             if target is None:
-                raise CommandError(f"案件 {case} 不存在。")
+                raise CommandError(_("There is no case %(id)s.") % {"id": case})
         try:
             result = import_ledger(path.read_bytes(), file_name=path.name, user=person, case=target, dry_run=dry_run)
         except LedgerRejected as exc:
@@ -41,4 +43,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(result.report())
         if dry_run:
-            self.stdout.write("试运行(--dry-run):以上变更未写入。")
+            self.stdout.write(_("Dry run (--dry-run): the changes above were not written."))

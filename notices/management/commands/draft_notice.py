@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from cases.models import Case
 from notices.drafter import draft_notice, notice_docx
@@ -19,13 +20,13 @@ class Command(BaseCommand):
     def handle(self, case_id, docx=None, date=None, **options):
         case = Case.objects.filter(pk=case_id).first()
         if case is None:
-            raise CommandError(f"案件 {case_id} 不存在。")
+            raise CommandError(_("There is no case %(id)s.") % {"id": case_id})
         draft = draft_notice(case, on=date)
         for warning in draft.warnings:
-            self.stderr.write(f"注意:{warning}")
+            self.stderr.write(_("Note: %(warning)s") % {"warning": warning})
         if docx:
             with open(docx, "wb") as stream:
                 stream.write(notice_docx(draft))
-            self.stderr.write(f"已写入 {docx}")
+            self.stderr.write(_("Written to %(file)s") % {"file": docx})
         else:
             self.stdout.write(draft.text, ending="")
