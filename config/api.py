@@ -9,9 +9,12 @@ Every error the API gives, whatever its status, has one shape:
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
@@ -48,6 +51,8 @@ class VersionConflict(exceptions.APIException):
 
 INVALID_MESSAGE = gettext_lazy("Some of the input is not valid; see the messages for each field.")
 
+
+logger = logging.getLogger(__name__)
 
 def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}}
@@ -103,6 +108,19 @@ def exception_handler(exc, context):
         # 412 when the client used the HTTP precondition header, 409 when it sent `version` in the body.
         stale = PreconditionFailed if request is not None and request.headers.get("If-Match") else VersionConflict
         exc = stale(str(exc))
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable (restarting, failing over): a clean answer the client may retry.
+        from rest_framework.views import set_rollback
+
+        logger.warning("API request failed, database unavailable: %s", exc)
+        set_rollback()
+        response = Response(
+            error_body(503, "database_unavailable", _("The database is not reachable right now. Please try again "
+                                                      "shortly.")),
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
     if isinstance(exc, DjangoValidationError):
         from rest_framework.views import set_rollback
 
@@ -112,7 +130,13 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a bug: let Django log it and answer 500
+        # A bug: log it with its traceback, roll back, and answer 500 in the one error shape.
+        from rest_framework.views import set_rollback
+
+        logger.error("Unhandled API error", exc_info=exc)
+        set_rollback()
+        return Response(error_body(500, "server_error", _("An unexpected error occurred and has been logged.")),
+                        status=500)
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(detail) if isinstance(detail, dict) else {}

@@ -111,3 +111,34 @@ def test_an_id_too_large_for_the_database_is_a_400_not_a_crash(supervisor_api):
     response = supervisor_api.get("/api/v1/measures/?lead_unit=129641041183614302539337672050090596791")
     assert response.status_code == 400
     assert "lead_unit" in error_of(response)["fields"]
+
+
+def test_a_lost_database_connection_is_a_clean_503(client, supervisor, monkeypatch):
+    from django.db import OperationalError
+
+    from cases.api import views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed")
+
+    monkeypatch.setattr(views.MeasureViewSet, "list", unreachable)
+    client.force_login(supervisor)
+    response = client.get("/api/v1/measures/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert "数据库" in response.json()["error"]["message"]
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_shape(client, supervisor, monkeypatch):
+    from cases.api import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(views.MeasureViewSet, "list", broken)
+    client.raise_request_exception = False
+    client.force_login(supervisor)
+    response = client.get("/api/v1/measures/")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
