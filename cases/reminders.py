@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -231,13 +232,18 @@ class _Recorder:
         if self._unwritten:
             self._insert(self._unwritten)
             self._unwritten = []
-        links = []
-        for key, measure_ids in self._links.items():
-            entry = self.planned.get(key)
-            if entry is not None:  # None: another run recorded this recipient first
-                links.extend(self._through(reminder_id=entry.reminder_id, measure_id=pk) for pk in measure_ids)
-        if links:
-            self._through.objects.bulk_create(links, batch_size=CHUNK_SIZE, ignore_conflicts=True)
+        links = (
+            (entry.reminder_id, pk)
+            for key, measure_ids in self._links.items()
+            if (entry := self.planned.get(key)) is not None  # None: another run recorded this recipient first
+            for pk in measure_ids
+        )
+        # Model instances are built a batch at a time: the buffer holds only ids.
+        while batch := list(itertools.islice(links, CHUNK_SIZE)):
+            self._through.objects.bulk_create(
+                [self._through(reminder_id=reminder_id, measure_id=pk) for reminder_id, pk in batch],
+                batch_size=CHUNK_SIZE, ignore_conflicts=True,
+            )
         self._links = {}
         self._link_count = 0
 
@@ -315,16 +321,22 @@ class _Recorder:
             return entries
         by_id = {e.reminder_id: e for e in entries}
         ids = list(by_id)
+        linked = (self._through.objects.filter(reminder_id=OuterRef("pk")).values("reminder_id")
+                  .annotate(n=Count("pk")).values("n"))
         for start in range(0, len(ids), FLUSH_RECIPIENTS):
             batch = ids[start:start + FLUSH_RECIPIENTS]
             counts = (self._through.objects.filter(reminder_id__in=batch).values("reminder_id")
                       .annotate(n=Count("pk")).values_list("reminder_id", "n"))
             for reminder_id, n in counts:
                 by_id[reminder_id].item_count = n
-            Reminder.objects.bulk_update(
-                [Reminder(pk=pk, item_count=by_id[pk].item_count, level=by_id[pk].level) for pk in batch],
-                ["item_count", "level"],
-            )
+            # A few set-based UPDATEs (the count, then one per level) rather than a CASE per row.
+            (Reminder.objects.filter(pk__in=batch).exclude(kind=Reminder.Kind.SUPERVISOR_SUMMARY)
+             .update(item_count=Coalesce(Subquery(linked), 0)))
+            by_level: dict[str, list[int]] = {}
+            for pk in batch:
+                by_level.setdefault(by_id[pk].level, []).append(pk)
+            for level, pks in by_level.items():
+                Reminder.objects.filter(pk__in=pks).update(level=level)
         return entries
 
 
