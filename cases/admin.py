@@ -322,13 +322,14 @@ class MeasureForm(forms.ModelForm):
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
         try:
+            services.validate_evidence_files(data.get("progress_files") or [])
+        except ValidationError as exc:
+            self.add_error("progress_files", exc)
+        try:
             if to_state:
                 services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
-            for upload in data.get("progress_files") or []:
-                services.validate_evidence_file(upload)
         except ValidationError as exc:
-            self.add_error("progress_files" if exc.code in {"too_large", "bad_type", "executable", "mismatch",
-                                                           "empty"} else "progress_state", exc)
+            self.add_error("progress_state", exc)
         except PermissionDenied as exc:
             self.add_error("progress_state", str(exc))
         return data

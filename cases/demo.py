@@ -86,11 +86,12 @@ TREE = [
     ]),
 ]
 
+# {topic} is a whole problem title, quoted, so no sentence cuts a word in half.
 MEASURE_TEMPLATES = [
-    "制定专项整改方案,明确责任清单、任务清单和时限清单,逐项推进{topic}问题整改。",
-    "开展{topic}专项排查,建立问题台账,对排查发现的问题实行销号管理。",
-    "完善{topic}相关制度,修订出台管理办法,从制度上堵塞漏洞、防止反弹。",
-    "加强督促检查,将{topic}整改情况纳入年度考核,对整改不力的单位和个人严肃问责。",
+    "制定专项整改方案,明确责任清单、任务清单和时限清单,逐项推进“{topic}”问题整改。",
+    "针对“{topic}”问题开展专项排查,建立问题台账,对排查发现的问题实行销号管理。",
+    "围绕“{topic}”问题完善相关制度,修订出台管理办法,从制度上堵塞漏洞、防止反弹。",
+    "加强督促检查,将“{topic}”问题整改情况纳入年度考核,对整改不力的单位和个人严肃问责。",
 ]
 NOTES = [
     "已召开专题会议研究部署,制定整改方案。",
@@ -155,7 +156,7 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
                 case=case, parent=group, kind=Issue.Kind.PROBLEM, label=f"{p + 1}.", title=title,
                 text=f"巡察反馈指出:{title}。", position=position,
             )
-            topic = title[:6]
+            topic = title
             count = 3 if (c + p) % 3 else 2
             for k in range(count):
                 kind = rng.choice([Measure.Kind.IMMEDIATE, Measure.Kind.BY_DEADLINE, Measure.Kind.BY_DEADLINE,

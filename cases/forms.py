@@ -28,7 +28,6 @@ class MultipleFileField(forms.FileField):
 
 # --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
 
-_FILE_ERRORS = {"too_large", "bad_type", "executable", "mismatch", "empty"}
 
 
 class ProgressForm(forms.Form):
@@ -65,16 +64,15 @@ class ProgressForm(forms.Form):
         files = data.get("files") or []
         if not note and not files and not to_state:
             raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
-        for upload in files:
-            try:
-                services.validate_evidence_file(upload)
-            except ValidationError as exc:
-                self.add_error("files", exc)
+        try:
+            services.validate_evidence_files(files)
+        except ValidationError as exc:
+            self.add_error("files", exc)
         if to_state:
             try:
                 services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note)
             except ValidationError as exc:
-                self.add_error("files" if exc.code in _FILE_ERRORS else "to_state", exc)
+                self.add_error("to_state", exc)
             except PermissionDenied as exc:
                 self.add_error("to_state", str(exc))
         return data

@@ -113,9 +113,8 @@ def _apply(
     return fresh
 
 
-def _store_files(progress: ProgressUpdate, files: Sequence) -> None:
-    for upload in files:
-        digest = validate_evidence_file(upload)
+def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[str]) -> None:
+    for upload, digest in zip(files, digests, strict=True):
         Evidence.objects.create(
             progress=progress,
             file=upload,
@@ -126,15 +125,18 @@ def _store_files(progress: ProgressUpdate, files: Sequence) -> None:
         )
 
 
-def _validate_files(files: Sequence) -> None:
-    errors = []
+def validate_evidence_files(files: Sequence) -> list[str]:
+    """Check every file (see cases.evidence) and report all problems at once; returns the sha256
+    of each. Forms and serializers call this too, to show the messages next to their field."""
+    errors, digests = [], []
     for upload in files:
         try:
-            validate_evidence_file(upload)
+            digests.append(validate_evidence_file(upload))
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, code="bad_evidence")
+    return digests
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -156,7 +158,7 @@ def log_progress(
     alone (or files alone) is allowed in any state, e.g. a 回头看 on a completed item.
     """
     note = (note or "").strip()
-    _validate_files(files)
+    digests = validate_evidence_files(files)
     if to_state is None or to_state == measure.state:
         _check_actor(by, measure, None)
         if not note and not files:
@@ -166,9 +168,9 @@ def log_progress(
             measure=measure, author=by, action=Action.NOTE, note=note, from_state=measure.state,
             to_state=measure.state,
         )
-        _store_files(progress, files)
+        _store_files(progress, files, digests)
         return progress
-    return _transition(measure=measure, to_state=to_state, by=by, note=note, files=files,
+    return _transition(measure=measure, to_state=to_state, by=by, note=note, files=files, digests=digests,
                        expected_version=expected_version)
 
 
@@ -201,7 +203,8 @@ def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "
 
 
 def _transition(
-    *, measure: Measure, to_state: str, by: User, note: str, files: Sequence = (), expected_version: int | None
+    *, measure: Measure, to_state: str, by: User, note: str, files: Sequence = (), digests: Sequence[str] = (),
+    expected_version: int | None,
 ) -> ProgressUpdate:
     source = measure.state
     rule = check_transition(measure=measure, to_state=to_state, by=by, note=note)
@@ -224,7 +227,7 @@ def _transition(
         measure=measure, author=by, action=rule.action, note=note, from_state=source, to_state=rule.target,
         created_at=now,
     )
-    _store_files(progress, files)
+    _store_files(progress, files, digests)
     if rule.action in (Action.SEND_BACK, Action.REOPEN):
         SignOff.objects.create(
             measure=measure, by=by, decision=rule.action, comment=note, round=measure.signoff_round,
@@ -274,9 +277,9 @@ def transition_measure(
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Move a measure to `to_state` under the rules; see cases.states."""
-    _validate_files(files)
+    digests = validate_evidence_files(files)
     return _transition(measure=measure, to_state=to_state, by=by, note=(note or "").strip(), files=files,
-                       expected_version=expected_version)
+                       digests=digests, expected_version=expected_version)
 
 
 def apply_action(

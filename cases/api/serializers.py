@@ -17,7 +17,6 @@ from rest_framework import serializers
 
 from accounts.models import Unit, User
 from cases import services
-from cases.evidence import validate_evidence_file
 from cases.models import Case, Evidence, Issue, Measure, ProgressUpdate, Reminder
 from cases.states import Action, State
 
@@ -336,15 +335,11 @@ class ProgressInputSerializer(VersionedInputSerializer):
                                   help_text="Evidence files (佐证材料), multipart field `files`, repeated.")
 
     def validate_files(self, files):
-        # The same checks the service makes, run here so each message is tied to the field.
-        errors = []
-        for upload in files:
-            try:
-                validate_evidence_file(upload)
-            except DjangoValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise serializers.ValidationError(errors)
+        # The service's own check, run here so each message is tied to the field.
+        try:
+            services.validate_evidence_files(files)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
         return files
 
 

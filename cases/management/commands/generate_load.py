@@ -32,6 +32,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Unit, User
+from cases.demo import MEASURE_TEMPLATES as DEMO_MEASURE_TEMPLATES
+from cases.demo import NOTES as DEMO_NOTES
 from cases.models import Case, Issue, Measure, ProgressUpdate, SignOff
 from cases.states import Action, State, roll_up
 
@@ -64,19 +66,13 @@ PROBLEM_TOPICS = [
     "选人用人工作不够规范", "基层党组织建设存在薄弱环节", "上轮巡视反馈问题整改不彻底", "审计发现问题整改跟踪不到位",
     "信访反映问题办理不够及时", "国有资产管理存在漏洞", "安全生产隐患排查整治不到位", "惠民政策落实打折扣",
 ]
+# The demo's wording, plus a few more so a province's log does not repeat every fifth line.
 MEASURE_TEMPLATES = [
-    "制定专项整改方案,明确责任清单、任务清单和时限清单,逐项推进{topic}问题整改。",
-    "开展{topic}专项排查,建立问题台账,对排查发现的问题实行销号管理。",
-    "完善{topic}相关制度,修订出台管理办法,从制度上堵塞漏洞、防止反弹。",
-    "加强督促检查,将{topic}整改情况纳入年度考核,对整改不力的单位和个人严肃问责。",
-    "组织召开专题会议研究{topic}整改工作,压实领导责任和部门责任。",
+    *DEMO_MEASURE_TEMPLATES,
+    "组织召开专题会议研究“{topic}”问题整改工作,压实领导责任和部门责任。",
 ]
 NOTES = [
-    "已召开专题会议研究部署,制定整改方案。",
-    "已完成第一轮排查,建立问题台账{n}项。",
-    "已整改到位{n}项,其余正按计划推进。",
-    "已修订完善相关制度{n}项并印发执行。",
-    "已开展专项督查,督促相关单位落实整改。",
+    *DEMO_NOTES,
     "本周完成现场核查{n}处,整改进度符合预期。",
     "已追回违规资金{n}万元,相关人员已作处理。",
 ]
@@ -488,7 +484,7 @@ class Generator:
                 options = leaves[(c, plan.problem)]
                 issue = options[counter[plan.problem] % len(options)]
                 counter[plan.problem] += 1
-                topic = issue.title[:8]
+                topic = issue.title
                 measure_objs.append(Measure(
                     case_id=cases[c].pk, issue_id=issue.pk, position=n + 1,
                     label=f"{CHINESE[(counter[plan.problem] - 1) % 10]}是",
