@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import RestrictedQuerySet, Scope, scope_of
 from .tree import PathTreeModel
 
 
@@ -56,18 +57,139 @@ class User(AbstractUser):
         return self.name or self.username
 
     @property
+    def scope(self) -> Scope:
+        """What this person reaches (accounts.scoping): organisations supervised, units worked for."""
+        return scope_of(self)
+
+    @property
     def is_supervisor(self) -> bool:
-        """Supervisors (and administrators) read every unit; the permission comes from the group."""
-        return self.is_active and self.has_perm("cases.view_all_measures")
+        """Reads whole organisations (an organisation membership, or a superuser), not only units."""
+        return self.scope.supervises
 
     @cached_property
     def unit_ids(self) -> frozenset[int]:
         """The units this person works for, with all their sub-units."""
-        direct = Unit.objects.filter(memberships__user=self)
-        return frozenset(Unit.objects.descendants_of(direct, include_self=True).values_list("pk", flat=True))
+        return self.scope.unit_ids
 
 
-class UnitQuerySet(models.QuerySet):
+class OrganisationQuerySet(RestrictedQuerySet):
+    organisation_lookup = "pk"
+
+    def unit_condition(self, unit_ids):
+        # Staff see the organisations their units belong to (to know where they work).
+        return Q(pk__in=Unit.objects.filter(pk__in=sorted(unit_ids)).values("organisation_id"))
+
+    def supervised_by(self, user) -> OrganisationQuerySet:
+        """The organisations `user` follows as a supervisor or leader (not through units): where
+        they may open cases and import notices."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        return self.filter(pk__in=sorted(scope.organisation_ids))
+
+    def default_for(self, user) -> Organisation | None:
+        """Where a new case of `user` goes unless they choose: the highest organisation they
+        supervise, else the organisation of their first unit."""
+        found = self.supervised_by(user).filter(is_active=True).order_by("path").first()
+        if found is None and user.unit_ids:
+            found = self.filter(units__pk__in=sorted(user.unit_ids)).order_by("path").first()
+        return found
+
+
+class Organisation(PathTreeModel):
+    """A body that rectifies and follows rectification: a province, a county, a department, a
+    state enterprise, a township… Its cases, units and supervisors belong to it; its supervisors
+    read it and every organisation below it."""
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County / district")
+        DEPARTMENT = "department", _("Department")
+        ENTERPRISE = "enterprise", _("State enterprise")
+        UNIVERSITY = "university", _("University")
+        TOWNSHIP = "township", _("Township / subdistrict")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"), max_length=20, blank=True, help_text=_("Used in document numbers, e.g. 青整督"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COUNTY)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    email = models.EmailField(_("office e-mail"), blank=True, help_text=_("The rectification office's mailbox."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="organisation_unique_name_per_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="organisation_unique_root_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.pk and self.parent_id and f"/{self.pk}/" in f"{self.parent.path}{self.parent_id}/":
+            raise ValidationError({"parent": _("An organisation cannot be placed under itself.")})
+
+    def subtree(self):
+        """This organisation and every one below it."""
+        return Organisation.objects.filter(path__startswith=self.path)
+
+
+class OrganisationMembership(models.Model):
+    """A person's role in an organisation: its 整改办 (supervisors) or its leaders.
+
+    Either role reads the organisation and everything below it; what the person may *do* there
+    comes from their role group (staff / supervisor / admin)."""
+
+    class OrgRole(models.TextChoices):
+        SUPERVISOR = "supervisor", _("Rectification office (整改办)")
+        LEADER = "leader", _("Leader")
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="organisation_memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role in organisation"), max_length=20, choices=OrgRole.choices,
+                            default=OrgRole.SUPERVISOR)
+
+    class Meta:
+        verbose_name = _("organisation membership")
+        verbose_name_plural = _("organisation memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="orgmembership_unique_user_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+
+class UnitQuerySet(RestrictedQuerySet):
+    organisation_lookup = "organisation"
+
+    def unit_condition(self, unit_ids):
+        # Unit names are not confidential within an organisation: staff may pick any unit of the
+        # organisations their units belong to, and nothing of another organisation.
+        return Q(organisation_id__in=Unit.objects.filter(pk__in=sorted(unit_ids)).values("organisation_id"))
+
     def descendants_of(self, units, include_self: bool = True) -> UnitQuerySet:
         """Units below any of `units` in the tree (one query through the path prefix)."""
         paths = list(units.values_list("path", flat=True)) if hasattr(units, "values_list") else [u.path for u in units]
@@ -77,12 +199,6 @@ class UnitQuerySet(models.QuerySet):
         for path in paths:
             condition |= Q(path__startswith=path) if include_self else Q(path__startswith=path) & ~Q(path=path)
         return self.filter(condition)
-
-    def visible_to(self, user) -> UnitQuerySet:
-        """Unit names are not confidential: everyone signed in may pick any unit."""
-        if not user.is_authenticated:
-            return self.none()
-        return self
 
 
 class Unit(PathTreeModel):
@@ -96,7 +212,10 @@ class Unit(PathTreeModel):
         INSTITUTION = "institution", _("Public institution")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="units"
+    )
+    name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -115,17 +234,25 @@ class Unit(PathTreeModel):
         verbose_name = _("responsible unit")
         verbose_name_plural = _("responsible units")
         ordering = ["path"]
+        constraints = [
+            # A second county has its own 县财政局: names are unique within an organisation only.
+            models.UniqueConstraint(fields=["organisation", "name"], name="unit_unique_name_per_organisation"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
+        if self.organisation_id is None and self.parent_id:
+            self.organisation_id = self.parent.organisation_id  # a sub-unit works in its parent's
         self.clean()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.pk and self.parent_id and f"/{self.pk}/" in f"{self.parent.path}{self.parent_id}/":
             raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
+        if self.parent_id and self.organisation_id and self.parent.organisation_id != self.organisation_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another organisation.")})
 
 
 class Membership(models.Model):

@@ -61,8 +61,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from cases.models import Measure
 staff = next(u for u in User.objects.filter(username__startswith="load_staff").order_by("pk")
-             if Measure.objects.visible_to(u).ongoing().exists())
-ids = list(Measure.objects.visible_to(staff).ongoing().values_list("pk", flat=True)[:20])
+             if Measure.objects.restrict(u).ongoing().exists())
+ids = list(Measure.objects.restrict(staff).ongoing().values_list("pk", flat=True)[:20])
 print(json.dumps({"token": Token.objects.get_or_create(user=staff)[0].key, "ids": ids}))
 """
 

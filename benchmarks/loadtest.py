@@ -134,7 +134,7 @@ staff = []
 for user in User.objects.filter(username__startswith="load_staff").order_by("pk"):
     if len(staff) >= users - len(supervisors):
         break
-    if Measure.objects.visible_to(user).ongoing().exists():
+    if Measure.objects.restrict(user).ongoing().exists():
         staff.append(user)
 out = [{"token": Token.objects.get_or_create(user=u)[0].key, "role": role}
        for role, group in (("supervisor", supervisors), ("staff", staff)) for u in group]

@@ -44,14 +44,14 @@ def main() -> None:
     supervisor = User.objects.get(username="load_supervisor1")
     # A liaison of a unit with sub-units, so the scoping walks the tree.
     staff = User.objects.filter(username__startswith="load_staff", memberships__unit__children__isnull=False).first()
-    overdue = Measure.objects.visible_to(supervisor).overdue(on=today)
-    staff_overdue = Measure.objects.visible_to(staff).overdue(on=today)
+    overdue = Measure.objects.restrict(supervisor).overdue(on=today)
+    staff_overdue = Measure.objects.restrict(staff).overdue(on=today)
     week_ago = today - datetime.timedelta(days=14)
     queries = [
         ("Overdue list page (API, supervisor): the 50 rows",
          overdue.with_related().order_by("deadline", "pk")[:50]),
         ("Overdue list count (API pagination)", overdue.order_by().values("pk")),
-        ("Overdue list page for a staff user (visible_to: lead or supporting unit, with sub-units)",
+        ("Overdue list page for a staff user (restrict: lead or supporting unit, with sub-units)",
          staff_overdue.with_related().order_by("deadline", "pk")[:50]),
         ("Counts by unit (dashboard table)", Measure.objects.counts_by_unit(on=today)),
         ("Dashboard: measures by state", Measure.objects.order_by().values("state").annotate(n=Count("pk"))),

@@ -1,6 +1,6 @@
 """The Django admin where staff log progress and supervisors keep the ledger.
 
-Every queryset here goes through `visible_to(user)`, and every write through
+Every queryset here goes through `restrict(user)`, and every write through
 `cases.services`; the admin only arranges forms and buttons.
 """
 
@@ -35,10 +35,10 @@ admin.site.index_title = _("Rectification ledger")
 
 
 class ScopedAdminMixin:
-    """Limits an admin to what `visible_to(user)` allows: list, change page, history, autocomplete."""
+    """Limits an admin to what `restrict(user)` allows: list, change page, history, autocomplete."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        return super().get_queryset(request).restrict(request.user)
 
     def _visible(self, request, obj) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
@@ -133,7 +133,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).with_progress()
+        return super().get_queryset(request).restrict(request.user).with_progress()
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
@@ -178,7 +178,7 @@ class MeasureInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).select_related("lead_unit")
+        return super().get_queryset(request).restrict(request.user).select_related("lead_unit")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -544,7 +544,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):
-        visible = Measure.objects.visible_to(request.user)
+        visible = Measure.objects.restrict(request.user)
         return super().get_queryset(request).filter(measure__in=visible)
 
     def has_view_permission(self, request, obj=None):
@@ -572,7 +572,7 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["original_name"]
 
     def get_queryset(self, request):
-        visible = Measure.objects.visible_to(request.user)
+        visible = Measure.objects.restrict(request.user)
         return super().get_queryset(request).filter(progress__measure__in=visible).select_related("progress")
 
     def has_module_permission(self, request):

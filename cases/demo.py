@@ -1,6 +1,7 @@
-"""A fictional demo case in the genre of the published notices, written for Rectify.
+"""A fictional demo province in the genre of the published notices, written for Rectify.
 
-青禾县 and everyone in it are invented. The case is built through the same services as
+青岚省 follows two counties it inspected: 青禾县 (the main demo case) and 白溪县 (a second,
+smaller one with its own 县财政局). Both counties and everyone in them are invented. The case is built through the same services as
 real work, so its progress log, sign-offs and history look like the real thing; only the
 timestamps are then spread over the past weeks so the trend has a shape.
 """
@@ -13,14 +14,37 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role, Unit, User
+from accounts.models import Membership, Organisation, OrganisationMembership, Role, Unit, User
 
 from . import services
 from .models import Case, Issue, Measure, ProgressUpdate, SignOff
 from .states import State
 
 DEMO_TITLE = "中共青禾县委关于市委第三巡察组巡察反馈意见整改落实情况"
+DEMO_TITLE_B = "中共白溪县委关于省委第二巡视组巡视反馈意见整改落实情况"
 DEMO_PASSWORD = "rectify-demo"
+PROVINCE = "青岚省"
+COUNTY = "青禾县"
+COUNTY_B = "白溪县"
+
+# The second county: its own units (a 县财政局 too: unit names are unique per organisation only).
+UNITS_B = [
+    ("县委办公室", "party", "xwb@baixi.example.cn"),
+    ("县财政局", "government", "czj@baixi.example.cn"),
+    ("县自然资源局", "government", "zrzy@baixi.example.cn"),
+]
+LIAISONS_B = ["林静", "宋晨", "唐磊"]
+LEADERS_B = [("b_leader_lin", "林国栋", "县委书记"), ("b_leader_xu", "许文", "县长")]
+TREE_B = [
+    ("落实党中央决策部署方面", [
+        ("耕地保护责任落实不到位", 2, 1),
+        ("财政资金使用绩效不高", 1, 1),
+    ]),
+    ("全面从严治党方面", [
+        ("基层监督覆盖不全", 0, 0),
+        ("财务报销制度执行不严", 1, 1),
+    ]),
+]
 
 UNITS = [
     ("县委办公室", "party", "xwb@qinghe.example.cn"),
@@ -104,49 +128,81 @@ NOTES = [
 
 @transaction.atomic
 def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[Case, bool]:
-    """Create the demo once; a second call returns the existing case and False."""
+    """Create the demo once; a second call returns the existing 青禾县 case and False."""
     existing = Case.objects.filter(title=DEMO_TITLE).first()
     if existing:
         return existing, False
     today = today or timezone.localdate()
     rng = random.Random(seed)
 
-    units = []
-    for name, kind, email in UNITS:
-        unit, _ = Unit.objects.get_or_create(name=name, defaults={"kind": kind, "email": email})
-        units.append(unit)
-    for name, parent_name in SUB_UNITS:
-        parent = Unit.objects.get(name=parent_name)
-        Unit.objects.get_or_create(name=name, defaults={"kind": "government", "parent": parent})
+    province = _organisation(PROVINCE, Organisation.Kind.PROVINCE, None, "青巡", "xsb@qinglan.example.cn")
+    county = _organisation(COUNTY, Organisation.Kind.COUNTY, province, "青整", "zgb@qinghe.example.cn")
+    county_b = _organisation(COUNTY_B, Organisation.Kind.COUNTY, province, "白整", "zgb@baixi.example.cn")
 
-    leaders = [_user(u, n, t) for u, n, t in LEADERS]
+    _user("admin", "系统管理员", "整改办", role=Role.ADMIN, login=True, superuser=True)
+    inspector = _user("province", "冯立新", "省委巡视办副主任", role=Role.SUPERVISOR, login=True,
+                      email_domain="qinglan.example.cn")
+    _supervise(inspector, province)
+    supervisor = _user("supervisor", "王晓燕", "县委巡察整改办主任", role=Role.SUPERVISOR, login=True)
+    supervisor2 = _user("supervisor2", "陈志强", "县委督查室主任", role=Role.SUPERVISOR, login=True)
+    for person in (supervisor, supervisor2):
+        _supervise(person, county)
+    supervisor_b = _user("supervisor_b", "邓雪梅", "县委巡视整改办主任", role=Role.SUPERVISOR, login=True,
+                         email_domain="baixi.example.cn")
+    _supervise(supervisor_b, county_b)
+
+    case = _county_case(
+        county, UNITS, SUB_UNITS, LEADERS, LIAISONS, {6: "staff", 5: "staff2"}, TREE, "qinghe.example.cn",
+        dict(title=DEMO_TITLE, inspected_body="中共青禾县委", inspection_team="市委第三巡察组", kind=Case.Kind.CIRCUIT),
+        supervisor, supervisor2, rng, today, feedback_days=120, username_prefix="",
+    )
+    _county_case(
+        county_b, UNITS_B, [], LEADERS_B, LIAISONS_B, {1: "staff_b"}, TREE_B, "baixi.example.cn",
+        dict(title=DEMO_TITLE_B, inspected_body="中共白溪县委", inspection_team="省委第二巡视组",
+             kind=Case.Kind.INSPECTION),
+        supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
+    )
+    return case, True
+
+
+def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, logins, tree, domain, case_values,
+                 supervisor, supervisor2, rng, today, *, feedback_days, username_prefix) -> Case:
+    """One county's units, people, case, tree and history, built through the services."""
+    units = []
+    for name, kind, email in unit_specs:
+        unit, _ = Unit.objects.get_or_create(organisation=organisation, name=name,
+                                             defaults={"kind": kind, "email": email})
+        units.append(unit)
+    for name, parent_name in sub_units:
+        parent = Unit.objects.get(organisation=organisation, name=parent_name)
+        Unit.objects.get_or_create(organisation=organisation, name=name,
+                                   defaults={"kind": "government", "parent": parent})
+
+    leaders = [_user(u, n, t, email_domain=domain) for u, n, t in leader_specs]
     for unit, leader in zip(units[:5], leaders, strict=False):
         if unit.head_id is None:
             unit.head = leader
             unit.save(update_fields=["head"])
-    _user("admin", "系统管理员", "整改办", role=Role.ADMIN, login=True, superuser=True)
-    supervisor = _user("supervisor", "王晓燕", "县委巡察整改办主任", role=Role.SUPERVISOR, login=True)
-    supervisor2 = _user("supervisor2", "陈志强", "县委督查室主任", role=Role.SUPERVISOR, login=True)
     staff_users = []
     for i, unit in enumerate(units):
-        login = i in (6, 5)  # 住建局 and 财政局 liaisons get demo logins
-        username = {6: "staff", 5: "staff2"}.get(i, f"liaison{i + 1}")
-        user = _user(username, LIAISONS[i], f"{unit.name}整改联络员", role=Role.STAFF, login=login)
+        username = logins.get(i, f"{username_prefix}liaison{i + 1}")
+        user = _user(username, liaisons[i], f"{unit.name}整改联络员", role=Role.STAFF, login=i in logins,
+                     email_domain=domain)
         Membership.objects.get_or_create(user=user, unit=unit, defaults={"role": Membership.UnitRole.LIAISON})
         staff_users.append(user)
 
-    feedback = today - datetime.timedelta(days=120)
+    feedback = today - datetime.timedelta(days=feedback_days)
     case = Case.objects.create(
-        title=DEMO_TITLE, inspected_body="中共青禾县委", inspection_team="市委第三巡察组",
-        kind=Case.Kind.CIRCUIT, inspection_start=feedback - datetime.timedelta(days=150),
+        organisation=organisation, **case_values,
+        inspection_start=feedback - datetime.timedelta(days=150),
         inspection_end=feedback - datetime.timedelta(days=90), feedback_on=feedback,
         rectification_deadline=feedback + datetime.timedelta(days=180),
-        description="演示数据:青禾县为虚构地名,所有单位、人员与数据均为虚构。",
+        description="演示数据:青岚省、青禾县、白溪县均为虚构地名,所有单位、人员与数据均为虚构。",
     )
     position = 0
     measures: list[Measure] = []
     chinese = "一二三四五六七八九十"
-    for c, (category, problems) in enumerate(TREE):
+    for c, (category, problems) in enumerate(tree):
         position += 1
         group = Issue.objects.create(case=case, kind=Issue.Kind.GROUP, label=f"({chinese[c]})", title=category,
                                      position=position)
@@ -171,12 +227,26 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
     _play_history(measures, units, staff_users, supervisor, supervisor2, rng, today)
     _spread_in_time(case, today, rng)
     services.refresh_issue_states(case.pk)
-    return case, True
+    return case
 
 
-def _user(username, name, title, *, role=None, login=False, superuser=False) -> User:
+def _organisation(name, kind, parent, short_name, email) -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(
+        name=name, parent=parent, defaults={"kind": kind, "short_name": short_name, "email": email},
+    )
+    return organisation
+
+
+def _supervise(user: User, organisation: Organisation) -> None:
+    OrganisationMembership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": OrganisationMembership.OrgRole.SUPERVISOR},
+    )
+
+
+def _user(username, name, title, *, role=None, login=False, superuser=False,
+          email_domain="qinghe.example.cn") -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"name": name, "title": title, "email": f"{username}@qinghe.example.cn",
+        username=username, defaults={"name": name, "title": title, "email": f"{username}@{email_domain}",
                                      "is_staff": True, "is_superuser": superuser},
     )
     if created:

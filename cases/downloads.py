@@ -8,7 +8,7 @@ from .models import Evidence, Measure
 
 @login_required
 def evidence_download(request, pk: int):
-    visible = Measure.objects.visible_to(request.user)
+    visible = Measure.objects.restrict(request.user)
     try:
         evidence = Evidence.objects.get(pk=pk, progress__measure__in=visible)
     except Evidence.DoesNotExist:

@@ -1,6 +1,6 @@
 """One FilterSet per listable model, shared by the API, the pages and the exports.
 
-Each filter narrows a queryset that is already scoped by `visible_to(user)`, so no filter
+Each filter narrows a queryset that is already scoped by `restrict(user)`, so no filter
 can reach another unit's items.
 """
 
@@ -25,7 +25,7 @@ def _visible(model):
     def queryset(request):
         if request is None:
             return model.objects.none()
-        return model.objects.visible_to(request.user)
+        return model.objects.restrict(request.user)
 
     return queryset
 

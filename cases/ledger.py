@@ -204,7 +204,7 @@ def ledger_title(case: Case | None) -> str:
 
 
 def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) -> None:
-    """Write the measures (already scoped by `visible_to`) as an .xlsx ledger to `stream`.
+    """Write the measures (already scoped by `restrict`) as an .xlsx ledger to `stream`.
 
     Write-only mode keeps memory flat for a province-sized export. Row 1 holds the title
     (the importer uses it to find the case), row 2 the headers; both stay frozen on screen
@@ -594,7 +594,7 @@ def _check_header(number: int, values, known: dict[int, str], result: LedgerImpo
 
 def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> None:
     """The case is the one given, else the one whose measures the ID column names, else the title's."""
-    visible = Case.objects.visible_to(user)
+    visible = Case.objects.restrict(user)
     if result.case is not None:
         if not visible.filter(pk=result.case.pk).exists():
             result.error(0, "", _("You may not change this case."))

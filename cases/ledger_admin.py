@@ -42,13 +42,13 @@ def ledger_urls(admin_view):
 
 
 def _case(request, pk) -> Case:
-    return get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
 def export_view(request, pk):
     case = _case(request, pk)
     stream = io.BytesIO()
-    ledger.write_ledger_xlsx(Measure.objects.visible_to(request.user).filter(case=case), stream,
+    ledger.write_ledger_xlsx(Measure.objects.restrict(request.user).filter(case=case), stream,
                              title=ledger.ledger_title(case))
     stream.seek(0)
     return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(case), content_type=XLSX)

@@ -1,7 +1,9 @@
 """Cases (one inspection round), their issue trees, measures and what happens to them.
 
 Writes go through `cases.services`; these models hold fields, constraints, derived values
-and the read-side querysets (`Measure.objects.overdue(on=…)`, `.visible_to(user)`).
+and the read-side querysets (`Measure.objects.overdue(on=…)`, `.restrict(user, action)`: the
+one scoping rule of `accounts.scoping`, with each model saying how it reaches an organisation
+and which of its rows a unit's staff reach).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Unit
+from accounts.models import Organisation, Unit
+from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from .states import ONGOING_STATES, Action, State
@@ -26,19 +29,20 @@ from .states import ONGOING_STATES, Action, State
 # --- Cases ---------------------------------------------------------------------------
 
 
-class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CaseQuerySet:
-        """Supervisors see every case; staff the cases holding at least one of their measures."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_supervisor:
-            return self
-        return self.filter(Exists(Measure.objects.visible_to(user).filter(case=OuterRef("pk"))))
+class CaseQuerySet(RestrictedQuerySet):
+    organisation_lookup = "organisation"
+
+    def unit_condition(self, unit_ids):
+        """Staff reach the cases holding at least one of their units' measures."""
+        return Exists(Measure.objects.for_units(unit_ids).filter(case=OuterRef("pk")))
+
+    def for_unit_ids(self, unit_ids) -> CaseQuerySet:
+        return self.filter(self.unit_condition(unit_ids))
 
     def with_progress(self, measures=None) -> CaseQuerySet:
         """Problem-level counts, as the notices count them (已完成整改37个,占比71.2%).
 
-        `measures` limits the measure counts (e.g. to `Measure.objects.visible_to(user)`), so
+        `measures` limits the measure counts (e.g. to `Measure.objects.restrict(user)`), so
         a count shown to staff never includes another unit's items.
         """
         problems = Issue.objects.filter(case=OuterRef("pk"), kind=Issue.Kind.PROBLEM)
@@ -73,6 +77,10 @@ class Case(models.Model):
         OTHER = "other", _("Other")
 
     title = models.CharField(_("title"), max_length=300)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cases",
+        help_text=_("The organisation that must rectify; its supervisors, and those above it, follow the case."),
+    )
     inspected_body = models.CharField(_("inspected body"), max_length=200)
     inspection_team = models.CharField(_("inspection team"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSPECTION)
@@ -97,6 +105,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-feedback_on", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-feedback_on"], name="case_org_feedback_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(inspection_end__isnull=True)
@@ -136,13 +145,12 @@ class Case(models.Model):
 # --- Issues --------------------------------------------------------------------------
 
 
-class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user) -> IssueQuerySet:
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_supervisor:
-            return self
-        return self.filter(case__in=Case.objects.visible_to(user))
+class IssueQuerySet(RestrictedQuerySet):
+    organisation_lookup = "case__organisation"
+
+    def unit_condition(self, unit_ids):
+        """Staff read the whole tree of a case they work on (the context of their items)."""
+        return Exists(Measure.objects.for_units(unit_ids).filter(case=OuterRef("case")))
 
     def problems(self) -> IssueQuerySet:
         return self.filter(kind=Issue.Kind.PROBLEM)
@@ -201,7 +209,13 @@ class Issue(PathTreeModel):
 # --- Measures ------------------------------------------------------------------------
 
 
-class MeasureQuerySet(models.QuerySet):
+class MeasureQuerySet(RestrictedQuerySet):
+    organisation_lookup = "case__organisation"
+
+    def unit_condition(self, unit_ids):
+        """Staff reach the items their units (and sub-units) lead or support."""
+        return self._units_condition(unit_ids)
+
     def ongoing(self) -> MeasureQuerySet:
         # Written as an exclusion so it matches the partial index condition exactly.
         return self.exclude(state=State.COMPLETED)
@@ -230,22 +244,18 @@ class MeasureQuerySet(models.QuerySet):
         )
 
     def for_units(self, unit_ids, *, include_supporting: bool = True) -> MeasureQuerySet:
-        unit_ids = list(unit_ids)
+        return self.filter(self._units_condition(unit_ids, include_supporting=include_supporting))
+
+    @staticmethod
+    def _units_condition(unit_ids, *, include_supporting: bool = True) -> Q:
+        unit_ids = sorted(unit_ids)
         condition = Q(lead_unit_id__in=unit_ids)
         if include_supporting:
             supporting = Measure.supporting_units.through.objects.filter(
                 measure_id=OuterRef("pk"), unit_id__in=unit_ids
             )
             condition |= Exists(supporting)
-        return self.filter(condition)
-
-    def visible_to(self, user) -> MeasureQuerySet:
-        """The one scoping rule: supervisors see all; staff their units' (and sub-units') items."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_supervisor:
-            return self
-        return self.for_units(user.unit_ids)
+        return condition
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""
@@ -400,10 +410,26 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class ProgressUpdateQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ProgressUpdateQuerySet:
-        """The progress log of the measures the user may see, and nothing else."""
-        return self.filter(measure__in=Measure.objects.visible_to(user))
+class _ThroughMeasureQuerySet(RestrictedQuerySet):
+    """Records of a measure (its log, files, signatures, deadline changes): scoped as the measure."""
+
+    measure_lookup: str = "measure"
+
+    def unit_condition(self, unit_ids):
+        return Q(**{f"{self.measure_lookup}__in": Measure.objects.for_units(unit_ids).values("pk")})
+
+
+class ProgressUpdateQuerySet(_ThroughMeasureQuerySet):
+    organisation_lookup = "measure__case__organisation"
+
+
+class EvidenceQuerySet(_ThroughMeasureQuerySet):
+    organisation_lookup = "progress__measure__case__organisation"
+    measure_lookup = "progress__measure"
+
+
+class MeasureRecordQuerySet(_ThroughMeasureQuerySet):
+    organisation_lookup = "measure__case__organisation"
 
 
 class ProgressUpdate(models.Model):
@@ -455,6 +481,8 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
+    objects = EvidenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
@@ -483,6 +511,8 @@ class SignOff(models.Model):
     progress = models.OneToOneField(
         ProgressUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="signoff"
     )
+
+    objects = MeasureRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sign-off record")
@@ -518,6 +548,8 @@ class DeadlineChange(models.Model):
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
+    objects = MeasureRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("deadline change")
         verbose_name_plural = _("deadline changes")
@@ -531,14 +563,21 @@ class DeadlineChange(models.Model):
 # --- Reminders -----------------------------------------------------------------------
 
 
-class ReminderQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReminderQuerySet:
-        """Supervisors read every reminder; others those sent to them or to one of their units."""
-        if not user.is_authenticated or not user.is_active:
+class ReminderQuerySet(RestrictedQuerySet):
+    organisation_lookup = "organisation"
+
+    def unit_condition(self, unit_ids):
+        return Q(unit_id__in=sorted(unit_ids))
+
+    def restrict(self, user, action="view"):
+        """Reminders of the user's units, those sent to them, and — for those allowed to read
+        reminders — every reminder of the organisations they supervise."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        if user.has_perm("cases.view_reminder"):
-            return self
-        return self.filter(Q(recipient=user) | Q(unit_id__in=user.unit_ids))
+        if action == "view" and not user.has_perm("cases.view_reminder"):
+            return self.filter(Q(recipient=user) | Q(unit_id__in=sorted(user.unit_ids)))
+        scoped = super().restrict(user, action)
+        return scoped | self.filter(recipient=user) if action == "view" else scoped
 
 
 class Reminder(models.Model):
@@ -571,6 +610,10 @@ class Reminder(models.Model):
     )
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reminders", help_text=_("The organisation whose items the reminder is about."),
     )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)

@@ -17,7 +17,7 @@ Who gets what:
   who are not supervisors) get one e-mail listing the unit's items that are overdue, due
   within `REMINDER_DUE_SOON_DAYS`, or lagging (no progress for `REMINDER_LAGGING_DAYS`).
   A unit's items are those it leads or supports, sub-units included: the same scope
-  `Measure.objects.visible_to()` gives its staff. Someone who works for several units gets
+  `Measure.objects.restrict()` gives its staff. Someone who works for several units gets
   one e-mail covering all of them.
 * **Escalation (督办)** — items overdue for `REMINDER_ESCALATE_AFTER_DAYS` or more also go to
   the item's lead leader and to the head of its lead unit.

@@ -1,7 +1,7 @@
 """The reads behind the dashboard, the "my items" page and the sign-off queue.
 
 Every figure is computed from a measure queryset the caller has already scoped with
-`Measure.objects.visible_to(user)` and narrowed with `MeasureFilterSet`, through the same
+`Measure.objects.restrict(user)` and narrowed with `MeasureFilterSet`, through the same
 queryset methods (`ongoing`, `overdue`, `due_within`, `counts_by_unit`) the API and the
 admin use, so a figure and the list behind its link agree to the item. Each selector runs
 a fixed number of aggregate queries whatever the size of the data: the rows they return

@@ -50,7 +50,7 @@ def can_edit(user: User, measure: Measure) -> bool:
     """Supervisors edit every measure; staff those of their units (lead or supporting)."""
     if not user.is_authenticated or not user.is_active or not user.has_perm("cases.change_measure"):
         return False
-    return Measure.objects.visible_to(user).filter(pk=measure.pk).exists()
+    return Measure.objects.restrict(user).filter(pk=measure.pk).exists()
 
 
 def available_actions(user: User, measure: Measure) -> list[Rule]:
@@ -66,7 +66,7 @@ def available_actions_for(user: User, measures: Iterable[Measure]) -> dict[int, 
     if not measures or not user.is_authenticated or not user.is_active or not user.has_perm("cases.change_measure"):
         return {m.pk: [] for m in measures}
     editable = set(
-        Measure.objects.visible_to(user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
+        Measure.objects.restrict(user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
     return {m.pk: allowed_rules(m.state, user) if m.pk in editable else [] for m in measures}
 

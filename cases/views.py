@@ -1,6 +1,6 @@
 """Pages: the supervisors' dashboard, the staff's "my items", the item page and the sign-off queue.
 
-Views stay thin: reads come from `cases.selectors` over `Measure.objects.visible_to(user)`
+Views stay thin: reads come from `cases.selectors` over `Measure.objects.restrict(user)`
 narrowed by the one `MeasureFilterSet`; writes go through `cases.services`. Every figure
 links to `items`, the list page driven by the same FilterSet, so the count at the end of a
 link is the figure that led there.
@@ -75,7 +75,7 @@ def home(request):
 @permission_required("cases.view_all_measures", raise_exception=True)
 def dashboard(request):
     today = selectors.today()
-    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    filterset = _filterset(request, Measure.objects.restrict(request.user))
     measures = filterset.qs.order_by()
     params = _filter_params(request)
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
@@ -168,7 +168,7 @@ def dashboard(request):
         ),
         "deadline": deadline,
         "overdue_items": selectors.overdue_items(measures, on=today),
-        "case_choices": Case.objects.visible_to(request.user).only("pk", "title"),
+        "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
         "unit_choices": Unit.objects.filter(is_active=True).only("pk", "name").order_by("name"),
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
@@ -196,7 +196,7 @@ def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = Fal
 @login_required
 def items(request):
     """Any set of visible items, chosen by MeasureFilterSet: where every figure's link lands."""
-    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    filterset = _filterset(request, Measure.objects.restrict(request.user))
     queryset = filterset.qs
     if "ordering" not in request.GET:
         queryset = selectors.overdue_first(queryset, on=selectors.today())
@@ -216,7 +216,7 @@ def my_items(request):
     """A staff member's own units' items, overdue first, each with its update form."""
     user = request.user
     today = selectors.today()
-    mine = Measure.objects.visible_to(user).for_units(user.unit_ids)
+    mine = Measure.objects.restrict(user).for_units(user.unit_ids)
     filterset = _filterset(request, mine)
     queryset = selectors.overdue_first(filterset.qs, on=today)
     page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
@@ -245,7 +245,7 @@ def my_items(request):
 
 def _visible_measure(request, pk: int) -> Measure:
     try:
-        return selectors.with_recent_progress(Measure.objects.visible_to(request.user), limit=200).get(pk=pk)
+        return selectors.with_recent_progress(Measure.objects.restrict(request.user), limit=200).get(pk=pk)
     except Measure.DoesNotExist:
         raise Http404 from None
 
@@ -311,7 +311,7 @@ def measure_detail(request, pk: int):
 
 
 def _queue_context(request, bound: dict | None = None) -> dict:
-    filterset = _filterset(request, Measure.objects.visible_to(request.user))
+    filterset = _filterset(request, Measure.objects.restrict(request.user))
     queue = selectors.signoff_queue(filterset.qs)
     page = Paginator(queue, 20).get_page(request.GET.get("page"))
     rows = []
@@ -333,7 +333,7 @@ def _queue_context(request, bound: dict | None = None) -> dict:
             "form": form,
         })
     return {"filterset": filterset, "page": page, "rows": rows, "today": selectors.today(),
-            "case_choices": Case.objects.visible_to(request.user).only("pk", "title"),
+            "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
             "params": _filter_params(request)}
 
 
@@ -350,7 +350,7 @@ def signoff_decide(request, pk: int):
     """Approve or send back one submitted item; on any problem the queue comes back with the
     comment as typed and the reason beside it."""
     try:
-        measure = Measure.objects.visible_to(request.user).select_related("case").get(pk=pk)
+        measure = Measure.objects.restrict(request.user).select_related("case").get(pk=pk)
     except Measure.DoesNotExist:
         raise Http404 from None
     form = SignOffForm(request.POST, measure=measure)

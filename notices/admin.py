@@ -13,4 +13,4 @@ class NoticeAdmin(NoticeImportAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["case"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).select_related("case")
+        return super().get_queryset(request).restrict(request.user).select_related("case")

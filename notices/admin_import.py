@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Unit
+from accounts.models import Organisation, Unit
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
@@ -54,11 +54,17 @@ class ImportOptionsForm(forms.Form):
                                "automatically, otherwise a new case is created."),
     )
 
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(), required=False,
+        help_text=gettext_lazy("The organisation that rectifies a new case (default: the highest one you "
+                               "supervise). A chosen case or unit brings its own."),
+    )
+
     def __init__(self, *args, admin_site=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         site = admin_site or admin.site
         if user is not None:
-            self.fields["case"].queryset = Case.objects.visible_to(user)
+            _scope_choices(self, user)
         # The admin's own autocomplete (search as you type) for the unit and the case.
         for name, model_field in (("unit", Measure._meta.get_field("lead_unit")),
                                   ("case", Notice._meta.get_field("case"))):
@@ -77,7 +83,7 @@ class NoticeUploadForm(ImportOptionsForm):
         label=gettext_lazy("…or a file"), required=False,
         help_text=gettext_lazy("A .txt, .docx or saved web page (.html), at most 10 MB."),
     )
-    field_order = ["text", "file", "unit", "default_deadline", "case"]
+    field_order = ["text", "file", "organisation", "unit", "default_deadline", "case"]
 
     def clean(self):
         data = super().clean()
@@ -113,11 +119,27 @@ class ConfirmForm(forms.Form):
                                   widget=forms.HiddenInput)
     default_deadline = forms.DateField(required=False, widget=forms.HiddenInput)
     case = forms.ModelChoiceField(queryset=Case.objects.all(), required=False, widget=forms.HiddenInput)
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False,
+                                          widget=forms.HiddenInput)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.fields["case"].queryset = Case.objects.visible_to(user)
+            _scope_choices(self, user)
+
+
+def _scope_choices(form: forms.Form, user) -> None:
+    """An import reaches only what its user may change: their cases, units and organisations."""
+    form.fields["case"].queryset = Case.objects.restrict(user, "change")
+    form.fields["unit"].queryset = Unit.objects.restrict(user).filter(is_active=True)
+    form.fields["organisation"].queryset = Organisation.objects.supervised_by(user).filter(is_active=True)
+    if not form.is_bound:
+        form.fields["organisation"].initial = Organisation.objects.default_for(user)
+
+
+def _options(data: dict, user) -> dict:
+    return {"unit": data.get("unit"), "case": data.get("case"), "default_deadline": data.get("default_deadline"),
+            "organisation": data.get("organisation") or Organisation.objects.default_for(user)}
 
 
 def _parse(pending: dict) -> ParsedNotice:
@@ -161,8 +183,7 @@ class NoticeImportAdminMixin:
         data = form.cleaned_data
         parsed = data["parsed"]
         try:
-            plan = preview_notice(parsed, unit=data.get("unit"), case=data.get("case"),
-                                  default_deadline=data.get("default_deadline"))
+            plan = preview_notice(parsed, **_options(data, request.user))
         except NoticeImportError as exc:
             form.add_error(None, str(exc))
             return self._render(request, "admin/notices/notice/import_form.html", {
@@ -173,6 +194,7 @@ class NoticeImportAdminMixin:
         deadline = data.get("default_deadline")
         confirm = ConfirmForm(initial={
             "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
+            "organisation": plan.organisation,
             "default_deadline": deadline.isoformat() if deadline else "",
         }, user=request.user)
         return self._render(request, "admin/notices/notice/import_preview.html", {
@@ -192,8 +214,7 @@ class NoticeImportAdminMixin:
         try:
             parsed = _parse(pending)
             result = import_notice(
-                parsed, by=request.user, unit=data.get("unit"), case=data.get("case"),
-                default_deadline=data.get("default_deadline"), source=pending.get("filename") or "",
+                parsed, by=request.user, **_options(data, request.user), source=pending.get("filename") or "",
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
             )
         except (ParseError, NoticeImportError, ValidationError) as exc:

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Unit, User
+from accounts.models import Organisation, Unit, User
 from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
 from cases.states import State
@@ -111,6 +111,7 @@ class ImportPlan:
     unit: Unit | None
     unit_name: str
     unit_created: bool
+    organisation: Organisation
     default_deadline: datetime.date
     default_deadline_reason: str
     nodes: list[NodePlan]
@@ -162,8 +163,10 @@ class ImportPlan:
                 "id": self.case.pk if self.case else None,
                 "title": self.case.title if self.case else self.case_values["title"],
                 "reason": self.case_match_reason,
-                **({} if self.case else {"values": _jsonable(self.case_values)}),
+                **({} if self.case else {"values": _jsonable(
+                    {k: v for k, v in self.case_values.items() if k != "organisation"})}),
             },
+            "organisation": {"id": self.organisation.pk, "name": self.organisation.name},
             "unit": {"id": self.unit.pk if self.unit else None, "name": self.unit_name, "created": self.unit_created},
             "default_deadline": self.default_deadline.isoformat(),
             "default_deadline_reason": self.default_deadline_reason,
@@ -229,15 +232,18 @@ class ImportResult:
 
 def preview_notice(
     parsed: ParsedNotice, *, unit: Unit | None = None, unit_name: str | None = None, case: Case | None = None,
-    default_deadline: datetime.date | None = None, today: datetime.date | None = None,
+    organisation: Organisation | None = None, default_deadline: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> ImportPlan:
     """What importing `parsed` would do. Reads the database, writes nothing."""
-    return _plan(parsed, unit=unit, unit_name=unit_name, case=case, default_deadline=default_deadline, today=today)
+    return _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
+                 default_deadline=default_deadline, today=today)
 
 
 def import_notice(
     parsed: ParsedNotice, *, by: User | None = None, unit: Unit | None = None, unit_name: str | None = None,
-    case: Case | None = None, default_deadline: datetime.date | None = None, source: str = "",
+    case: Case | None = None, organisation: Organisation | None = None,
+    default_deadline: datetime.date | None = None, source: str = "",
     raw_text: str | None = None, expected_hash: str | None = None, today: datetime.date | None = None,
 ) -> ImportResult:
     """Import `parsed` in one transaction: the whole notice or nothing.
@@ -254,7 +260,7 @@ def import_notice(
         return _duplicate_result(existing)
     try:
         with transaction.atomic():
-            return _import(parsed, by=by, unit=unit, unit_name=unit_name, case=case,
+            return _import(parsed, by=by, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                            default_deadline=default_deadline, source=source, raw_text=raw_text, today=today)
     except IntegrityError:
         # Someone imported the same text between our check and our insert: theirs stands.
@@ -272,8 +278,10 @@ def _duplicate_result(notice: Notice) -> ImportResult:
                         counts={}, message=message)
 
 
-def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, default_deadline, source, raw_text, today):
-    plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, default_deadline=default_deadline, today=today)
+def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, default_deadline, source, raw_text,
+            today):
+    plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
+                 default_deadline=default_deadline, today=today)
     header = parsed.header
     # The notice row goes in first: its unique content hash makes a concurrent import of
     # the same text wait here and then fail, instead of building a second case.
@@ -293,7 +301,8 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, default_deadline
     )
     responsible = plan.unit
     if responsible is None:
-        responsible = Unit.objects.create(name=plan.unit_name, kind=_unit_kind(plan.unit_name))
+        responsible = Unit.objects.create(name=plan.unit_name, kind=_unit_kind(plan.unit_name),
+                                          organisation=plan.organisation)
     target = plan.case
     if target is None:
         target = Case(**plan.case_values)
@@ -377,18 +386,27 @@ def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, cre
 # --- Planning ------------------------------------------------------------------------
 
 
-def _plan(parsed: ParsedNotice, *, unit, unit_name, case, default_deadline, today) -> ImportPlan:
+def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_deadline, today) -> ImportPlan:
     header = parsed.header
     today = today or timezone.localdate()
     digest = notice_hash(parsed)
     duplicate = Notice.objects.filter(content_hash=digest).select_related("case").first()
     notes: list[str] = []
 
+    # The organisation that rectifies: the chosen case's, else the chosen unit's, else the one
+    # chosen for the import. Cases are matched, and units found or made, inside it only.
+    if case is not None:
+        organisation = case.organisation
+    elif unit is not None:
+        organisation = unit.organisation
+    if organisation is None:
+        raise NoticeImportError(_("Choose the organisation that rectifies this notice."))
     case_values = _case_values(parsed)
+    case_values["organisation"] = organisation
     if case is not None:
         reason = _("Chosen by the administrator.")
     else:
-        case, reason = find_case(parsed)
+        case, reason = find_case(parsed, organisation=organisation)
     if case is None:
         reason = reason or _("No case of this inspection round exists yet.")
 
@@ -401,7 +419,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, default_deadline, toda
                 _("The notice names no issuer: choose the responsible unit for its measures.")
             )
         unit_name = unit_name[:_UNIT_NAME_MAX]
-        unit = Unit.objects.filter(name=unit_name).first()
+        unit = Unit.objects.filter(organisation=organisation, name=unit_name).first()
         unit_created = unit is None
     else:
         unit_name = unit.name
@@ -419,7 +437,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, default_deadline, toda
     nodes = _plan_nodes(parsed, case, deadline)
     plan = ImportPlan(
         parsed=parsed, content_hash=digest, notice_kind=_notice_kind(parsed), duplicate_of=duplicate, case=case,
-        case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name,
+        case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name, organisation=organisation,
         unit_created=unit_created, default_deadline=deadline, default_deadline_reason=deadline_reason,
         nodes=nodes, notes=notes, reported_at=reported_at,
     )
@@ -440,7 +458,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, default_deadline, toda
     return plan
 
 
-def find_case(parsed: ParsedNotice) -> tuple[Case | None, str]:
+def find_case(parsed: ParsedNotice, *, organisation: Organisation) -> tuple[Case | None, str]:
     """The case of the same inspection round, if one exists, and why it was chosen.
 
     Same inspected body and inspection team, and — where both sides know them — the same
@@ -453,7 +471,8 @@ def find_case(parsed: ParsedNotice) -> tuple[Case | None, str]:
     if not body or not team:
         return None, _("The notice does not name both the inspected body and the inspection team, "
                        "so it cannot be matched to an earlier notice of the same round.")
-    candidates = Case.objects.filter(inspected_body=body, inspection_team=team).order_by("-pk")
+    candidates = Case.objects.filter(organisation=organisation, inspected_body=body, inspection_team=team)
+    candidates = candidates.order_by("-pk")
     dates = {"inspection_start": header.inspection_start, "inspection_end": header.inspection_end,
              "feedback_on": header.feedback_on}
     best, best_score = None, -1

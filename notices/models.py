@@ -6,6 +6,9 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from accounts.scoping import RestrictedQuerySet
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,16 +17,21 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class NoticeQuerySet(models.QuerySet):
-    def visible_to(self, user) -> NoticeQuerySet:
-        """Notices are public documents, but staff only need those of cases they work on."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_supervisor:
-            return self
+class NoticeQuerySet(RestrictedQuerySet):
+    """Notices of the cases a person reaches (and those they imported themselves)."""
+
+    organisation_lookup = "case__organisation"
+
+    def unit_condition(self, unit_ids):
         from cases.models import Case
 
-        return self.filter(case__in=Case.objects.visible_to(user))
+        return Q(case__in=Case.objects.all().for_unit_ids(unit_ids))
+
+    def restrict(self, user, action="view"):
+        scoped = super().restrict(user, action)
+        if action == "view" and getattr(user, "is_authenticated", False) and user.is_active:
+            return scoped | self.filter(case__isnull=True, imported_by=user)
+        return scoped
 
 
 class Notice(models.Model):

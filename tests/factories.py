@@ -8,14 +8,35 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.models import Membership, Unit, User
+from accounts.models import Membership, Organisation, OrganisationMembership, Unit, User
+from accounts.scoping import forget_scope
 from cases.models import Case, Issue, Measure
+
+DEFAULT_ORGANISATION = "测试县"
+
+
+def default_organisation() -> Organisation:
+    """The organisation of every factory object that names none: a single root, so a supervisor
+    of it reads everything, as in a one-county deployment."""
+    organisation, _ = Organisation.objects.get_or_create(
+        name=DEFAULT_ORGANISATION, parent=None, defaults={"kind": Organisation.Kind.COUNTY}
+    )
+    return organisation
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"测试组织{n}")
+    kind = Organisation.Kind.COUNTY
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Unit
 
+    organisation = factory.LazyFunction(default_organisation)
     name = factory.Sequence(lambda n: f"测试单位{n}")
     email = factory.Sequence(lambda n: f"unit{n}@example.cn")
 
@@ -42,11 +63,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             Membership.objects.create(user=self, unit=unit)
         self.save()
 
+    @factory.post_generation
+    def organisations(self, create, extracted, **kwargs):
+        """Supervisors and administrators supervise the default organisation unless told which."""
+        if extracted is None:
+            extracted = [default_organisation()] if self.groups.filter(name__in=["supervisor", "admin"]).exists() \
+                else []
+        for organisation in extracted:
+            OrganisationMembership.objects.get_or_create(user=self, organisation=organisation)
+        forget_scope(self)
+
 
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
 
+    organisation = factory.LazyFunction(default_organisation)
     title = factory.Sequence(lambda n: f"测试县委巡视整改{n}")
     inspected_body = "中共测试县委"
     inspection_team = "省委第一巡视组"

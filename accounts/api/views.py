@@ -28,7 +28,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["name", "path"]
 
     def get_queryset(self):
-        return Unit.objects.visible_to(self.request.user)
+        return Unit.objects.restrict(self.request.user)
 
 
 class MeView(APIView):
@@ -40,7 +40,7 @@ class MeView(APIView):
         today = timezone.localdate()
         soon = today + datetime.timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
         ongoing = ~Q(state=State.COMPLETED)
-        items = Measure.objects.visible_to(user).order_by().aggregate(
+        items = Measure.objects.restrict(user).order_by().aggregate(
             total=Count("pk"),
             ongoing=Count("pk", filter=ongoing),
             overdue=Count("pk", filter=ongoing & Q(deadline__lt=today)),

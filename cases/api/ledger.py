@@ -65,7 +65,7 @@ class CanReadAllUnits(HasPermission):
 
 
 def _case(request, pk) -> Case:
-    return get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
 class LedgerExportView(APIView):
@@ -75,7 +75,7 @@ class LedgerExportView(APIView):
                    responses={(200, XLSX): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, pk, fmt="xlsx"):
         case = _case(request, pk)
-        measures = Measure.objects.visible_to(request.user).filter(case=case)
+        measures = Measure.objects.restrict(request.user).filter(case=case)
         name = ledger.ledger_filename(case)
         if fmt == "csv":
             stream = io.StringIO()

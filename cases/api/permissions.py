@@ -1,6 +1,6 @@
 """Who may call which endpoint, before any object is looked up.
 
-Scoping (whose items) is `visible_to(user)` in the querysets: another unit's measure is
+Scoping (whose items) is `restrict(user)` in the querysets: another unit's measure is
 simply not found. The rules about states and actors are enforced by `cases.services`.
 These classes only refuse, up front and for every id alike, the endpoints a role never
 uses, so a refusal says nothing about whether an item exists.

@@ -309,7 +309,7 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
         request = self.context.get("request")
         if request is not None:
             # Only issues the caller can see may be named, so an id cannot probe other cases.
-            self.fields["issue"].queryset = Issue.objects.visible_to(request.user)
+            self.fields["issue"].queryset = Issue.objects.restrict(request.user)
 
     def validate(self, attrs):
         errors = {}

@@ -1,6 +1,6 @@
 """Viewsets of the cases API: a scoped queryset, a serializer, the shared FilterSet.
 
-Every queryset starts from `visible_to(request.user)`, so another unit's item is a 404
+Every queryset starts from `restrict(request.user)`, so another unit's item is a 404
 wherever it is asked for (detail, filter, search, include, count). Every write calls a
 function of `cases.services`; errors they raise are turned into the API's error shape by
 `config.api.exception_handler` (ValidationError → 400, PermissionDenied → 403,
@@ -84,7 +84,7 @@ def expected_version(request, measure: Measure, body_version: int | None) -> int
 
 def _visible_measure_count(user, **outer):
     """A per-row count of the measures the user may see (a subquery, not a query per row)."""
-    measures = Measure.objects.visible_to(user).filter(**{k: OuterRef(v) for k, v in outer.items()})
+    measures = Measure.objects.restrict(user).filter(**{k: OuterRef(v) for k, v in outer.items()})
     count = Subquery(
         measures.order_by().values(next(iter(outer))).annotate(n=Count("pk")).values("n")[:1],
         output_field=IntegerField(),
@@ -104,7 +104,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        return Case.objects.visible_to(user).with_progress(measures=Measure.objects.visible_to(user))
+        return Case.objects.restrict(user).with_progress(measures=Measure.objects.restrict(user))
 
     @extend_schema(
         summary="The case's issues as a tree",
@@ -116,7 +116,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def tree(self, request, pk=None):
         """Category → problem → sub-problem, built in Python from one query of the issues."""
         case = self.get_object()
-        visible = Measure.objects.visible_to(request.user).filter(case=case)
+        visible = Measure.objects.restrict(request.user).filter(case=case)
         counts = dict(visible.order_by().values_list("issue").annotate(n=Count("pk")))
         measures_by_issue = defaultdict(list)
         if request.query_params.get("include") == "measures":
@@ -155,7 +155,7 @@ class IssueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        return Issue.objects.visible_to(user).annotate(measure_count=_visible_measure_count(user, issue="pk"))
+        return Issue.objects.restrict(user).annotate(measure_count=_visible_measure_count(user, issue="pk"))
 
 
 # --- Measures ------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        measures = Measure.objects.visible_to(self.request.user)
+        measures = Measure.objects.restrict(self.request.user)
         # The list loads only the columns its rows show; detail, writes and exports whole rows.
         return measures.for_list() if self.action == "list" else measures.with_related()
 
@@ -336,7 +336,7 @@ class ProgressUpdateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            ProgressUpdate.objects.visible_to(self.request.user)
+            ProgressUpdate.objects.restrict(self.request.user)
             .select_related("author")
             .prefetch_related("evidence")
         )
@@ -351,6 +351,6 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        visible = Prefetch("measures", queryset=Measure.objects.visible_to(user).only("pk"),
+        visible = Prefetch("measures", queryset=Measure.objects.restrict(user).only("pk"),
                            to_attr="visible_measures")
-        return Reminder.objects.visible_to(user).select_related("recipient", "unit").prefetch_related(visible)
+        return Reminder.objects.restrict(user).select_related("recipient", "unit").prefetch_related(visible)

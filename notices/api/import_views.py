@@ -15,7 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Unit
+from accounts.models import Organisation, Unit
 from cases.models import Case
 from notices.importer import NoticeImportError, import_notice, preview_notice
 from notices.parser import ParseError, parse_file, parse_text
@@ -54,6 +54,19 @@ class ImportRequestSerializer(serializers.Serializer):
                                              help_text=gettext_lazy("Deadline of measures that state none."))
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True,
                                               help_text=gettext_lazy("Update this case instead of matching one."))
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True,
+        help_text=gettext_lazy("The organisation that rectifies (default: the highest one you supervise)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only what the importer may reach: another organisation's case, unit or name is "no such".
+            self.fields["case"].queryset = Case.objects.restrict(request.user, "change")
+            self.fields["unit"].queryset = Unit.objects.restrict(request.user).filter(is_active=True)
+            self.fields["organisation"].queryset = Organisation.objects.supervised_by(request.user)
     content_hash = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                          help_text=gettext_lazy("The hash of a preview: refuse any other text."))
 
@@ -84,15 +97,13 @@ class NoticeImportView(APIView):
         serializer = ImportRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data.get("case") is not None and not Case.objects.visible_to(request.user).filter(
-                pk=data["case"].pk).exists():
-            raise exceptions.ValidationError({"case": [_("There is no such case.")]})
         upload = data.get("file")
         try:
             parsed = parse_file(upload.read(), upload.name) if upload is not None else parse_text(data["text"])
         except ParseError as exc:
             raise NoticeNotReadable(detail=exc.zh, code=exc.code) from exc
         options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
+                   "organisation": data.get("organisation") or Organisation.objects.default_for(request.user),
                    "default_deadline": data.get("default_deadline")}
         try:
             if data["dry_run"]:

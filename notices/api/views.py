@@ -23,7 +23,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["imported_at", "published_on", "title"]
 
     def get_queryset(self):
-        queryset = Notice.objects.visible_to(self.request.user).select_related("case")
+        queryset = Notice.objects.restrict(self.request.user).select_related("case")
         if self.action == "list":
             # The raw text can be hundreds of kilobytes; a list never shows it.
             queryset = queryset.defer("raw_text", "parsed")

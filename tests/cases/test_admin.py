@@ -195,7 +195,7 @@ def test_case_page_shows_the_issue_tree(supervisor_client, measure):
     assert measure.issue.title in response.content.decode()
 
 
-def test_history_is_visible_to_the_owner(staff_client, measure):
+def test_history_is_restrict_the_owner(staff_client, measure):
     response = staff_client.get(reverse("admin:cases_measure_history", args=[measure.pk]))
     assert response.status_code == 200
 

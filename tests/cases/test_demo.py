@@ -1,21 +1,39 @@
 from django.core.management import call_command
 
+from accounts.models import Organisation, Unit, User
+from cases.demo import COUNTY, COUNTY_B, DEMO_TITLE
 from cases.models import Case, Measure, ProgressUpdate
 from cases.states import State
 
 
 def test_load_demo_builds_a_case_in_every_state_and_is_idempotent(db, capsys):
     call_command("load_demo")
-    case = Case.objects.with_progress().get()
+    case = Case.objects.with_progress().get(title=DEMO_TITLE)
     assert case.problem_total == 30
-    assert Measure.objects.count() == 80
-    assert set(Measure.objects.values_list("state", flat=True)) == set(State.values)
-    assert Measure.objects.overdue().exists()
-    assert Measure.objects.values("lead_unit").distinct().count() == 8
-    assert ProgressUpdate.objects.count() > 80
+    qinghe = case.measures.all()
+    assert qinghe.count() == 80
+    assert set(qinghe.values_list("state", flat=True)) == set(State.values)
+    assert qinghe.overdue().exists()
+    assert qinghe.values("lead_unit").distinct().count() == 8
+    assert ProgressUpdate.objects.filter(measure__case=case).count() > 80
     out = capsys.readouterr().out
     assert "supervisor" in out and "rectify-demo" in out
+    total = Measure.objects.count()
     call_command("load_demo")
-    assert Case.objects.count() == 1
-    assert Measure.objects.count() == 80
+    assert Case.objects.count() == 2
+    assert Measure.objects.count() == total
     assert "already" in capsys.readouterr().out
+
+
+def test_demo_is_a_province_of_two_counties_each_seeing_only_its_own(db):
+    call_command("load_demo")
+    province = Organisation.objects.get(parent=None)
+    assert set(province.children.values_list("name", flat=True)) == {COUNTY, COUNTY_B}
+    # Each county has its own 县财政局.
+    assert Unit.objects.filter(name="县财政局").count() == 2
+    people = {u.username: u for u in User.objects.all()}
+    assert Case.objects.restrict(people["province"]).count() == 2
+    for name, county in (("supervisor", COUNTY), ("supervisor2", COUNTY), ("supervisor_b", COUNTY_B),
+                         ("staff", COUNTY), ("staff2", COUNTY), ("staff_b", COUNTY_B)):
+        cases = Case.objects.restrict(people[name])
+        assert list(cases.values_list("organisation__name", flat=True)) == [county], name

@@ -82,7 +82,7 @@ def test_deadline_and_sign_off_notes_are_not_progress(case, tree, supervisor):
 
 
 def test_export_of_a_staff_members_scope_holds_only_their_units(case, tree, staff):
-    sheet = _sheet(Measure.objects.visible_to(staff))
+    sheet = _sheet(Measure.objects.restrict(staff))
     ids = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert ids == [tree[0].pk]  # the second measure belongs to another unit only
 

@@ -75,26 +75,26 @@ class TestVisibility:
         supporting.supporting_units.add(unit)
         sub = factories.MeasureFactory(lead_unit=child, issue__case=case)
         hidden = factories.MeasureFactory(lead_unit=other_unit, issue__case=case)
-        visible = set(Measure.objects.visible_to(staff))
+        visible = set(Measure.objects.restrict(staff))
         assert visible == {own, supporting, sub}
         assert hidden not in visible
 
     def test_supervisor_sees_everything(self, supervisor, measure, other_measure):
-        assert set(Measure.objects.visible_to(supervisor)) == {measure, other_measure}
+        assert set(Measure.objects.restrict(supervisor)) == {measure, other_measure}
 
     def test_inactive_and_anonymous_see_nothing(self, staff, measure):
         from django.contrib.auth.models import AnonymousUser
 
         staff.is_active = False
-        assert not Measure.objects.visible_to(staff).exists()
-        assert not Measure.objects.visible_to(AnonymousUser()).exists()
+        assert not Measure.objects.restrict(staff).exists()
+        assert not Measure.objects.restrict(AnonymousUser()).exists()
 
     def test_no_duplicates_when_lead_and_supporting(self, staff, unit, measure):
         measure.supporting_units.add(unit)
-        assert Measure.objects.visible_to(staff).count() == 1
+        assert Measure.objects.restrict(staff).count() == 1
 
     def test_cases_visible_only_with_own_items(self, staff, other_measure):
-        assert not Case.objects.visible_to(staff).exists()
+        assert not Case.objects.restrict(staff).exists()
 
 
 def test_with_progress_counts_problems(case, unit):

@@ -14,9 +14,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo case already present (id {case.pk}); nothing changed.")
         self.stdout.write(
             f"\nDemo logins (password for all: {DEMO_PASSWORD}):\n"
-            "  admin        administrator (everything)\n"
-            "  supervisor   王晓燕, 整改办: reads every unit, signs off\n"
-            "  supervisor2  陈志强, 督查室: second supervisor\n"
-            "  staff        何俊, liaison of 县住房和城乡建设局\n"
-            "  staff2       马晓丽, liaison of 县财政局\n"
+            "  admin         administrator (everything)\n"
+            "  province      冯立新, 省委巡视办: reads both counties of 青岚省\n"
+            "  supervisor    王晓燕, 青禾县整改办: reads all of 青禾县, signs off\n"
+            "  supervisor2   陈志强, 青禾县督查室: second supervisor of 青禾县\n"
+            "  supervisor_b  邓雪梅, 白溪县整改办: reads all of 白溪县\n"
+            "  staff         何俊, liaison of 青禾县住房和城乡建设局\n"
+            "  staff2        马晓丽, liaison of 青禾县财政局\n"
+            "  staff_b       宋晨, liaison of 白溪县财政局\n"
         )

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from cases.models import Case
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
 from notices.parser import ParseError, parse_file
@@ -34,14 +34,18 @@ class Command(BaseCommand):
                             help=_("deadline of measures that state none (default: two months after the feedback)"))
         parser.add_argument("--case", type=int, metavar="ID", help=_("update this case instead of matching one"))
         parser.add_argument("--user", metavar="USERNAME", help=_("record this user as the importer"))
+        parser.add_argument("--organisation", metavar="NAME_OR_ID",
+                            help=_("organisation that rectifies a new case (default: the only one, or the "
+                                   "highest one the --user supervises)"))
 
-    def handle(self, *args, path, dry_run, json: bool, unit, deadline, case, user, **options):
+    def handle(self, *args, path, dry_run, json: bool, unit, deadline, case, user, organisation=None, **options):
         source = Path(path)
         if not source.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
         default_deadline = self._date(deadline) if deadline else None
         target = self._case(case) if case else None
         by = self._user(user) if user else None
+        where = None if target else self._organisation(organisation, by)
         try:
             parsed = parse_file(source)
         except ParseError as exc:
@@ -53,12 +57,14 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps(parsed.to_dict()))
         try:
-            plan = preview_notice(parsed, unit_name=unit, case=target, default_deadline=default_deadline)
+            plan = preview_notice(parsed, unit_name=unit, case=target, organisation=where,
+                                  default_deadline=default_deadline)
             self._report_plan(plan, report)
             if dry_run:
                 report.write(_("Dry run: nothing was written."))
                 return
-            result = import_notice(parsed, by=by, unit_name=unit, case=target, default_deadline=default_deadline,
+            result = import_notice(parsed, by=by, unit_name=unit, case=target, organisation=where,
+                                   default_deadline=default_deadline,
                                    source=str(source.name), expected_hash=plan.content_hash)
         except (NoticeImportError, ValidationError) as exc:
             message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -112,6 +118,25 @@ class Command(BaseCommand):
             return Case.objects.get(pk=pk)
         except Case.DoesNotExist as exc:
             raise CommandError(_("There is no case %(id)s.") % {"id": pk}) from exc
+
+    @staticmethod
+    def _organisation(value: str | None, by: User | None) -> Organisation:
+        if value:
+            found = Organisation.objects.filter(pk=int(value)) if value.isdigit() else \
+                Organisation.objects.filter(name=value)
+            if by is not None:
+                found = found & Organisation.objects.supervised_by(by)
+            if len(found[:2]) != 1:
+                raise CommandError(_("There is no single organisation “%(name)s” to import into.") % {"name": value})
+            return found[0]
+        if by is not None and (default := Organisation.objects.default_for(by)) is not None:
+            return default
+        only = list(Organisation.objects.filter(is_active=True)[:2])
+        if not only:
+            raise CommandError(_("No organisation exists yet: create one in the admin first."))
+        if len(only) != 1:
+            raise CommandError(_("Several organisations exist: name one with --organisation."))
+        return only[0]
 
     @staticmethod
     def _user(username: str) -> User:

@@ -1,0 +1,144 @@
+"""The one scoping rule: which rows a person may read or act on.
+
+In the spirit of NetBox's `RestrictedQuerySet.restrict(user, action)`: every model that holds
+rectification data has a queryset deriving from `RestrictedQuerySet`, and every surface (admin,
+API, pages, dashboard, exports, imports, reminders) asks `Model.objects.restrict(user, action)`.
+
+A person reaches rows in two ways, and the rule is the union of both:
+
+- **Organisation scope** — an `OrganisationMembership` (整改办 supervisor, leader) in an
+  organisation gives that organisation *and every organisation below it*: a county's 整改办
+  reads all of the county and of its townships; the province's 巡视办 reads everything.
+- **Unit scope** — a `Membership` in a unit gives that unit *and its sub-units*: staff read the
+  items their units lead or support.
+
+Each model says how it reaches an organisation (`organisation_lookup`) and which of its rows a
+set of units reaches (`unit_condition`). Reading needs nothing more than the scope (membership
+is what grants it); any other action also needs the model permission of that action
+(`cases.change_measure`, …), which the role groups carry. A superuser reads everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+VIEW = "view"
+_SCOPE_ATTR = "_rectify_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a person reaches: every row, or the rows of these organisations and these units."""
+
+    everything: bool = False
+    organisation_ids: frozenset[int] = frozenset()
+    unit_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.organisation_ids or self.unit_ids)
+
+    @property
+    def supervises(self) -> bool:
+        """True for someone who reads whole organisations, not only their units' items."""
+        return self.everything or bool(self.organisation_ids)
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, _SCOPE_ATTR, None)
+    if cached is None:
+        cached = _compute_scope(user)
+        setattr(user, _SCOPE_ATTR, cached)
+    return cached
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after memberships of this user object changed)."""
+    if hasattr(user, _SCOPE_ATTR):
+        delattr(user, _SCOPE_ATTR)
+    user.__dict__.pop("unit_ids", None)
+
+
+def _compute_scope(user) -> Scope:
+    from accounts.models import Organisation, OrganisationMembership, Unit
+
+    if user.is_superuser:
+        return Scope(everything=True)
+    direct = list(OrganisationMembership.objects.filter(user=user).values_list("organisation__path", flat=True))
+    organisation_ids: frozenset[int] = frozenset()
+    if direct:
+        roots = set(Organisation.objects.filter(parent=None).values_list("path", flat=True))
+        if roots and roots <= set(direct):
+            # Supervising every root is supervising the whole deployment: no filter at all.
+            organisation_ids = frozenset()
+            everything = True
+        else:
+            everything = False
+            organisation_ids = frozenset(
+                Organisation.objects.filter(_prefix_condition(direct)).values_list("pk", flat=True)
+            )
+    else:
+        everything = False
+    unit_paths = list(Unit.objects.filter(memberships__user=user).values_list("path", flat=True))
+    unit_ids = frozenset(
+        Unit.objects.filter(_prefix_condition(unit_paths)).values_list("pk", flat=True)
+    ) if unit_paths else frozenset()
+    return Scope(everything=everything, organisation_ids=organisation_ids, unit_ids=unit_ids)
+
+
+def _prefix_condition(paths) -> Q:
+    """Rows whose materialised path starts with any of `paths` (the subtrees, each node included)."""
+    return reduce(or_, (Q(path__startswith=p) for p in paths))
+
+
+def permission_name(model, action: str) -> str:
+    opts = model._meta
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that knows how a person's scope reaches its rows.
+
+    Subclasses set `organisation_lookup` (the path from the model to its organisation's pk, e.g.
+    ``"case__organisation"``; None when rows are reached through units only) and override
+    `unit_condition`.
+    """
+
+    organisation_lookup: ClassVar[str | None] = None
+
+    def unit_condition(self, unit_ids: frozenset[int]) -> Q | None:
+        """The rows that staff of `unit_ids` reach; None when units reach none."""
+        return None
+
+    def restrict(self, user, action: str = VIEW) -> RestrictedQuerySet:
+        """The rows `user` may see (action "view") or act on ("change", "delete", …)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if action != VIEW and not user.has_perm(permission_name(self.model, action)):
+            return self.none()
+        condition = self.scope_condition(scope_of(user))
+        if condition is None:
+            return self
+        return self.filter(condition) if condition else self.none()
+
+    def scope_condition(self, scope: Scope) -> Q | None:
+        """None for "every row", an empty Q for "no row", else the condition of the scope."""
+        if scope.everything:
+            return None
+        parts = []
+        if scope.organisation_ids and self.organisation_lookup is not None:
+            parts.append(Q(**{f"{self.organisation_lookup}__in": sorted(scope.organisation_ids)}))
+        if scope.unit_ids:
+            by_units = self.unit_condition(scope.unit_ids)
+            if by_units is not None:
+                parts.append(by_units)
+        return reduce(or_, parts) if parts else Q()
