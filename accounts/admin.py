@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Unit, User
+from .admin_scoping import RestrictedAdminMixin
+from .models import Membership, Organisation, OrganisationMembership, Unit, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,13 +12,19 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["unit"]
 
 
+class OrganisationMembershipInline(admin.TabularInline):
+    model = OrganisationMembership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "name", "email", "title", "role_list", "is_active"]
     list_filter = ["groups", "is_active", "is_superuser"]
     search_fields = ["username", "name", "email", "title"]
     ordering = ["name", "username"]
-    inlines = [MembershipInline]
+    inlines = [OrganisationMembershipInline, MembershipInline]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Person"), {"fields": ["name", "title", "email", "phone"]}),
@@ -40,12 +47,23 @@ class UserAdmin(DjangoUserAdmin):
         return super().get_search_results(request, queryset, search_term)
 
 
-@admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "parent", "kind", "email", "head", "is_active"]
+@admin.register(Organisation)
+class OrganisationAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent", "email", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name"]
-    autocomplete_fields = ["parent", "head"]
-    list_select_related = ["parent", "head"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+    readonly_fields = ["path"]
+    inlines = [OrganisationMembershipInline]
+
+
+@admin.register(Unit)
+class UnitAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organisation", "short_name", "parent", "kind", "email", "head", "is_active"]
+    list_filter = ["kind", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "short_name", "organisation__name"]
+    autocomplete_fields = ["organisation", "parent", "head"]
+    list_select_related = ["organisation", "parent", "head"]
     inlines = [MembershipInline]
     readonly_fields = ["path"]

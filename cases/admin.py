@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
 from . import services
@@ -34,20 +35,7 @@ admin.site.index_title = _("Rectification ledger")
 # --- Shared pieces -------------------------------------------------------------------
 
 
-class ScopedAdminMixin:
-    """Limits an admin to what `restrict(user)` allows: list, change page, history, autocomplete."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def _visible(self, request, obj) -> bool:
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._visible(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._visible(request, obj)
+ScopedAdminMixin = RestrictedAdminMixin  # the one admin mixin of the scoping rule
 
 
 class ReadOnlyAdminMixin:
@@ -96,9 +84,9 @@ class UnitFilter(admin.SimpleListFilter):
     parameter_name = "unit"
 
     def lookups(self, request, model_admin):
-        units = Unit.objects.filter(is_active=True)
+        units = Unit.objects.restrict(request.user).filter(is_active=True)
         if not request.user.is_supervisor:
-            units = units.filter(pk__in=request.user.unit_ids)
+            units = units.filter(pk__in=sorted(request.user.unit_ids))
         units = units.filter(led_measures__isnull=False).distinct().order_by("name")[:300]
         return [(u.pk, u.name) for u in units]
 
@@ -106,7 +94,7 @@ class UnitFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         try:
-            unit = Unit.objects.get(pk=int(self.value()))
+            unit = Unit.objects.restrict(request.user).get(pk=int(self.value()))
         except (ValueError, Unit.DoesNotExist):
             return queryset.none()
         ids = Unit.objects.descendants_of([unit]).values_list("pk", flat=True)
@@ -117,7 +105,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
                     "problems", "rate"]
     list_filter = ["kind", "feedback_on"]
@@ -133,13 +121,20 @@ class CaseAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user).with_progress()
+        # Counts of what this person may see only: staff never see other units' items counted.
+        return super().get_queryset(request).with_progress(measures=Measure.objects.restrict(request.user))
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
         from .ledger_admin import ledger_urls
 
         return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # the issue tree counts what this person may see
+        return obj
 
     @admin.display(description=_("problems"))
     def problems(self, obj):
@@ -155,8 +150,19 @@ class CaseAdmin(admin.ModelAdmin):
             return "—"
         from django.template.loader import render_to_string
 
-        issues = list(obj.issues.annotate(n_measures=Count("measures")).order_by("position", "pk"))
+        issues = list(obj.issues.annotate(
+            n_measures=_visible_measure_count(obj._viewer)).order_by("position", "pk"))
         return render_to_string("admin/cases/issue_tree.html", {"nodes": _tree(issues), "case": obj})
+
+
+def _visible_measure_count(user):
+    """An issue's measure count over what `user` may see: counts never leak."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    counted = (Measure.objects.restrict(user).filter(issue=OuterRef("pk")).order_by().values("issue")
+               .annotate(n=Count("pk")).values("n")[:1])
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _tree(issues: list[Issue]) -> list[dict]:
@@ -170,6 +176,7 @@ def _tree(issues: list[Issue]) -> list[dict]:
 
 
 class MeasureInline(admin.TabularInline):
+    # Staff see only their units' measures under an issue.
     model = Measure
     fields = ["label", "short_text", "lead_unit", "deadline", "state_display"]
     readonly_fields = fields
@@ -205,7 +212,7 @@ class IssueAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ordering = ["case", "position", "pk"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_measures=Count("measures"))
+        return super().get_queryset(request).annotate(n_measures=_visible_measure_count(request.user))
 
     @admin.display(description=_("measures"), ordering="n_measures")
     def measure_count(self, obj):
@@ -544,8 +551,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):
-        visible = Measure.objects.restrict(request.user)
-        return super().get_queryset(request).filter(measure__in=visible)
+        return super().get_queryset(request).restrict(request.user)
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
@@ -565,6 +571,13 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     date_hierarchy = "period"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
+
 
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -572,8 +585,7 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["original_name"]
 
     def get_queryset(self, request):
-        visible = Measure.objects.restrict(request.user)
-        return super().get_queryset(request).filter(progress__measure__in=visible).select_related("progress")
+        return super().get_queryset(request).restrict(request.user).select_related("progress")
 
     def has_module_permission(self, request):
         return False

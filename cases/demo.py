@@ -1,9 +1,9 @@
 """A fictional demo province in the genre of the published notices, written for Rectify.
 
 青岚省 follows two counties it inspected: 青禾县 (the main demo case) and 白溪县 (a second,
-smaller one with its own 县财政局). Both counties and everyone in them are invented. The case is built through the same services as
-real work, so its progress log, sign-offs and history look like the real thing; only the
-timestamps are then spread over the past weeks so the trend has a shape.
+smaller one with its own 县财政局). Both counties and everyone in them are invented. The
+cases are built through the same services as real work, so their progress log, sign-offs
+and history look like the real thing; only the timestamps are then spread over the past weeks so the trend has a shape.
 """
 
 from __future__ import annotations

@@ -635,11 +635,12 @@ def split_label(text: str) -> tuple[str, str]:
 
 def _validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
     case = result.case
+    # An import touches only what its user may change, and names only the case's organisation's units.
     existing = {
-        m.pk: m for m in ledger_queryset(Measure.objects.filter(case=case))
+        m.pk: m for m in ledger_queryset(Measure.objects.restrict(user, "change").filter(case=case))
     }
     unit_names = {n for _, row in raw_rows for n in _split_units(_cell_text(row.get("units")))}
-    units = {u.name: u for u in Unit.objects.filter(name__in=unit_names)}
+    units = {u.name: u for u in _case_units(case, user).filter(name__in=unit_names)}
     leader_names = {_cell_text(row.get("leader")) for _, row in raw_rows} - {""}
     leaders: dict[str, list[User]] = {}
     for person in User.objects.filter(name__in=leader_names, is_active=True):
@@ -709,7 +710,7 @@ def _validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
             if name in units:
                 unit_list.append(units[name])
             else:
-                err("units", _unknown_unit(name))
+                err("units", _unknown_unit(name, _case_units(case, user)))
         if len(set(names)) != len(names):
             err("units", _("The same unit is entered twice."))
 
@@ -737,11 +738,18 @@ def _split_units(text: str) -> list[str]:
     return [n.strip() for n in _UNIT_SPLIT.split(text) if n.strip()]
 
 
-def _unknown_unit(name: str) -> str:
+def _case_units(case, user):
+    """The units a ledger row of `case` may name: those of the case's organisation (and below)
+    that the importing user may see."""
+    return Unit.objects.restrict(user).filter(organisation__path__startswith=case.organisation.path)
+
+
+def _unknown_unit(name: str, candidates=None) -> str:
     """The error for a unit name not in the system, suggesting up to two close names."""
     import difflib
 
-    names = list(Unit.objects.filter(is_active=True).values_list("name", flat=True)[:20000])
+    candidates = Unit.objects.none() if candidates is None else candidates
+    names = list(candidates.filter(is_active=True).values_list("name", flat=True)[:20000])
     close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
     if len(close) >= 2:
         return (_("There is no responsible unit named “%(name)s” (did you mean “%(first)s” or “%(second)s”?).")

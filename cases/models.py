@@ -564,7 +564,7 @@ class DeadlineChange(models.Model):
 
 
 class ReminderQuerySet(RestrictedQuerySet):
-    organisation_lookup = "organisation"
+    organisation_lookup = "unit__organisation"
 
     def unit_condition(self, unit_ids):
         return Q(unit_id__in=sorted(unit_ids))
@@ -610,10 +610,6 @@ class Reminder(models.Model):
     )
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
-    )
-    organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="reminders", help_text=_("The organisation whose items the reminder is about."),
     )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)

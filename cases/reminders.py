@@ -396,8 +396,14 @@ def _unit_streams(items):
     return [lead.iterator(CHUNK_SIZE), supporting.iterator(CHUNK_SIZE)]
 
 
+def _supervisors():
+    """People who follow whole organisations (整改办, leaders): they get the supervisor summary of
+    their organisations, not the digests of the units they may also belong to."""
+    return User.objects.filter(is_active=True, organisation_memberships__isnull=False).distinct()
+
+
 def _supervisor_ids() -> set[int]:
-    return set(User.objects.with_perm(SUPERVISOR_PERM).values_list("pk", flat=True))
+    return set(_supervisors().values_list("pk", flat=True))
 
 
 def _unit_recipients() -> tuple[dict[int, list[int]], dict[int, list[Recipient]]]:
@@ -458,13 +464,18 @@ def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
 
 
 def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
+    """One summary per supervisor, of the organisations they follow and nothing else."""
     if not reportable(Measure.objects.all(), on=on, thresholds=thresholds).exists():
         return
-    overdue = Measure.objects.overdue(on).count()
-    supervisors = User.objects.with_perm(SUPERVISOR_PERM).exclude(email="").order_by("pk")
-    for user_id, email in supervisors.values_list("pk", "email").iterator(CHUNK_SIZE):
-        recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, Recipient(email=email.strip().lower(), user_id=user_id), [],
-                     item_count=overdue)
+    supervisors = User.objects.with_perm(SUPERVISOR_PERM, include_superusers=False) \
+        .filter(pk__in=_supervisors().values("pk")).exclude(email="").order_by("pk")
+    for supervisor in supervisors.iterator(CHUNK_SIZE):
+        scoped = Measure.objects.restrict(supervisor)
+        if not reportable(scoped, on=on, thresholds=thresholds).exists():
+            continue
+        recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY,
+                     Recipient(email=supervisor.email.strip().lower(), user_id=supervisor.pk), [],
+                     item_count=scoped.overdue(on).count())
 
 
 # --- Building the e-mails ----------------------------------------------------------------
@@ -532,24 +543,32 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
 
 
-def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds) -> list[dict]:
-    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days).
+def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds, user=None) -> list[dict]:
+    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days),
+    over the measures `user` may see (every measure when no user is given).
 
-    Every supervisor's summary of a day shows the same table, and at province scale it is an
-    aggregate over every measure: computed once and shared through the cache for an hour.
+    Supervisors of the same organisations see the same table, and at province scale it is an
+    aggregate over many measures: computed once per scope and shared through the cache for an hour.
     """
+    import hashlib
+
     from django.core.cache import cache
 
-    key = f"reminders:unit-summary:{on.isoformat()}:{thresholds.due_soon_days}:{thresholds.escalate_after_days}"
-    return cache.get_or_set(key, lambda: _unit_summary_rows(on=on, thresholds=thresholds), 3600)
+    measures = Measure.objects.all() if user is None else Measure.objects.restrict(user)
+    scope = "all" if user is None or user.scope.everything else hashlib.sha1(
+        ",".join(map(str, sorted(user.scope.organisation_ids | {-u for u in user.scope.unit_ids}))).encode()
+    ).hexdigest()[:16]
+    key = (f"reminders:unit-summary:{on.isoformat()}:{thresholds.due_soon_days}:{thresholds.escalate_after_days}:"
+           f"{scope}")
+    return cache.get_or_set(key, lambda: _unit_summary_rows(measures, on=on, thresholds=thresholds), 3600)
 
 
-def _unit_summary_rows(*, on: datetime.date, thresholds: Thresholds) -> list[dict]:
+def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -> list[dict]:
     escalate_before = on - datetime.timedelta(days=thresholds.escalate_after_days)
     due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
     ongoing = ~Q(state=State.COMPLETED)
     rows = (
-        Measure.objects.counts_by_unit(on)
+        measures.counts_by_unit(on)
         .annotate(
             escalated=Count("pk", filter=ongoing & Q(deadline__lte=escalate_before)),
             due_soon=Count("pk", filter=ongoing & Q(deadline__gte=on, deadline__lte=due_by)),
@@ -582,7 +601,7 @@ def build_message(reminder: Reminder, *, on: datetime.date, thresholds: Threshol
     }
     with translation.override(settings.LANGUAGE_CODE):
         if reminder.kind == Reminder.Kind.SUPERVISOR_SUMMARY:
-            rows = unit_summary_rows(on=on, thresholds=thresholds)
+            rows = unit_summary_rows(on=on, thresholds=thresholds, user=reminder.recipient)
             if not rows:
                 return None
             context.update(units=rows, totals={

@@ -111,7 +111,8 @@ class ImportPlan:
     unit: Unit | None
     unit_name: str
     unit_created: bool
-    organisation: Organisation
+    organisation: Organisation | None  # None: created on import, named organisation_name
+    organisation_name: str
     default_deadline: datetime.date
     default_deadline_reason: str
     nodes: list[NodePlan]
@@ -166,7 +167,8 @@ class ImportPlan:
                 **({} if self.case else {"values": _jsonable(
                     {k: v for k, v in self.case_values.items() if k != "organisation"})}),
             },
-            "organisation": {"id": self.organisation.pk, "name": self.organisation.name},
+            "organisation": {"id": self.organisation.pk if self.organisation else None,
+                             "name": self.organisation_name, "created": self.organisation is None},
             "unit": {"id": self.unit.pk if self.unit else None, "name": self.unit_name, "created": self.unit_created},
             "default_deadline": self.default_deadline.isoformat(),
             "default_deadline_reason": self.default_deadline_reason,
@@ -299,6 +301,9 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
         parsed=parsed.to_dict(),
         imported_by=by if by is not None and by.pk else None,
     )
+    if plan.organisation is None:
+        plan.organisation = Organisation.objects.create(name=plan.organisation_name)
+        plan.case_values["organisation"] = plan.organisation
     responsible = plan.unit
     if responsible is None:
         responsible = Unit.objects.create(name=plan.unit_name, kind=_unit_kind(plan.unit_name),
@@ -399,14 +404,19 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
         organisation = case.organisation
     elif unit is not None:
         organisation = unit.organisation
+    organisation_name = ""
     if organisation is None:
-        raise NoticeImportError(_("Choose the organisation that rectifies this notice."))
+        organisation, organisation_name = _only_organisation(parsed)
+    if organisation is not None:
+        organisation_name = organisation.name
+    else:
+        notes.append(_("The organisation “%(name)s” will be created for the new case.") % {"name": organisation_name})
     case_values = _case_values(parsed)
     case_values["organisation"] = organisation
     if case is not None:
         reason = _("Chosen by the administrator.")
     else:
-        case, reason = find_case(parsed, organisation=organisation)
+        case, reason = find_case(parsed, organisation=organisation) if organisation else (None, "")
     if case is None:
         reason = reason or _("No case of this inspection round exists yet.")
 
@@ -419,7 +429,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
                 _("The notice names no issuer: choose the responsible unit for its measures.")
             )
         unit_name = unit_name[:_UNIT_NAME_MAX]
-        unit = Unit.objects.filter(organisation=organisation, name=unit_name).first()
+        unit = Unit.objects.filter(organisation=organisation, name=unit_name).first() if organisation else None
         unit_created = unit is None
     else:
         unit_name = unit.name
@@ -438,6 +448,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     plan = ImportPlan(
         parsed=parsed, content_hash=digest, notice_kind=_notice_kind(parsed), duplicate_of=duplicate, case=case,
         case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name, organisation=organisation,
+        organisation_name=organisation_name,
         unit_created=unit_created, default_deadline=deadline, default_deadline_reason=deadline_reason,
         nodes=nodes, notes=notes, reported_at=reported_at,
     )
@@ -456,6 +467,21 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     if not parsed.measures() and not any(n.node.children or n.node.text for n in nodes):
         notes.append(_("The notice lists no measures."))
     return plan
+
+
+def _only_organisation(parsed: ParsedNotice) -> tuple[Organisation | None, str]:
+    """With no organisation chosen: the deployment's only one; in an empty deployment, a new one
+    named after the inspected body. With several, the caller must choose."""
+    only = list(Organisation.objects.filter(is_active=True)[:2])
+    if len(only) == 1:
+        return only[0], only[0].name
+    if only:
+        raise NoticeImportError(_("Choose the organisation that rectifies this notice."))
+    header = parsed.header
+    name = _clean_name(header.inspected_body) or _clean_name(header.issuer) or _clean_name(header.signed_by)
+    if not name:
+        raise NoticeImportError(_("Choose the organisation that rectifies this notice."))
+    return None, name[:200]
 
 
 def find_case(parsed: ParsedNotice, *, organisation: Organisation) -> tuple[Case | None, str]:

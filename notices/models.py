@@ -7,9 +7,9 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import RestrictedQuerySet
-from django.utils.translation import gettext_lazy as _
 
 
 def content_hash(text: str) -> str:

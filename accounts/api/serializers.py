@@ -11,7 +11,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "name", "short_name", "parent", "kind", "kind_display", "depth", "is_active"]
+        fields = ["id", "name", "short_name", "organisation", "parent", "kind", "kind_display", "depth", "is_active"]
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -23,7 +23,7 @@ from .serializers import MeSerializer, UnitSerializer
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = UnitSerializer
     filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
-    filterset_fields = ["kind", "parent", "is_active"]
+    filterset_fields = ["kind", "organisation", "parent", "is_active"]
     search_fields = ["name", "short_name"]
     ordering_fields = ["name", "path"]
 

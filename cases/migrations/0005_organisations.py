@@ -1,4 +1,4 @@
-"""Every case belongs to the organisation that must rectify it; reminders name theirs.
+"""Every case belongs to the organisation that must rectify it.
 
 Existing cases join the organisation that accounts.0003 made from the existing data."""
 
@@ -9,8 +9,7 @@ from django.db import migrations, models
 def attach_cases(apps, schema_editor):
     Organisation = apps.get_model("accounts", "Organisation")
     Case = apps.get_model("cases", "Case")
-    Reminder = apps.get_model("cases", "Reminder")
-    if not Case.objects.exists() and not Reminder.objects.exists():
+    if not Case.objects.exists():
         return
     organisation = Organisation.objects.order_by("pk").first()
     if organisation is None:
@@ -18,7 +17,6 @@ def attach_cases(apps, schema_editor):
         organisation.path = f"/{organisation.pk}/"
         organisation.save(update_fields=["path"])
     Case.objects.update(organisation=organisation)
-    Reminder.objects.update(organisation=organisation)
 
 
 class Migration(migrations.Migration):
@@ -35,15 +33,6 @@ class Migration(migrations.Migration):
                 null=True, on_delete=django.db.models.deletion.PROTECT, related_name="cases",
                 to="accounts.organisation", verbose_name="organisation",
                 help_text="The organisation that must rectify; its supervisors, and those above it, follow the case.",
-            ),
-        ),
-        migrations.AddField(
-            model_name="reminder",
-            name="organisation",
-            field=models.ForeignKey(
-                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="reminders",
-                to="accounts.organisation", verbose_name="organisation",
-                help_text="The organisation whose items the reminder is about.",
             ),
         ),
         migrations.RunPython(attach_cases, migrations.RunPython.noop),

@@ -8,6 +8,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from accounts.models import User
 from cases import services
 from cases.demo import load_demo
 from cases.ledger import HEADERS, LedgerRejected, import_ledger, read_ledger, write_ledger_xlsx
@@ -84,8 +85,9 @@ def test_export_then_import_leaves_the_case_unchanged(ledger_case, supervisor):
     assert snapshot(ledger_case) == before
 
 
-def test_demo_export_then_import_leaves_the_case_unchanged(supervisor):
+def test_demo_export_then_import_leaves_the_case_unchanged(db):
     demo, _ = load_demo(today=datetime.date(2026, 3, 1))
+    supervisor = User.objects.get(username="supervisor")  # 青禾县's 整改办: the demo case is theirs
     before = snapshot(demo)
     result = import_ledger(export(demo), file_name="demo.xlsx", user=supervisor)
     assert result.summary["unchanged"] == 80

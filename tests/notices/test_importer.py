@@ -248,7 +248,7 @@ def test_a_round_is_matched_on_body_team_and_dates():
     factories.CaseFactory(inspected_body="别的区", inspection_team=header.inspection_team,
                           feedback_on=header.feedback_on)
 
-    case, reason = find_case(parsed)
+    case, reason = find_case(parsed, organisation=same.organisation)
 
     assert case == same and reason
 

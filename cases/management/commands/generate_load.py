@@ -31,7 +31,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from accounts.models import Membership, Role, Unit, User
+from accounts.models import Membership, Organisation, OrganisationMembership, Role, Unit, User
 from cases.demo import MEASURE_TEMPLATES as DEMO_MEASURE_TEMPLATES
 from cases.demo import NOTES as DEMO_NOTES
 from cases.models import Case, Issue, Measure, ProgressUpdate, SignOff
@@ -237,6 +237,8 @@ class Generator:
 
     def run(self, *, cases, units, problems, measures, progress, supervisors) -> dict[str, int]:
         t = time.perf_counter()
+        self.organisation, _ = Organisation.objects.get_or_create(
+            name="基准省", parent=None, defaults={"kind": Organisation.Kind.PROVINCE})
         unit_objs = self._units(units)
         people = self._people(unit_objs, supervisors, cases)
         self.out(f"units and people: {time.perf_counter() - t:.1f} s")
@@ -301,7 +303,8 @@ class Generator:
                 if d != depth:
                     continue
                 prefix = objs[parent].path if parent is not None else "/"
-                objs[i] = Unit(name=name, short_name=name[-12:], kind=kind, path=prefix,
+                objs[i] = Unit(organisation=self.organisation, name=name, short_name=name[-12:], kind=kind,
+                               path=prefix,
                                parent_id=objs[parent].pk if parent is not None else None,
                                email=f"unit{i + 1}@load.example.cn")
                 level.append(objs[i])
@@ -347,6 +350,9 @@ class Generator:
             raise CommandError(f"Groups {sorted(missing)} are missing: run migrate first.")
         through = User.groups.through
         self._insert(through, [through(user_id=users[u].pk, group_id=group_ids[r]) for u, r in groups])
+        self._insert(OrganisationMembership, [
+            OrganisationMembership(user_id=u.pk, organisation=self.organisation)
+            for u in users[sup_start:sup_start + supervisors]])
         return {
             "liaison": {unit_pk: users[i].pk for unit_pk, i in liaison_of.items()},
             "leaders": [u.pk for u in users[leader_start:sup_start]],
@@ -363,6 +369,7 @@ class Generator:
             team = f"省委第{CHINESE[rng.randrange(10)]}巡视组"
             start = feedback - datetime.timedelta(days=rng.randrange(60, 150))
             objs.append(Case(
+                organisation=self.organisation,
                 title=f"关于{team}反馈意见整改落实情况（{body}，第{i + 1}号）", inspected_body=body,
                 inspection_team=team, kind=rng.choice(kinds), inspection_start=start,
                 inspection_end=start + datetime.timedelta(days=rng.randrange(20, 60)), feedback_on=feedback,
