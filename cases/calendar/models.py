@@ -28,9 +28,9 @@ class CalendarDay(models.Model):
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节, 国庆节"))
+    name = models.CharField(_("holiday name"), max_length=50, blank=True, help_text=_("e.g. 春节, 国庆节"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    notice_title = models.CharField(_("notice"), max_length=200, blank=True)
+    notice_title = models.CharField(_("State Council notice"), max_length=200, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)
@@ -58,7 +58,7 @@ class CalendarYear(models.Model):
         help_text=_("The year's official arrangement is entered: days not listed follow Monday to Friday."),
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    notice_title = models.CharField(_("notice"), max_length=200, blank=True)
+    notice_title = models.CharField(_("State Council notice"), max_length=200, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)

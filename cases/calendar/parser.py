@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import re
 
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
@@ -35,8 +36,8 @@ _MESSAGES = {
     "no_holiday": _("Section “%(section)s” states no days off (…放假)."),
     "bad_date": _("Section “%(section)s”: “%(text)s” is not a date."),
     "bad_range": _("Section “%(section)s”: the range “%(text)s” ends before it starts."),
-    "weekday": _("Section “%(section)s”: %(date)s is a %(actual)s, not %(stated)s as the notice says."),
-    "count": _("Section “%(section)s”: %(first)s to %(last)s is %(days)d days, but the notice says %(stated)d."),
+    "weekday": _("Section “%(section)s”: %(date)s is a %(actual)s, not a %(stated)s as the notice says."),
+    "count": _("Section “%(section)s”: %(first)s to %(last)s is %(days)d days, but the notice says %(declared)d."),
     "unreadable": _("Section “%(section)s”: cannot read “%(text)s”."),
     "conflict": _("%(date)s is both a day off and a working day."),
     "far": _("Section “%(section)s”: %(date)s is not in %(year)d or next to it."),
@@ -52,7 +53,11 @@ class NoticeParseError(ValueError):
 
     @property
     def message(self) -> str:
-        return str(_MESSAGES[self.code]) % self.params
+        params = dict(self.params)
+        for key in ("actual", "stated"):  # weekday numbers, named in the active language
+            if key in params:
+                params[key] = WEEKDAYS[params[key]]
+        return str(_MESSAGES[self.code]) % params
 
     def __str__(self) -> str:
         return self.message
@@ -190,7 +195,7 @@ def _dates(name: str, text: str, year: int) -> list[tuple[datetime.date, re.Matc
             stated = _WEEKDAYS.index(weekday.group(1).replace("天", "日"))
             if stated != day.weekday():
                 raise NoticeParseError("weekday", section=name, date=day.isoformat(),
-                                       actual="周" + _WEEKDAYS[day.weekday()], stated="周" + weekday.group(1))
+                                       actual=day.weekday(), stated=stated)
         found.append((day, match))
     return found
 
@@ -213,7 +218,7 @@ def _days_off(name: str, sentence: str, year: int) -> list[datetime.date]:
     count = re.search(r"(?:共|放假)\s*(\d+)\s*天", tail) or re.search(r"^\s*(\d+)\s*天", tail)
     if count and int(count.group(1)) != len(days):
         raise NoticeParseError("count", section=name, first=first.isoformat(), last=last.isoformat(),
-                               days=len(days), stated=int(count.group(1)))
+                               days=len(days), declared=int(count.group(1)))
     return days
 
 
