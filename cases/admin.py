@@ -589,3 +589,6 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return False
+
+# The working-day calendar registers its own admin.
+from .calendar import admin as _calendar_admin  # noqa: E402, F401

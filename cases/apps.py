@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Rectification cases")
+
+    def ready(self):
+        from .calendar import signals  # noqa: F401

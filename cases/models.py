@@ -637,3 +637,7 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_email} · {self.period} · {self.get_kind_display()}"
+
+
+# The working-day calendar lives in its own package; imported here so Django finds its models.
+from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401

@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=7)
 REMINDER_LAGGING_DAYS = env.int("REMINDER_LAGGING_DAYS", default=14)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
+# Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
+CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
 
 # --- Security -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -78,9 +78,14 @@ def _roles_after_flush(request):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from cases import holidays
+
     cache.clear()
+    # The calendar table kept in this process: a rolled-back test must not leave its rows.
+    holidays.clear_process_cache()
     yield
     cache.clear()
+    holidays.clear_process_cache()
 
 
 @pytest.fixture(autouse=True)

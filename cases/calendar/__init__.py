@@ -1,0 +1,12 @@
+"""The working-day calendar the office can correct.
+
+- `models`: the table of holidays and adjusted working days (调休上班), and the years whose
+  official arrangement has been entered;
+- `parser`: the State Council's yearly notice (节假日安排的通知) → days (pure Python);
+- `importer`: parsed notice → table rows (preview and apply);
+- `banner`: "the working days of YEAR are not known yet";
+- `admin`: the tables and the paste → preview → confirm import page.
+
+The day functions everyone calls (`is_working_day`, `working_days_between`, …) are in
+`cases.holidays`, the one place that layers this table over `chinese_calendar`.
+"""
