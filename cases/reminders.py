@@ -67,6 +67,8 @@ LEVEL_RANK = {
     Reminder.Level.SUMMARY: 0,
 }
 SUPERVISOR_PERM = "cases.view_all_measures"
+# with_perm needs the backend named once axes sits in AUTHENTICATION_BACKENDS as well.
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 DEFERRED_TASK_PREFIX = "整改提醒顺延"
 WEEKLY_TASK = "cases.tasks.run_weekly_reminders"
 
@@ -397,7 +399,7 @@ def _unit_streams(items):
 
 
 def _supervisor_ids() -> set[int]:
-    return set(User.objects.with_perm(SUPERVISOR_PERM).values_list("pk", flat=True))
+    return set(User.objects.with_perm(SUPERVISOR_PERM, backend=PERMISSION_BACKEND).values_list("pk", flat=True))
 
 
 def _unit_recipients() -> tuple[dict[int, list[int]], dict[int, list[Recipient]]]:
@@ -461,7 +463,7 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
     if not reportable(Measure.objects.all(), on=on, thresholds=thresholds).exists():
         return
     overdue = Measure.objects.overdue(on).count()
-    supervisors = User.objects.with_perm(SUPERVISOR_PERM).exclude(email="").order_by("pk")
+    supervisors = User.objects.with_perm(SUPERVISOR_PERM, backend=PERMISSION_BACKEND).exclude(email="").order_by("pk")
     for user_id, email in supervisors.values_list("pk", "email").iterator(CHUNK_SIZE):
         recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, Recipient(email=email.strip().lower(), user_id=user_id), [],
                      item_count=overdue)
