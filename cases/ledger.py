@@ -19,7 +19,6 @@ names stay in the genre's fixed Chinese.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
@@ -38,6 +37,7 @@ from django.utils.translation import ngettext, ngettext_lazy, pgettext
 from accounts.models import Unit, User
 
 from . import services
+from .csvexport import csv_lines
 from .models import Case, Issue, Measure, ProgressUpdate
 from .states import Action, State
 
@@ -280,23 +280,15 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
     wb.save(stream)
 
 
+def ledger_csv_lines(measures) -> Iterator[str]:
+    """The ledger columns as CSV lines (UTF-8 with BOM so Excel opens Chinese text), guarded and streamable."""
+    return csv_lines(HEADERS, ([row[c.key] for c in COLUMNS] for row in ledger_rows(measures)))
+
+
 def write_ledger_csv(measures, stream: IO[str]) -> None:
-    """The same columns as CSV (UTF-8 with BOM so Excel opens Chinese text correctly)."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
-    writer.writerow(HEADERS)
-    for row in ledger_rows(measures):
-        writer.writerow(
-            [_csv_safe(row[c.key].isoformat() if c.key == "deadline" and row[c.key] else row[c.key])
-             for c in COLUMNS]
-        )
-
-
-def _csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text (CSV injection): Excel runs =, +, - and @ cells."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """The same columns as the .xlsx, as CSV (see cases.csvexport)."""
+    for line in ledger_csv_lines(measures):
+        stream.write(line)
 
 
 def _single_case(measures, first_row) -> Case | None:

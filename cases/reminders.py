@@ -67,6 +67,8 @@ LEVEL_RANK = {
     Reminder.Level.SUMMARY: 0,
 }
 SUPERVISOR_PERM = "cases.view_all_measures"
+# with_perm needs the backend named once axes sits in AUTHENTICATION_BACKENDS as well.
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 DEFERRED_TASK_PREFIX = "整改提醒顺延"
 WEEKLY_TASK = "cases.tasks.run_weekly_reminders"
 
@@ -467,7 +469,7 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
     """One summary per supervisor, of the organisations they follow and nothing else."""
     if not reportable(Measure.objects.all(), on=on, thresholds=thresholds).exists():
         return
-    supervisors = User.objects.with_perm(SUPERVISOR_PERM, include_superusers=False) \
+    supervisors = User.objects.with_perm(SUPERVISOR_PERM, include_superusers=False, backend=PERMISSION_BACKEND) \
         .filter(pk__in=_supervisors().values("pk")).exclude(email="").order_by("pk")
     for supervisor in supervisors.iterator(CHUNK_SIZE):
         scoped = Measure.objects.restrict(supervisor)

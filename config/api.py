@@ -35,6 +35,8 @@ import accounts.api.urls
 import cases.api.urls
 import notices.api.urls
 from cases.services import StaleMeasure
+from config.client_ip import client_ip
+from config.lockout import lockout_response
 
 # --- Errors --------------------------------------------------------------------------
 
@@ -162,6 +164,14 @@ def not_found(request, *args, **kwargs):
 # --- Token authentication ------------------------------------------------------------
 
 
+class AuthRateThrottle(ScopedRateThrottle):
+    """The `auth` rate per client address, the address as config.client_ip sees it (not a client-sent
+    X-Forwarded-For, which DRF's own get_ident would trust with NUM_PROXIES unset)."""
+
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
+
+
 class TokenView(ObtainAuthToken):
     """POST username and password for a token; DELETE (with the token) to revoke it.
 
@@ -169,7 +179,7 @@ class TokenView(ObtainAuthToken):
     env AUTH_THROTTLE_RATE), so passwords cannot be guessed at speed.
     """
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AuthRateThrottle]
     throttle_scope = "auth"
 
     def get_permissions(self):
@@ -186,7 +196,11 @@ class TokenView(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                # django-axes refused the attempt (too many failures): 429 in the error shape.
+                return lockout_response(request)
+            raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key,

@@ -9,6 +9,7 @@ https://docs.djangoproject.com/en/5.2/topics/settings/
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -61,7 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Third party
     "simple_history",
-    "import_export",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees the lockout flag the login attempt set and answers with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,6 +132,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out login is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -291,6 +299,19 @@ REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=1
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
 
 # --- Security -----------------------------------------------------------------------
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 = the header is not
+# trusted and REMOTE_ADDR is the client (config/client_ip.py). Used by the login throttle and axes.
+RECTIFY_TRUSTED_PROXIES = env.int("RECTIFY_TRUSTED_PROXIES", default=0)
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one login name from one address,
+# that pair is locked for RECTIFY_LOGIN_LOCKOUT_MINUTES (site login, admin login, API token).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("RECTIFY_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,7 +9,6 @@ StaleMeasure → 412 with If-Match, else 409).
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections import defaultdict
 
@@ -275,7 +274,7 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     @action(detail=False, methods=["get"], url_path="export.csv", url_name="export-csv")
     def export_csv(self, request):
         measures = self.filter_queryset(self.get_queryset())
-        response = StreamingHttpResponse(_csv_lines(measures), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(ledger.ledger_csv_lines(measures), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(
             True, ledger.ledger_filename(None).removesuffix(".xlsx") + ".csv"
         )
@@ -306,22 +305,6 @@ def request_data(request):
             data.setlist(key, values)
     data.setlist("files", request.FILES.getlist("files") + request.FILES.getlist("files[]"))
     return data
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_lines(measures):
-    """The ledger's columns, one line at a time, so a large export never sits in memory."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # Excel reads UTF-8 only with a byte-order mark.
-    yield writer.writerow(ledger.HEADERS)
-    for row in ledger.ledger_rows(measures):
-        yield writer.writerow(
-            [row[c.key].isoformat() if c.key == "deadline" and row[c.key] else row[c.key] for c in ledger.COLUMNS]
-        )
 
 
 # --- Progress and reminders ----------------------------------------------------------

@@ -57,3 +57,38 @@ def test_export_with_a_bad_filter_is_a_json_error(supervisor_api):
 def test_empty_export_still_has_headers(staff_api):
     rows = _csv_rows(staff_api.get("/api/v1/measures/export.csv"))
     assert len(rows) == 1 and rows[0][1] == "序号"
+
+
+def test_api_csv_neutralises_formula_like_cells(supervisor_api, unit):
+    texts = ['=HYPERLINK("http://evil","点击")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tx", "\rx"]
+    for text in texts:
+        factories.MeasureFactory(lead_unit=unit, text=text)
+    rows = _csv_rows(supervisor_api.get("/api/v1/measures/export.csv"))
+    column = rows[0].index("整改措施")
+    cells = sorted(row[column] for row in rows[1:])
+    assert all(cell.startswith("'") for cell in cells), cells
+    assert sorted(cell[1:] for cell in cells) == sorted(texts)
+
+
+def test_every_csv_goes_through_the_one_guarded_writer():
+    """No module writes CSV with its own csv.writer: cases.csvexport is the one writer."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("accounts", "cases", "notices", "config")
+        for path in (root / app).rglob("*.py")
+        if "csv.writer(" in path.read_text(encoding="utf-8") and path.name != "csvexport.py"
+    ]
+    assert offenders == []
+
+
+def test_csv_lines_streams_guarded_cells():
+    import datetime as dt
+
+    from cases.csvexport import csv_lines
+
+    lines = csv_lines(["a", "b"], [["=1+1", dt.date(2026, 1, 2)], [None, 3]])
+    assert next(lines) == "\ufeff"
+    assert list(lines) == ["a,b\r\n", "'=1+1,2026-01-02\r\n", ",3\r\n"]
