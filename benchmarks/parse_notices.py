@@ -20,10 +20,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _shared_notices() -> Path:
+    """../shared/notices, or the nearest ancestor's shared/notices (git worktrees)."""
+    for ancestor in ROOT.parents:
+        if (ancestor / "shared" / "notices").is_dir():
+            return ancestor / "shared" / "notices"
+    return ROOT.parent / "shared" / "notices"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--notices", type=Path, default=ROOT.parent / "shared" / "notices")
+    parser.add_argument("--notices", type=Path, default=_shared_notices())
     args = parser.parse_args(argv)
 
     from notices.parser import clear_caches, parse_text

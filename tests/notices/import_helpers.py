@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-NOTICES_DIR = Path(settings.BASE_DIR).parent / "shared" / "notices"
+from tests.notices.parser_fixtures import SHARED_NOTICES, notices_missing
+
+NOTICES_DIR = SHARED_NOTICES
 
 # file → (nodes per level as far as the README counts them, problem-level issues or None)
 README_TREES: dict[str, tuple[list[int], int | None]] = {
@@ -31,7 +32,7 @@ README_TREES: dict[str, tuple[list[int], int | None]] = {
 def notice_path(name: str) -> Path:
     path = NOTICES_DIR / name
     if not path.exists():
-        pytest.skip(f"shared notice {path} is absent (the published notices live in ../shared/notices)")
+        notices_missing(f"shared notice {path} is absent (the published notices live in ../shared/notices)")
     return path
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from docx import Document
 
 from cases import services
@@ -17,10 +15,11 @@ from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.drafter import PARSED_STATE, case_figures, draft_notice, notice_docx
 from notices.parser import parse_file, parse_text
+from tests.notices.parser_fixtures import SHARED_NOTICES, notices_missing
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 3, 1)
-SHARED = Path(settings.BASE_DIR).parent / "shared" / "notices"
+SHARED = SHARED_NOTICES
 
 
 def case_tree(case: Case) -> list:
@@ -115,7 +114,7 @@ def test_shared_notice_imported_then_drafted_parses_back_to_the_case(name, recti
     importer = pytest.importorskip("notices.importer", reason="the notice importer is not there yet")
     source = SHARED / f"{name}.txt"
     if not source.exists():
-        pytest.skip(f"{source} is not available")
+        notices_missing(f"{source} is not available")
     text = source.read_text(encoding="utf-8")
     result = importer.import_notice(parse_text(text), by=rectify_admin, raw_text=text, source=source.name)
     case = result.case
