@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role, Unit, User
 
 from . import services
+from .calendar.demo import load_demo_calendar
 from .models import Case, Issue, Measure, ProgressUpdate, SignOff
 from .states import State
 
@@ -171,6 +172,7 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
     _play_history(measures, units, staff_users, supervisor, supervisor2, rng, today)
     _spread_in_time(case, today, rng)
     services.refresh_issue_states(case.pk)
+    load_demo_calendar()
     return case, True
 
 
