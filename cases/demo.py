@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, OrganisationMembership, Role, Unit, User
 
 from . import services
+from .calendar.demo import load_demo_calendar
 from .models import Case, Issue, Measure, ProgressUpdate, SignOff
 from .states import State
 
@@ -162,6 +163,7 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
              kind=Case.Kind.INSPECTION),
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
+    load_demo_calendar()
     return case, True
 
 

@@ -95,8 +95,9 @@ def invalidate() -> None:
 
 
 def clear_process_cache() -> None:
-    """Forget the table in this process only (tests: after a rolled-back transaction)."""
+    """Forget the table and the warnings given in this process only (tests: after a rollback)."""
     _store.clear()
+    _store.warned.clear()
 
 
 # --- What the rest of Rectify calls ------------------------------------------------------

@@ -139,3 +139,20 @@ def test_an_adjusted_working_saturday_counts_for_the_weekly_job(overdue_items, d
         result = tasks.run_weekly_reminders()  # Saturday 2-20 is worked (调休上班): it runs
     assert result["period"] == "2027-02-15" and result["queued"] >= 1
     assert holidays.working_days_between(D(2027, 2, 4), D(2027, 2, 20)) == 6  # 2-15…2-19 and the Saturday 2-20
+
+
+# --- The demo -----------------------------------------------------------------------------
+
+
+def test_demo_enters_the_invented_2027_marked_as_such_and_the_real_notice_replaces_it():
+    from cases.calendar.demo import DEMO_LABEL, load_demo_calendar
+
+    assert load_demo_calendar() and not load_demo_calendar()
+    assert holidays.year_is_known(2027) and not holidays.is_working_day(D(2027, 2, 8))
+    assert CalendarYear.objects.get(year=2027).notice_title.endswith(DEMO_LABEL)
+    assert set(CalendarDay.objects.values_list("notice_title", flat=True)) == {
+        "国务院办公厅关于2027年部分节假日安排的通知" + DEMO_LABEL}
+    real = NOTICE_2027.replace("5月8日（周六）上班", "5月9日（周日）上班")  # stands in for the real one
+    importer.apply(parse_notice(real))
+    assert not CalendarDay.objects.filter(notice_title__endswith=DEMO_LABEL).exists()
+    assert not CalendarYear.objects.get(year=2027).notice_title.endswith(DEMO_LABEL)
