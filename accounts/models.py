@@ -147,10 +147,6 @@ class Organisation(PathTreeModel):
         if self.pk and self.parent_id and f"/{self.pk}/" in f"{self.parent.path}{self.parent_id}/":
             raise ValidationError({"parent": _("An organisation cannot be placed under itself.")})
 
-    def subtree(self):
-        """This organisation and every one below it."""
-        return Organisation.objects.filter(path__startswith=self.path)
-
 
 class OrganisationMembership(models.Model):
     """A person's role in an organisation: its 整改办 (supervisors) or its leaders.

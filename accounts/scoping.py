@@ -41,10 +41,6 @@ class Scope:
     unit_ids: frozenset[int] = frozenset()
 
     @property
-    def is_empty(self) -> bool:
-        return not (self.everything or self.organisation_ids or self.unit_ids)
-
-    @property
     def supervises(self) -> bool:
         """True for someone who reads whole organisations, not only their units' items."""
         return self.everything or bool(self.organisation_ids)
@@ -77,22 +73,17 @@ def _compute_scope(user) -> Scope:
     organisation_ids: frozenset[int] = frozenset()
     if direct:
         roots = set(Organisation.objects.filter(parent=None).values_list("path", flat=True))
-        if roots and roots <= set(direct):
+        if roots <= set(direct):
             # Supervising every root is supervising the whole deployment: no filter at all.
-            organisation_ids = frozenset()
-            everything = True
-        else:
-            everything = False
-            organisation_ids = frozenset(
-                Organisation.objects.filter(_prefix_condition(direct)).values_list("pk", flat=True)
-            )
-    else:
-        everything = False
+            return Scope(everything=True)
+        organisation_ids = frozenset(
+            Organisation.objects.filter(_prefix_condition(direct)).values_list("pk", flat=True)
+        )
     unit_paths = list(Unit.objects.filter(memberships__user=user).values_list("path", flat=True))
     unit_ids = frozenset(
         Unit.objects.filter(_prefix_condition(unit_paths)).values_list("pk", flat=True)
     ) if unit_paths else frozenset()
-    return Scope(everything=everything, organisation_ids=organisation_ids, unit_ids=unit_ids)
+    return Scope(organisation_ids=organisation_ids, unit_ids=unit_ids)
 
 
 def _prefix_condition(paths) -> Q:

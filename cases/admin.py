@@ -35,8 +35,6 @@ admin.site.index_title = _("Rectification ledger")
 # --- Shared pieces -------------------------------------------------------------------
 
 
-ScopedAdminMixin = RestrictedAdminMixin  # the one admin mixin of the scoping rule
-
 
 class ReadOnlyAdminMixin:
     """Records written only by services: listed and read here, never edited."""
@@ -176,7 +174,6 @@ def _tree(issues: list[Issue]) -> list[dict]:
 
 
 class MeasureInline(admin.TabularInline):
-    # Staff see only their units' measures under an issue.
     model = Measure
     fields = ["label", "short_text", "lead_unit", "deadline", "state_display"]
     readonly_fields = fields
@@ -200,7 +197,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
     list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "text", "label"]
@@ -343,7 +340,7 @@ class MeasureForm(forms.ModelForm):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     form = MeasureForm
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]
