@@ -82,3 +82,12 @@ def send_stranded_reminders() -> dict:
 def send_reminder(self, reminder_id: int, on: str) -> bool:
     """Send one recorded reminder; SMTP and network errors are retried with back-off."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
+
+
+@shared_task(name="cases.tasks.refresh_figures")
+def refresh_figures() -> dict:
+    """Recount every dashboard figure for today and snapshot the week of the day that ended."""
+    from . import figures
+
+    done = figures.refresh_all()
+    return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
