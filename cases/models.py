@@ -12,6 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -25,6 +26,10 @@ from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from .states import ONGOING_STATES, Action, State
+
+# The highest order number within a case: far above any real case, far below what the column holds,
+# so "the next position" can always be computed (see services.next_measure_position).
+MAX_POSITION = 10_000_000
 
 # --- Cases ---------------------------------------------------------------------------
 
@@ -177,7 +182,8 @@ class Issue(PathTreeModel):
     )
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("full text"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)],
+                                           help_text=_("Order within the case, tree order."))
     # Rolled up from the measures below it by cases.services.refresh_issue_states.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
@@ -322,7 +328,7 @@ class Measure(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures")
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="measures")
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)])
     label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. 一是"))
     text = models.TextField(_("measure"))
     lead_leader = models.ForeignKey(
