@@ -211,6 +211,21 @@ class Issue(PathTreeModel):
 # --- Measures ------------------------------------------------------------------------
 
 
+def ongoing_condition() -> Q:
+    """An item still to be done: the one definition of "ongoing" (also used inside aggregates)."""
+    return ~Q(state=State.COMPLETED)
+
+
+def overdue_condition(on: datetime.date) -> Q:
+    """An item late on `on`: the one definition of "overdue" (逾期), for filters and aggregates."""
+    return ongoing_condition() & Q(deadline__lt=on)
+
+
+def due_within_condition(days: int, on: datetime.date) -> Q:
+    """An ongoing item due from `on` up to and including `on + days` (即将到期)."""
+    return ongoing_condition() & Q(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+
+
 class MeasureQuerySet(RestrictedQuerySet):
     organisation_lookup = "case__organisation"
 
@@ -227,12 +242,11 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     def overdue(self, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures whose deadline is before `on` (default: today in Asia/Shanghai)."""
-        return self.ongoing().filter(deadline__lt=on or timezone.localdate())
+        return self.filter(overdue_condition(on or timezone.localdate()))
 
     def due_within(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures due from `on` up to and including `on + days`."""
-        on = on or timezone.localdate()
-        return self.ongoing().filter(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+        return self.filter(due_within_condition(days, on or timezone.localdate()))
 
     def lagging(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures with no progress logged for `days` days before `on` (进展滞后).
@@ -284,13 +298,13 @@ class MeasureQuerySet(RestrictedQuerySet):
     def counts_by_unit(self, on: datetime.date | None = None):
         """Per lead unit: total, ongoing, overdue, completed, and the oldest overdue deadline."""
         on = on or timezone.localdate()
-        overdue = ~Q(state=State.COMPLETED) & Q(deadline__lt=on)
+        overdue = overdue_condition(on)
         return (
             self.order_by()
             .values("lead_unit", "lead_unit__name")
             .annotate(
                 total=Count("pk"),
-                ongoing=Count("pk", filter=~Q(state=State.COMPLETED)),
+                ongoing=Count("pk", filter=ongoing_condition()),
                 overdue=Count("pk", filter=overdue),
                 completed=Count("pk", filter=Q(state=State.COMPLETED)),
                 oldest_overdue_deadline=Min("deadline", filter=overdue),
