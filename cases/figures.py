@@ -24,7 +24,19 @@ from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Case, CaseFigures, FiguresRefresh, Issue, Measure, ProgressUpdate, TrendWeek, UnitFigures
+from .models import (
+    Case,
+    CaseFigures,
+    FiguresRefresh,
+    Issue,
+    Measure,
+    ProgressUpdate,
+    TrendWeek,
+    UnitFigures,
+    due_within_condition,
+    ongoing_condition,
+    overdue_condition,
+)
 from .states import State
 
 CHUNK = 200  # cases per transaction of a full refresh
@@ -35,9 +47,9 @@ def _monday(day: datetime.date) -> datetime.date:
 
 
 def _unit_rows(case_ids, *, on: datetime.date, now: datetime.datetime) -> list[UnitFigures]:
-    ongoing = ~Q(state=State.COMPLETED)
-    overdue = ongoing & Q(deadline__lt=on)
-    soon = ongoing & Q(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=settings.REMINDER_DUE_SOON_DAYS))
+    ongoing = ongoing_condition()
+    overdue = overdue_condition(on)
+    soon = due_within_condition(settings.REMINDER_DUE_SOON_DAYS, on)
     counted = (
         Measure.objects.filter(case_id__in=case_ids).order_by()
         .values("case_id", "lead_unit_id")
@@ -111,8 +123,7 @@ def snapshot_week(day: datetime.date) -> int:
     rows = [
         TrendWeek(case_id=r["case_id"], week=week, completed=r["completed"], remaining=r["ongoing"])
         for r in Measure.objects.order_by().values("case_id").annotate(
-            completed=Count("pk", filter=Q(state=State.COMPLETED)),
-            ongoing=Count("pk", filter=~Q(state=State.COMPLETED)))
+            completed=Count("pk", filter=Q(state=State.COMPLETED)), ongoing=Count("pk", filter=ongoing_condition()))
     ]
     with transaction.atomic():
         TrendWeek.objects.filter(week=week).delete()
@@ -132,7 +143,7 @@ def backfill_trend(*, on: datetime.date | None = None, weeks: int = 52) -> int:
     this_week = _monday(on)
     first = this_week - datetime.timedelta(weeks=weeks - 1)
     now = {r["case_id"]: r for r in Measure.objects.order_by().values("case_id").annotate(
-        completed=Count("pk", filter=Q(state=State.COMPLETED)), ongoing=Count("pk", filter=~Q(state=State.COMPLETED)))}
+        completed=Count("pk", filter=Q(state=State.COMPLETED)), ongoing=Count("pk", filter=ongoing_condition()))}
     entered: dict[tuple[int, datetime.date], int] = {}
     for case_id, day, n in (Measure.objects.order_by()
                             .annotate(day=Coalesce("case__feedback_on", TruncDate("created_at")))

@@ -22,7 +22,19 @@ from django.utils import timezone
 from accounts.models import Organisation, Unit
 from accounts.scoping import scope_of
 
-from .models import Case, CaseFigures, FiguresRefresh, Issue, Measure, ProgressUpdate, SignOff, TrendWeek, UnitFigures
+from .models import (
+    Case,
+    CaseFigures,
+    FiguresRefresh,
+    Issue,
+    Measure,
+    ProgressUpdate,
+    SignOff,
+    TrendWeek,
+    UnitFigures,
+    ongoing_condition,
+    overdue_condition,
+)
 from .states import State
 
 # How many rows the dashboard draws before it offers "all": enough to show who lags, few
@@ -124,15 +136,14 @@ class Row:
 
 
 def _counts(measures, group_by: str, *, on: datetime.date):
-    ongoing = ~Q(state=State.COMPLETED)
     return (
         measures.order_by()
         .values(group_by)
         .annotate(
             total=Count("pk"),
             completed=Count("pk", filter=Q(state=State.COMPLETED)),
-            ongoing=Count("pk", filter=ongoing),
-            overdue=Count("pk", filter=ongoing & Q(deadline__lt=on)),
+            ongoing=Count("pk", filter=ongoing_condition()),
+            overdue=Count("pk", filter=overdue_condition(on)),
         )
     )
 
@@ -354,11 +365,11 @@ def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]
 
 def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> list[Row]:
     """The ranking of the organisations below `parent`, counted from measures (one query)."""
-    overdue = ~Q(state=State.COMPLETED) & Q(deadline__lt=on)
+    overdue = overdue_condition(on)
     counted = (
         measures.order_by().values(org=F("case__organisation"))
         .annotate(total=Count("pk"), completed=Count("pk", filter=Q(state=State.COMPLETED)),
-                  ongoing=Count("pk", filter=~Q(state=State.COMPLETED)), overdue=Count("pk", filter=overdue),
+                  ongoing=Count("pk", filter=ongoing_condition()), overdue=Count("pk", filter=overdue),
                   oldest=Min("deadline", filter=overdue))
     )
     return _rank_rows(counted, parent, on=on)
@@ -492,10 +503,9 @@ def overdue_items(measures, *, on: datetime.date, limit: int = OVERDUE_LIST) -> 
 
 def overdue_first(measures, *, on: datetime.date):
     """Ongoing-and-overdue first (longest first), then ongoing by deadline, completed last."""
-    ongoing = ~Q(state=State.COMPLETED)
     rank = When_(
-        When(ongoing & Q(deadline__lt=on), then=Value(0)),
-        When(ongoing, then=Value(1)),
+        When(overdue_condition(on), then=Value(0)),
+        When(ongoing_condition(), then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
