@@ -8,7 +8,8 @@ the progress rows recorded from the source document, then one roll-up of the cas
 
 Positions follow tree order: a new issue goes last among its siblings, i.e. right after its
 parent's subtree, and the positions of the case's issues are renumbered in tree order (only
-rows whose position changes are written). New measures go after the case's last measure.
+rows whose position changes are written). New measures go after the case's last measure
+(`services.next_measure_position`, capped at `MAX_POSITION`: ties keep their order by id).
 
 Validation is what `full_clean` would check without its per-row queries: field lengths and
 choices, `Measure.clean()` (a deadline unless long-term) and `Issue.clean()`; foreign keys
@@ -25,13 +26,12 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 
-from .models import Case, Issue, Measure, ProgressUpdate
+from .models import MAX_POSITION, Case, Issue, Measure, ProgressUpdate
 from .states import Action, State
 
 _BATCH = 500
@@ -172,20 +172,22 @@ class TreeWriter:
     # --- measures -------------------------------------------------------------------
 
     def _write_measures(self, done: TreeWritten) -> None:
+        from . import services
+
         if not self.measures:
             return
         case = self.case
         now = timezone.now()
-        last = Measure.objects.filter(case=case).aggregate(last=Max("position"))["last"] or 0
+        first = services.next_measure_position(case.pk)
         rows: list[Measure] = []
         errors: list[str] = []
-        for offset, new in enumerate(self.measures, start=1):
+        for offset, new in enumerate(self.measures):
             if new.lead_unit is None:
                 raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
             at = new.reported_at or now
             reported = new.state != State.PLANNED or bool(new.note)
             measure = Measure(
-                case=case, issue=_saved(new.issue), position=last + offset, label=new.label or "",
+                case=case, issue=_saved(new.issue), position=min(first + offset, MAX_POSITION), label=new.label or "",
                 text=(new.text or "").strip(), lead_unit=new.lead_unit, lead_leader=new.lead_leader,
                 kind=new.kind, deadline=new.deadline, original_deadline=new.deadline, state=new.state,
                 last_progress_at=at if reported else None,
