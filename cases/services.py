@@ -461,7 +461,8 @@ def refresh_issue_states(case_id: int) -> int:
         return 0
     issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
     states: dict[int, set[str]] = defaultdict(set)
-    for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():
+    pairs = Measure.objects.filter(case_id=case_id).order_by().values_list("issue_id", "state").distinct()
+    for issue_id, state in pairs:
         states[issue_id].add(state)
     # Deepest first, so each node's set already holds its children's states.
     for pk, parent_id, _state, _path in sorted(issues, key=lambda row: -row[3].count("/")):
