@@ -221,7 +221,7 @@ class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.refresh_issue_states(obj.case_id)
+        services.case_changed(obj.case_id)
 
 
 # --- Measures ------------------------------------------------------------------------
