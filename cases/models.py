@@ -641,3 +641,4 @@ class Reminder(models.Model):
 
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
+from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401

@@ -82,3 +82,7 @@ def send_stranded_reminders() -> dict:
 def send_reminder(self, reminder_id: int, on: str) -> bool:
     """Send one recorded reminder; SMTP and network errors are retried with back-off."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
+
+
+# Tasks of the feature packages, registered with the worker through this module.
+from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
