@@ -12,6 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -25,6 +26,10 @@ from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from .states import ONGOING_STATES, Action, State
+
+# The highest order number within a case: far above any real case, far below what the column holds,
+# so "the next position" can always be computed (see services.next_measure_position).
+MAX_POSITION = 10_000_000
 
 # --- Cases ---------------------------------------------------------------------------
 
@@ -177,7 +182,8 @@ class Issue(PathTreeModel):
     )
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("full text"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)],
+                                           help_text=_("Order within the case, tree order."))
     # Rolled up from the measures below it by cases.services.refresh_issue_states.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
@@ -209,6 +215,21 @@ class Issue(PathTreeModel):
 # --- Measures ------------------------------------------------------------------------
 
 
+def ongoing_condition() -> Q:
+    """An item still to be done: the one definition of "ongoing" (also used inside aggregates)."""
+    return ~Q(state=State.COMPLETED)
+
+
+def overdue_condition(on: datetime.date) -> Q:
+    """An item late on `on`: the one definition of "overdue" (逾期), for filters and aggregates."""
+    return ongoing_condition() & Q(deadline__lt=on)
+
+
+def due_within_condition(days: int, on: datetime.date) -> Q:
+    """An ongoing item due from `on` up to and including `on + days` (即将到期)."""
+    return ongoing_condition() & Q(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+
+
 class MeasureQuerySet(RestrictedQuerySet):
     organisation_lookup = "case__organisation"
 
@@ -225,12 +246,11 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     def overdue(self, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures whose deadline is before `on` (default: today in Asia/Shanghai)."""
-        return self.ongoing().filter(deadline__lt=on or timezone.localdate())
+        return self.filter(overdue_condition(on or timezone.localdate()))
 
     def due_within(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures due from `on` up to and including `on + days`."""
-        on = on or timezone.localdate()
-        return self.ongoing().filter(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+        return self.filter(due_within_condition(days, on or timezone.localdate()))
 
     def lagging(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures with no progress logged for `days` days before `on` (进展滞后).
@@ -282,13 +302,13 @@ class MeasureQuerySet(RestrictedQuerySet):
     def counts_by_unit(self, on: datetime.date | None = None):
         """Per lead unit: total, ongoing, overdue, completed, and the oldest overdue deadline."""
         on = on or timezone.localdate()
-        overdue = ~Q(state=State.COMPLETED) & Q(deadline__lt=on)
+        overdue = overdue_condition(on)
         return (
             self.order_by()
             .values("lead_unit", "lead_unit__name")
             .annotate(
                 total=Count("pk"),
-                ongoing=Count("pk", filter=~Q(state=State.COMPLETED)),
+                ongoing=Count("pk", filter=ongoing_condition()),
                 overdue=Count("pk", filter=overdue),
                 completed=Count("pk", filter=Q(state=State.COMPLETED)),
                 oldest_overdue_deadline=Min("deadline", filter=overdue),
@@ -308,7 +328,7 @@ class Measure(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures")
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="measures")
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)])
     label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. 一是"))
     text = models.TextField(_("measure"))
     lead_leader = models.ForeignKey(
