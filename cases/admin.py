@@ -589,3 +589,4 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
+from .lookback import admin as _lookback_admin  # noqa: E402, F401
