@@ -23,7 +23,7 @@ from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
 from . import services
-from .forms import MultipleFileField
+from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .states import Action, State
 from .templatetags.rectify import state_badge
@@ -325,10 +325,11 @@ class MeasureForm(forms.ModelForm):
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
-        try:
-            services.validate_evidence_files(data.get("progress_files") or [])
-        except ValidationError as exc:
-            self.add_error("progress_files", exc)
+        refused = getattr(self.request, "_rectify_refused", None)
+        if refused is not None:
+            # The services refused this very submission (e.g. its evidence files): nothing was
+            # written; show why beside the fields, keeping what was typed.
+            add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
                 services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
@@ -469,6 +470,13 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             # Someone else saved between this form's check and its save; nothing was written.
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as exc:
+            if request.method != "POST" or hasattr(request, "_rectify_refused"):
+                raise
+            # A service refused the save (the admin's transaction rolled it all back): show the
+            # form again with the service's messages, as for any invalid form.
+            request._rectify_refused = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # --- state actions ---
 
