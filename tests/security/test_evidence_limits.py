@@ -16,8 +16,9 @@ from tests.cases.test_admin import change_url, form_data
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def pdfs(n, size=len(PDF)):
-    return [SimpleUploadedFile(f"材料{i}.pdf", PDF + b"0" * (size - len(PDF)), content_type="application/pdf")
+def pdfs(n, size=None):
+    padding = b"0" * ((size or len(PDF)) - len(PDF))
+    return [SimpleUploadedFile(f"材料{i}.pdf", PDF + padding, content_type="application/pdf")
             for i in range(n)]
 
 
