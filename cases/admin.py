@@ -22,13 +22,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
-<<<<<<< HEAD
-from . import services
-from .forms import MultipleFileField, add_service_error
-=======
 from . import formats, services
-from .forms import MultipleFileField
->>>>>>> main
+from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .states import Action, State
 from .templatetags.rectify import state_badge
