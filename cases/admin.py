@@ -548,19 +548,12 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "measure", "author", "action", "from_state", "to_state", "short_note"]
     list_filter = ["action", "to_state", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["note", "measure__text"]
     list_select_related = ["measure", "author"]
     date_hierarchy = "created_at"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
 
     @admin.display(description=_("note"))
     def short_note(self, obj):
@@ -568,7 +561,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "kind", "level", "recipient_email", "unit", "item_count", "status", "sent_at",
                     "attempts"]
     list_filter = ["status", "kind", "level", "period"]
@@ -576,21 +569,12 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     date_hierarchy = "period"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
-
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "progress", "size", "uploaded_at"]
     search_fields = ["original_name"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user).select_related("progress")
+    list_select_related = ["progress"]
 
     def has_module_permission(self, request):
         return False
