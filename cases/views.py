@@ -26,7 +26,7 @@ from accounts.models import Unit
 
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
-from .forms import ProgressForm, SignOffForm
+from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
 from .states import Action, State
 
@@ -374,9 +374,12 @@ def measure_detail(request, pk: int):
                     "new state below, then send your note again (attach the files again too)."))
                 measure = _visible_measure(request, pk)
                 form.measure = measure
-            except (ValidationError, PermissionDenied) as exc:
+            except ValidationError as exc:
                 status = 400
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+                add_service_error(form, exc)
+            except PermissionDenied as exc:
+                status = 400
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Progress saved: %(item)s") % {"item": measure})
                 return HttpResponseRedirect(_safe_next(request, reverse("cases:my-items")) + f"#m{measure.pk}")
