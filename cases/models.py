@@ -842,3 +842,4 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Max, Min, Prefetch, Q, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -548,3 +548,17 @@ def signoff_queue(measures):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+def with_last_state_change(measures):
+    """Each measure's latest state change (action, note, time) as annotations, in the same query:
+    /my/ marks an item a supervisor sent back, with the reason, until it is submitted again."""
+    changes = (
+        ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(from_state=F("to_state"))
+        .order_by("-created_at", "-pk")
+    )
+    return measures.annotate(
+        last_change_action=Subquery(changes.values("action")[:1]),
+        last_change_note=Subquery(changes.values("note")[:1]),
+        last_change_at=Subquery(changes.values("created_at")[:1]),
+    )

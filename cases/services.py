@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit, User
 
 from . import figures
-from .evidence import validate_evidence_file
+from .evidence import check_evidence_quota, validate_evidence_upload
 from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
 from .states import RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
 
@@ -115,6 +115,8 @@ def _apply(
 
 
 def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[str]) -> None:
+    # The measure's row is claimed (locked) by now, so the quota cannot be raced past.
+    check_evidence_quota(progress.measure, files)
     for upload, digest in zip(files, digests, strict=True):
         Evidence.objects.create(
             progress=progress,
@@ -127,17 +129,13 @@ def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[st
 
 
 def validate_evidence_files(files: Sequence) -> list[str]:
-    """Check every file (see cases.evidence) and report all problems at once; returns the sha256
-    of each. Forms and serializers call this too, to show the messages next to their field."""
-    errors, digests = [], []
-    for upload in files:
-        try:
-            digests.append(validate_evidence_file(upload))
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors, code="bad_evidence")
-    return digests
+    """Check the files of one update (see cases.evidence) and report all problems at once, as
+    a ValidationError on the field `files`; returns the sha256 of each.
+
+    The services run it, once per upload; forms and serializers do not, and show the service's
+    error next to their file field instead.
+    """
+    return validate_evidence_upload(files)
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -481,7 +479,8 @@ def refresh_issue_states(case_id: int) -> int:
         return 0
     issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
     states: dict[int, set[str]] = defaultdict(set)
-    for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():
+    pairs = Measure.objects.filter(case_id=case_id).order_by().values_list("issue_id", "state").distinct()
+    for issue_id, state in pairs:
         states[issue_id].add(state)
     # Deepest first, so each node's set already holds its children's states.
     for pk, parent_id, _state, _path in sorted(issues, key=lambda row: -row[3].count("/")):

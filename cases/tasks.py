@@ -95,3 +95,5 @@ def refresh_figures() -> dict:
 
     done = figures.refresh_all()
     return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
+# Tasks of the feature packages, registered with the worker through this module.
+from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
