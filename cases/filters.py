@@ -105,6 +105,7 @@ class MeasureFilterSet(BoundedFilterSet):
     case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
     organisation = filters.ModelChoiceFilter(
         label=_("organisation (with those below)"), queryset=_visible(Organisation), method="filter_organisation",
+        field_name="case__organisation",
         help_text=_("Items of the cases of this organisation and of the organisations below it."),
     )
     issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
