@@ -221,7 +221,7 @@ class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.refresh_issue_states(obj.case_id)
+        services.case_changed(obj.case_id)
 
 
 # --- Measures ------------------------------------------------------------------------
@@ -581,3 +581,4 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
+from .lookback import admin as _lookback_admin  # noqa: E402, F401

@@ -324,6 +324,8 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="整改台账")
 # Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
+# Look-backs (cases.lookback): checks due within this many working days are queued and mailed.
+LOOKBACK_REMIND_WORKING_DAYS = env.int("LOOKBACK_REMIND_WORKING_DAYS", default=5)
 
 # --- Security -----------------------------------------------------------------------
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 = the header is not
