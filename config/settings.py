@@ -292,6 +292,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts (ReDoc would otherwise ask for Montserrat and Roboto, which are not installed
+    # and would be fetched from the internet by its stock page; see templates/drf_spectacular/redoc.html).
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {
+        "fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
+        "headings": {"fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif'},
+        "code": {"fontFamily": 'ui-monospace, Menlo, Consolas, "Noto Sans Mono CJK SC", monospace'},
+    }}},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind`; name each choice set after its model in the schema.
     "ENUM_NAME_OVERRIDES": {
