@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy, pgettext
@@ -200,7 +200,11 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
 
 
 def ledger_title(case: Case | None) -> str:
-    return f"{case.title}整改台账" if case else "整改台账"
+    """Row 1 of the sheet: "<case>整改台账", without saying 整改 twice when the case's title already
+    ends with it ("…反馈意见整改" → "…反馈意见整改台账", "…整改落实情况" → "…整改落实情况台账")."""
+    if not case:
+        return "整改台账"
+    return f"{case.title}台账" if "整改" in case.title[-8:] else f"{case.title}整改台账"
 
 
 def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) -> None:
@@ -601,8 +605,8 @@ def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> 
                                 "at a time."))
         return
     if result.case is None and title:
-        name = title.removesuffix("整改台账")
-        matches = list(visible.filter(Q(title=title) | Q(title=name))[:2])
+        names = {title, title.removesuffix("整改台账"), title.removesuffix("台账")}
+        matches = list(visible.filter(title__in=names)[:2])
         if len(matches) == 1:
             result.case = matches[0]
     if result.case is None:
