@@ -86,3 +86,14 @@ def send_reminder(self, reminder_id: int, on: str) -> bool:
     rate limit) are retried with back-off; permanent ones (a mailbox or webhook that does not
     exist) are recorded failed at once. `rate_limit` bounds each worker's sends per minute."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
+
+
+@shared_task(name="cases.tasks.refresh_figures")
+def refresh_figures() -> dict:
+    """Recount every dashboard figure for today and snapshot the week of the day that ended."""
+    from . import figures
+
+    done = figures.refresh_all()
+    return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
+# Tasks of the feature packages, registered with the worker through this module.
+from .lookback import tasks as _lookback_tasks  # noqa: E402, F401

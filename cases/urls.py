@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .lookback import urls as lookback_urls
 
 app_name = "cases"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("items/<int:pk>/", views.measure_detail, name="measure-detail"),
     path("signoff/", views.signoff_queue, name="signoff-queue"),
     path("signoff/<int:pk>/", views.signoff_decide, name="signoff-decide"),
+    *lookback_urls.urlpatterns,
 ]

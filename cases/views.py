@@ -27,12 +27,12 @@ from accounts.models import Unit
 
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
-from .forms import ProgressForm, SignOffForm
+from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
-DASHBOARD_FILTERS = ("case", "unit", "kind")
+DASHBOARD_FILTERS = ("organisation", "case", "unit", "kind")
 # Parameters that are about the page, not about which items are counted.
 PAGE_PARAMS = {"sort", "page", "ordering", "units"}
 
@@ -130,20 +130,43 @@ def dashboard(request):
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     selected_cases = list(cleaned.get("case") or [])
     narrowed = any(k not in ("case",) for k, _v in params)
-    problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
-    head = selectors.headline(measures, problems, on=today)
-
+    organisation = cleaned.get("organisation")
+    figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
+    if figures is not None:
+        head = selectors.headline_from(figures)
+    else:
+        problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
+        head = selectors.headline(measures, problems, on=today)
     def items(**extra) -> str:
         return _url("cases:items", params, **extra)
 
-    case_rows, case_total = selectors.by_case(measures, on=today)
+    case_rows, case_total = (selectors.by_case_from(figures) if figures is not None
+                             else selectors.by_case(measures, on=today))
     single_case = selected_cases[0] if len(selected_cases) == 1 else (
         case_rows[0].extra["case"] if case_total == 1 else None)
     category_rows = selectors.by_category(measures, single_case, on=today) if single_case else []
     sort = request.GET.get("sort", "light")
-    unit_rows = selectors.by_unit(measures, on=today, sort=sort)
+    unit_rows = (selectors.by_unit_from(figures, on=today, sort=sort) if figures is not None
+                 else selectors.by_unit(measures, on=today, sort=sort))
     show_all_units = request.GET.get("units") == "all"
-    weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    if figures is not None:
+        weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    else:
+        weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    ranked_parent = selectors.organisation_of_view(request.user, organisation)
+    org_rows = []
+    if ranked_parent is not None and ranked_parent.children.exists():
+        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
+                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    org_params = [p for p in params if p[0] not in ("organisation", "case")]
+    for row in org_rows:
+        target = ranked_parent.pk if row.extra["own"] else row.key
+        row.extra["links"] = {
+            "open": _url("cases:dashboard", org_params, organisation=target),
+            "all": _url("cases:items", org_params, organisation=target),
+            "completed": _url("cases:items", org_params, organisation=target, ongoing="false"),
+            "overdue": _url("cases:items", org_params, organisation=target, overdue="true"),
+        }
     deadline = single_case.rectification_deadline if single_case else None
 
     part_filter = {"all": {}, "completed": {"ongoing": "false"}, "ongoing": {"ongoing": "true", "overdue": "false"},
@@ -159,16 +182,23 @@ def dashboard(request):
     def unit_link(row, part):
         return _url("cases:items", params, lead_unit=row.key, **part_filter[part])
 
-    for row in unit_rows:
+    shown_units = unit_rows if show_all_units else unit_rows[:50]
+    # The chart answers "who lags": the units with the most overdue items, worst first.
+    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    # Links only for the rows drawn (a province has 2,000 units; 50 are shown).
+    for row in {id(r): r for r in [*shown_units, *laggards]}.values():
         row.extra["links"] = {
             "ongoing": _url("cases:items", params, lead_unit=row.key, ongoing="true"),
             "overdue": _url("cases:items", params, lead_unit=row.key, overdue="true"),
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
-    # The chart answers "who lags": the units with the most overdue items, worst first.
-    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
     context = {
+        "figures": figures,
+        "org_rows": org_rows,
+        "ranked_parent": ranked_parent,
+        "organisation": organisation,
+        "organisation_choices": selectors.organisation_choices(request.user),
         "filterset": filterset,
         "params": params,
         "today": today,
@@ -203,7 +233,7 @@ def dashboard(request):
             laggards, title=_("Units with overdue items"), link=unit_link, show_rate=True,
             desc=_("Lead units with overdue items, the most overdue first."),
         ),
-        "unit_rows": unit_rows if show_all_units else unit_rows[:50],
+        "unit_rows": shown_units,
         "unit_total": len(unit_rows),
         "show_all_units": show_all_units,
         "sort": sort,
@@ -370,8 +400,11 @@ def _save_progress(request, measure: Measure, form: ProgressForm) -> tuple[bool,
         form.data = form.data.copy()
         form.data[form.add_prefix("version")] = measure.version
         return False, 409
-    except (ValidationError, PermissionDenied) as exc:
-        form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return False, 400
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
         return False, 400
     files = len(data["files"])
     if data["to_state"] == State.SUBMITTED:
