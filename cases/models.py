@@ -127,7 +127,8 @@ class Case(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:cases_case_change", args=[self.pk])
+        # The admin's "view on site": the case's items on the site, not the admin page again.
+        return reverse("cases:items") + f"?case={self.pk}"
 
     def clean(self) -> None:
         if self.inspection_start and self.inspection_end and self.inspection_end < self.inspection_start:

@@ -7,7 +7,6 @@ import zipfile
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -169,8 +168,8 @@ def _resolve_case(title: str, raw_rows, result: LedgerImport, *, user: User) -> 
                                 "at a time."))
         return
     if result.case is None and title:
-        name = title.removesuffix("整改台账")
-        matches = list(visible.filter(Q(title=title) | Q(title=name))[:2])
+        names = {title, title.removesuffix("整改台账"), title.removesuffix("台账")}
+        matches = list(visible.filter(title__in=names)[:2])
         if len(matches) == 1:
             result.case = matches[0]
     if result.case is None:
