@@ -792,6 +792,14 @@ class CaseFigures(models.Model):
     measures = models.PositiveIntegerField(default=0)
     problems = models.PositiveIntegerField(default=0)
     problems_completed = models.PositiveIntegerField(default=0)
+    # The case's `UnitFigures` summed: what the headline, the case chart and the ranking of
+    # organisations read (2,000 rows for a province rather than 35,000).
+    on = models.DateField(null=True)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
