@@ -662,3 +662,5 @@ class Reminder(models.Model):
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
+from .outcomes.models import OutcomeFigure  # noqa: E402, F401
+from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

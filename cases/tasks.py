@@ -86,3 +86,4 @@ def send_reminder(self, reminder_id: int, on: str) -> bool:
 
 # Tasks of the feature packages, registered with the worker through this module.
 from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
+from .reports import tasks as _report_tasks  # noqa: E402, F401

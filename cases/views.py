@@ -27,6 +27,9 @@ from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm
 from .models import Case, Measure
+from .outcomes import forms as outcome_forms
+from .outcomes import selectors as outcome_selectors
+from .outcomes import services as outcome_services
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
@@ -174,7 +177,18 @@ def dashboard(request):
         "due_days": selectors.due_soon_days(),
         "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
     }
+    context.update(outcome_context(measures))
     return render(request, "cases/dashboard.html", context)
+
+
+def outcome_context(measures) -> dict:
+    """The outcome figures (cases.outcomes) of the dashboard's measures: totals, and per case,
+    organisation and lead unit (the ten largest of each)."""
+    return {
+        "outcomes": outcome_selectors.totals(measures),
+        "outcomes_by": [(title, outcome_selectors.totals_by(measures, by)[:10]) for by, title in (
+            ("case", _("By case")), ("organisation", _("By organisation")), ("unit", _("By lead unit")))],
+    }
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
@@ -222,6 +236,8 @@ def my_items(request):
     page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
     rules = services.available_actions_for(user, page.object_list)
     cards = [{"measure": m, "form": ProgressForm(measure=m, user=user, rules=rules[m.pk])} for m in page.object_list]
+    for card in cards:
+        card["form"].outcomes = outcome_forms.outcome_formset(card["measure"])
     days = selectors.due_soon_days()
     summary = {
         "overdue": (mine.overdue(on=today).count(), "?overdue=true"),
@@ -265,12 +281,15 @@ def measure_detail(request, pk: int):
     status = 200
     if request.method == "POST":
         form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
-        if form.is_valid():
+        form.outcomes = outcome_forms.outcome_formset(measure, request.POST)
+        figures_ok = outcome_forms.is_valid(form.outcomes)
+        if form.is_valid() and figures_ok:
             data = form.cleaned_data
             try:
-                services.log_progress(
+                outcome_services.log_progress_with_figures(
                     measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
-                    files=data["files"], expected_version=data["version"],
+                    files=data["files"], figures=outcome_forms.figures_of(form.outcomes),
+                    expected_version=data["version"],
                 )
             except services.StaleMeasure:
                 # Nothing was written; the form keeps the note so the user need not retype it.
@@ -296,6 +315,7 @@ def measure_detail(request, pk: int):
             form.data[form.add_prefix("version")] = measure.version
     else:
         form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")
     return render(request, "cases/measure_detail.html", {
         "measure": measure,
