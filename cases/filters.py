@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Unit, User
+from accounts.models import Organisation, Unit, User
 
 from .models import Case, Issue, Measure, ProgressUpdate, Reminder
 from .states import State
@@ -103,6 +103,10 @@ class MeasureFilterSet(BoundedFilterSet):
     )
     lead_unit = filters.ModelMultipleChoiceFilter(label=_("lead unit"), queryset=Unit.objects.all())
     case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    organisation = filters.ModelChoiceFilter(
+        label=_("organisation (with those below)"), queryset=_visible(Organisation), method="filter_organisation",
+        help_text=_("Items of the cases of this organisation and of the organisations below it."),
+    )
     issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
                                       method="filter_issue")
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices)
@@ -144,6 +148,11 @@ class MeasureFilterSet(BoundedFilterSet):
 
     def filter_issue(self, queryset, name, value):
         return queryset.filter(issue__path__startswith=value.path) if value else queryset
+
+    def filter_organisation(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(case__organisation__in=Organisation.objects.filter(path__startswith=value.path))
 
     def filter_search(self, queryset, name, value):
         return search_measures(queryset, value)

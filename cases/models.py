@@ -9,6 +9,7 @@ and which of its rows a unit's staff reach).
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from accounts.models import Organisation, Unit
 from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
+from . import delivery as _delivery
 from .states import ONGOING_STATES, Action, State
 
 # The highest order number within a case: far above any real case, far below what the column holds,
@@ -617,6 +619,7 @@ class Reminder(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -631,11 +634,16 @@ class Reminder(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
     )
+    channel = models.ForeignKey(
+        "NotificationChannel", verbose_name=_("channel"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="reminders", help_text=_("Empty for e-mail to the recipient's address."),
+    )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -648,7 +656,10 @@ class Reminder(models.Model):
         ordering = ["-period", "recipient_email"]
         constraints = [
             # The second guard against double-sending: one reminder per recipient, week and kind.
-            models.UniqueConstraint(fields=["recipient_email", "period", "kind"], name="reminder_once_per_week"),
+            models.UniqueConstraint(fields=["recipient_email", "period", "kind"], condition=Q(channel__isnull=True),
+                                    name="reminder_mail_once_per_week"),
+            models.UniqueConstraint(fields=["channel", "period", "kind"], condition=Q(channel__isnull=False),
+                                    name="reminder_channel_once_per_week"),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"
             ),
@@ -659,8 +670,170 @@ class Reminder(models.Model):
         return f"{self.recipient_email} · {self.period} · {self.get_kind_display()}"
 
 
+class NotificationChannelQuerySet(RestrictedQuerySet):
+    organisation_lookup = "unit__organisation"
+
+    def unit_condition(self, unit_ids):
+        return Q(unit_id__in=sorted(unit_ids))
+
+
+class NotificationChannel(models.Model):
+    """A way to reach a unit or a person besides e-mail: a group bot's webhook, or a phone for SMS.
+
+    A unit's channels get what its digest mailbox gets; a person's channels what they get by mail.
+    """
+
+    Kind = _delivery.Channel
+
+    kind = models.CharField(_("kind"), max_length=20, choices=_delivery.Channel.choices[1:])
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 住建局整改工作群"))
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="channels")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="channels")
+    address = models.CharField(
+        _("webhook URL or phone"), max_length=500,
+        help_text=_("The bot's webhook URL as the platform shows it, or a mobile number for SMS."),
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True,
+        help_text=_("DingTalk 加签 secret (SEC…) or Feishu 签名校验 secret; empty if signing is off."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = NotificationChannelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        ordering = ["unit", "user", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit__isnull=True) ^ Q(user__isnull=True),
+                                   name="channel_for_unit_or_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name or self.unit or self.user}"
+
+    def clean(self) -> None:
+        from django.core.validators import URLValidator
+
+        errors = {}
+        if (self.unit_id is None) == (self.user_id is None):
+            errors["unit"] = _("Choose a unit or a person, not both.")
+        if self.kind == self.Kind.SMS:
+            if not re.fullmatch(r"\+?\d{6,20}", self.address.replace(" ", "").replace("-", "")):
+                errors["address"] = _("Enter a mobile number, e.g. 13800000000.")
+        else:
+            try:
+                URLValidator(schemes=["http", "https"])(self.address)
+            except ValidationError:
+                errors["address"] = _("Enter the webhook URL, starting with https://.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def target(self) -> _delivery.Target:
+        return _delivery.Target(channel=self.kind, address=self.address, secret=self.secret)
+
+
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
+
+# --- Dashboard figures (kept by cases.figures) ------------------------------------------
+
+
+class UnitFiguresQuerySet(RestrictedQuerySet):
+    # Supervisors' figures: reached through the case's organisation, never through units (a
+    # rollup row mixes the items of a unit with those of its case); see cases.selectors.
+    organisation_lookup = "case__organisation"
+
+
+class UnitFigures(models.Model):
+    """The dashboard's counts for one case × lead unit, as of a day.
+
+    `cases.figures` rewrites a case's rows in the same transaction as every service write to
+    that case, and a nightly task rewrites all of them for the new day (overdue and due soon
+    depend on the date). The dashboard sums these rows instead of 400,000 measures.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    lead_unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(help_text="The day overdue and due-soon were counted for.")
+    total = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dashboard figures")
+        verbose_name_plural = _("dashboard figures")
+        default_permissions = ()  # derived data: nobody edits it
+        constraints = [
+            models.UniqueConstraint(fields=["case", "lead_unit"], name="unitfigures_unique_case_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.lead_unit_id} @ {self.on}"
+
+
+class CaseFigures(models.Model):
+    """Problem-level counts of one case (as the notices count them), kept with `UnitFigures`."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    measures = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+    problems_completed = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.problems_completed}/{self.problems}"
+
+
+class TrendWeek(models.Model):
+    """Snapshot of one case at the end of a week: completed and remaining items (the trend chart)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="Monday of the week.")
+    completed = models.PositiveIntegerField(default=0)
+    remaining = models.PositiveIntegerField(default=0)
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["case", "week"], name="trendweek_unique_case_week")]
+        indexes = [models.Index(fields=["week", "case"], name="trendweek_week_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} @ {self.week}"
+
+
+class FiguresRefresh(models.Model):
+    """When all figures were last rewritten, and for which day: the dashboard reads the
+    figures only when they are for today (else it counts live and a refresh is queued)."""
+
+    on = models.DateField()
+    finished_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 from functools import partial
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import holidays, reminders
+from .delivery import RETRYABLE
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +74,27 @@ def send_stranded_reminders() -> dict:
 
 @shared_task(
     bind=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
+    autoretry_for=RETRYABLE,
+    rate_limit=settings.DELIVERY_RATE_LIMIT,
     retry_backoff=SEND_BACKOFF_SECONDS,
     retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
     max_retries=SEND_MAX_RETRIES,
 )
 def send_reminder(self, reminder_id: int, on: str) -> bool:
-    """Send one recorded reminder; SMTP and network errors are retried with back-off."""
+    """Send one recorded reminder over its channel. Temporary failures (SMTP 4xx, network, a bot's
+    rate limit) are retried with back-off; permanent ones (a mailbox or webhook that does not
+    exist) are recorded failed at once. `rate_limit` bounds each worker's sends per minute."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
 
 
+@shared_task(name="cases.tasks.refresh_figures")
+def refresh_figures() -> dict:
+    """Recount every dashboard figure for today and snapshot the week of the day that ended."""
+    from . import figures
+
+    done = figures.refresh_all()
+    return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
 # Tasks of the feature packages, registered with the worker through this module.
 from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
 from .reports import tasks as _report_tasks  # noqa: E402, F401

@@ -181,7 +181,16 @@ EVIDENCE_EXTENSIONS = env.list(
     default=["pdf", "ofd", "jpg", "jpeg", "png", "gif", "webp", "doc", "docx", "xls", "xlsx", "wps", "et",
              "ppt", "pptx", "txt", "csv", "zip", "rar", "7z", "mp4"],
 )
+# One update (a request) may attach at most this many files, of at most this much together;
+# one item (measure) may hold at most this many files and bytes of evidence in all.
+EVIDENCE_MAX_FILES_PER_REQUEST = env.int("EVIDENCE_MAX_FILES_PER_REQUEST", default=10)
+EVIDENCE_MAX_REQUEST_BYTES = env.int("EVIDENCE_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+EVIDENCE_QUOTA_FILES = env.int("EVIDENCE_QUOTA_FILES", default=200)
+EVIDENCE_QUOTA_BYTES = env.int("EVIDENCE_QUOTA_BYTES", default=500 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Django's own cap on files per request, above the evidence limit so the evidence check (with
+# its clear message) answers first; beyond it the request is refused before any file is kept.
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
@@ -296,6 +305,17 @@ SPECTACULAR_SETTINGS = {
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=7)
 REMINDER_LAGGING_DAYS = env.int("REMINDER_LAGGING_DAYS", default=14)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
+# Delivery (cases.delivery): group-bot and SMS HTTP calls time out after this many seconds;
+# a claimed message not finished within the lease may be claimed again (a worker died).
+DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
+DELIVERY_CLAIM_LEASE_MINUTES = env.int("DELIVERY_CLAIM_LEASE_MINUTES", default=15)
+# Sends per minute each Celery worker process makes (Celery's rate_limit): mail servers and
+# group bots throttle bursts (a WeCom or DingTalk bot takes 20 messages a minute).
+DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="600/m")
+# The SMS gateway (cases.delivery.sms): JSON POST; empty = no SMS channel.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="整改台账")
 # Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
 # Look-backs (cases.lookback): checks due within this many working days are queued and mailed.

@@ -110,3 +110,20 @@ def rule_documents(measures, limit: int = 200):
     """The rules made or revised, with their titles and numbers (for the report and the draft)."""
     return (figures_of(measures).filter(kind__in=[Kind.RULE_MADE, Kind.RULE_REVISED]).exclude(title="")
             .select_related("measure__case").order_by("-created_at", "pk")[:limit])
+
+
+def breakdown(measures, limit: int = 10) -> tuple[Totals, dict[str, list[tuple[int, str, Totals]]]]:
+    """The totals and the totals per case, organisation and lead unit in one grouped query (the
+    dashboard's panel): rows are bounded by cases × units × kinds, never by figures."""
+    fields = [k for pair in GROUPS.values() for k in pair]
+    rows = list(figures_of(measures).order_by().values(*fields, "kind").annotate(
+        n=Count("pk"), count=Sum("count"), amount=Sum("amount_wan")))
+    total = _fill(rows)
+    groups: dict[str, list[tuple[int, str, Totals]]] = {}
+    for by, (key, label) in GROUPS.items():
+        grouped: dict[int, tuple[str, list]] = {}
+        for r in rows:
+            grouped.setdefault(r[key], (r[label], []))[1].append(r)
+        result = [(k, name, _fill(rs)) for k, (name, rs) in grouped.items()]
+        groups[by] = sorted(result, key=lambda t: (-t[2].people, -t[2].rules, -t[2].money_wan, t[1]))[:limit]
+    return total, groups

@@ -171,3 +171,10 @@ def test_totals_by_unit(figures, unit, other_unit):
 def test_a_case_without_figures_keeps_the_placeholder(case, measure):
     draft = draft_notice(case, on=datetime.date(2026, 6, 30))
     assert any(PLACEHOLDER_ORGANISATION[:5] in p for _k, p in draft.paragraphs)
+
+
+def test_the_breakdown_agrees_with_the_grouped_totals(figures):
+    total, groups = selectors.breakdown(Measure.objects.all())
+    assert total == selectors.totals(Measure.objects.all())
+    for by in ("case", "unit", "organisation"):
+        assert groups[by] == selectors.totals_by(Measure.objects.all(), by)
