@@ -27,8 +27,10 @@ FIGURES = [
     ("追缴违规发放补贴资金", [{"kind": "recovered", "amount": "36.8", "money_unit": "wan"}]),
     ("督促退还多收取的费用", [{"kind": "returned", "amount": "125600", "money_unit": "yuan"}]),
     ("挽回经济损失", [{"kind": "retrieved", "amount": "210", "money_unit": "wan"}]),
-    ("制定完善制度", [{"kind": "rule_made", "title": "《青禾县公务接待管理办法》", "doc_number": "青办发〔2026〕7号"},
-                  {"kind": "rule_revised", "title": "《青禾县政府投资项目管理办法》", "doc_number": "青政办发〔2026〕3号"}]),
+    ("制定完善制度", [
+        {"kind": "rule_made", "title": "《青禾县公务接待管理办法》", "doc_number": "青办发〔2026〕7号"},
+        {"kind": "rule_revised", "title": "《青禾县政府投资项目管理办法》", "doc_number": "青政办发〔2026〕3号"},
+    ]),
     ("立案审查调查", [{"kind": "investigation", "count": "2"}]),
 ]
 
