@@ -30,8 +30,8 @@ CALENDAR_PERMISSIONS = [
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     # Staff log progress on their own units' measures; scoping narrows "view" to those.
-    Role.STAFF: [*_READ_CASES, "cases.view_lookback", "cases.change_measure", "cases.add_progressupdate",
-                 "cases.add_evidence"],
+    Role.STAFF: [*_READ_CASES, "cases.view_lookback", "cases.view_outcomefigure", "cases.change_measure",
+                 "cases.add_progressupdate", "cases.add_evidence"],
     # Supervisors read every unit, sign off, reopen, edit the ledger and see reminders.
     Role.SUPERVISOR: [
         *_READ_CASES,
@@ -50,6 +50,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_reminder",
         *CALENDAR_PERMISSIONS,
         *LOOKBACK_PERMISSIONS,
+        "cases.view_outcomefigure",
+        *(f"cases.{action}_reportsubscription" for action in ("view", "add", "change", "delete")),
+        "cases.view_reportdelivery",
         "accounts.view_user",
         "accounts.view_membership",
         "accounts.view_organisationmembership",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .lookback import urls as lookback_urls
+from .reports import urls as report_urls
 
 app_name = "cases"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("signoff/", views.signoff_queue, name="signoff-queue"),
     path("signoff/<int:pk>/", views.signoff_decide, name="signoff-decide"),
     *lookback_urls.urlpatterns,
+    *report_urls.urlpatterns,
 ]

@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "accounts.models.Unit.Kind",
         "NoticeKindEnum": "notices.models.Notice.Kind",
         "ReminderKindEnum": "cases.models.Reminder.Kind",
+        "OutcomeKindEnum": "cases.outcomes.kinds.Kind",
     },
 }
 

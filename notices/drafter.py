@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cases.ledger import latest_note_subquery
 from cases.models import Case, Issue, Measure
+from cases.outcomes.words import case_paragraph
 from cases.states import State
 
 # The sentence that closes each measure, in the words the notice parser reads as the state.
@@ -119,7 +120,7 @@ def draft_notice(case: Case, *, on: datetime.date | None = None) -> DraftNotice:
     add(("title", draft.title))
     add(("body", _opening(case, body, team, kind)))
     add(("heading1", "一、组织整改落实情况"))
-    add(("body", PLACEHOLDER_ORGANISATION.format(body=body, kind=kind)))
+    add(("body", case_paragraph(case) or PLACEHOLDER_ORGANISATION.format(body=body, kind=kind)))
     add(("body", _figures_sentence(figures, on, kind)))
     add(("heading1", "二、集中整改期内整改进展情况" if _in_concentrated_period(case, on)
          else f"二、{kind}反馈问题整改落实情况"))

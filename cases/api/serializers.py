@@ -17,6 +17,7 @@ from rest_framework import serializers
 from accounts.models import Unit, User
 from cases import services
 from cases.models import Case, Evidence, Issue, Measure, ProgressUpdate, Reminder
+from cases.outcomes.serializers import OutcomeFigureSerializer, OutcomesField
 from cases.states import Action, State
 
 # --- Small nested shapes -------------------------------------------------------------
@@ -332,6 +333,9 @@ class ProgressInputSerializer(VersionedInputSerializer):
                                        help_text="A new state, if the item has moved (same rules as transition).")
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list,
                                   help_text="Evidence files (佐证材料), multipart field `files`, repeated.")
+    outcomes = OutcomesField(required=False, default=list,
+                             help_text="Outcome figures on the same entry (cases.outcomes): a JSON list; in "
+                                       "multipart, a JSON string.")
 
 
 class DeadlineInputSerializer(VersionedInputSerializer):
@@ -340,13 +344,14 @@ class DeadlineInputSerializer(VersionedInputSerializer):
 
 
 class ProgressCreatedSerializer(ProgressUpdateSerializer):
-    """A new progress entry, with the measure's state and version after it."""
+    """A new progress entry, with the measure's state and version after it, and its outcome figures."""
 
     measure_state = serializers.CharField(source="measure.state", read_only=True)
     measure_version = serializers.IntegerField(source="measure.version", read_only=True)
+    outcomes = OutcomeFigureSerializer(many=True, read_only=True)
 
     class Meta(ProgressUpdateSerializer.Meta):
-        fields = [*ProgressUpdateSerializer.Meta.fields, "measure_state", "measure_version"]
+        fields = [*ProgressUpdateSerializer.Meta.fields, "measure_state", "measure_version", "outcomes"]
 
 
 # --- Reminders -----------------------------------------------------------------------
