@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit, User
 
-from .models import Case, Issue, Measure, ProgressUpdate, Reminder
+from .models import Case, Issue, LadderLevel, Measure, ProgressUpdate, Reminder
 from .states import State
 
 
@@ -50,6 +50,10 @@ class MeasureFilterSet(filters.FilterSet):
         help_text=_("Lead or supporting unit, including its sub-units."),
     )
     lead_unit = filters.ModelMultipleChoiceFilter(label=_("lead unit"), queryset=Unit.objects.all())
+    urging_level = filters.ModelMultipleChoiceFilter(
+        label=_("urging level"), queryset=LadderLevel.objects.all(), method="filter_urging_level",
+        help_text=_("Ongoing items at these levels of the urging ladder."),
+    )
     case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
     issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
                                       method="filter_issue")
@@ -71,6 +75,11 @@ class MeasureFilterSet(filters.FilterSet):
         if value is None:
             return queryset
         return queryset.ongoing() if value else queryset.completed()
+
+    def filter_urging_level(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.ongoing().filter(urging_level__in=value)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

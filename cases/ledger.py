@@ -65,6 +65,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("kind", "整改类型", 10, aliases=("kind", "整改方式")),
     Column("progress", "整改进展", 40, aliases=("progress", "进展情况", "整改情况")),
     Column("state", "整改状态", 11, aliases=("state", "status", "完成情况")),
+    # Export only: the level is computed (cases.urging.levels); an import ignores the column.
+    Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
 )
 HEADERS = [c.header for c in COLUMNS]
 
@@ -187,6 +189,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "kind": KIND_NAMES.get(m.kind, m.kind),
                 "progress": m.latest_note or "",
                 "state": STATE_NAMES.get(m.state, m.state),
+                "urging": m.urging_level.name if m.urging_level_id and m.state != State.COMPLETED else "",
                 "_case": m.case,
             }
 
@@ -267,7 +270,8 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
                 # Text typed by staff is never a formula: an "=…" note stays text in Excel.
                 cell.data_type = "s"
             cell.font, cell.border = body_font, border
-            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state") else wrap
+            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state", "urging") \
+                else wrap
             if column.key == "deadline" and row["deadline"]:
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)

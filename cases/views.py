@@ -44,7 +44,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -119,7 +121,11 @@ def dashboard(request):
         }
     # The chart answers "who lags": the units with the most overdue items, worst first.
     laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
         "filterset": filterset,
         "params": params,
         "today": today,
