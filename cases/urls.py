@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urging import views as urging_views
 
 app_name = "cases"
 
@@ -11,4 +12,8 @@ urlpatterns = [
     path("items/<int:pk>/", views.measure_detail, name="measure-detail"),
     path("signoff/", views.signoff_queue, name="signoff-queue"),
     path("signoff/<int:pk>/", views.signoff_decide, name="signoff-decide"),
+    path("letters/", urging_views.letter_list, name="letters"),
+    path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
+    path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),
+    path("letters/ack/<str:token>/", urging_views.letter_ack_link, name="letter-ack-link"),
 ]
