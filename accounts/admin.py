@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import RestrictedAdminMixin
@@ -25,10 +26,10 @@ class UserCreationForm(AdminUserCreationForm):
     they then cannot see: a unit (as its liaison) or an organisation (as its 整改办). Someone
     who reads the whole deployment may leave both empty."""
 
-    unit = forms.ModelChoiceField(label=_("unit"), queryset=Unit.objects.none(), required=False,
+    unit = forms.ModelChoiceField(label=capfirst(_("unit")), queryset=Unit.objects.none(), required=False,
                                   help_text=_("The person becomes this unit's rectification liaison."))
     organisation = forms.ModelChoiceField(
-        label=_("organisation"), queryset=Organisation.objects.none(), required=False,
+        label=capfirst(_("organisation")), queryset=Organisation.objects.none(), required=False,
         help_text=_("The person joins this organisation's rectification office (整改办)."),
     )
 

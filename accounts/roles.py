@@ -15,6 +15,12 @@ _READ_CASES = [
     "notices.view_notice",
 ]
 
+# Look-backs (cases.lookback): supervisors record them and set the rules of their organisations.
+LOOKBACK_PERMISSIONS = [
+    "cases.view_lookback", "cases.add_lookback",
+    *(f"cases.{action}_lookbackpolicy" for action in ("view", "add", "change", "delete")),
+]
+
 # The working-day calendar (cases.calendar): the office keeps it, so supervisors may edit it.
 CALENDAR_PERMISSIONS = [
     f"cases.{action}_{model}"
@@ -32,8 +38,8 @@ URGING_PERMISSIONS = [
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     # Staff log progress on their own units' measures; scoping narrows "view" to those.
-    Role.STAFF: [*_READ_CASES, "cases.change_measure", "cases.add_progressupdate", "cases.add_evidence",
-                 "cases.view_letter"],
+    Role.STAFF: [*_READ_CASES, "cases.view_lookback", "cases.change_measure", "cases.add_progressupdate",
+                 "cases.add_evidence", "cases.view_letter"],
     # Supervisors read every unit, sign off, reopen, edit the ledger and see reminders.
     Role.SUPERVISOR: [
         *_READ_CASES,
@@ -52,6 +58,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_reminder",
         *CALENDAR_PERMISSIONS,
         *URGING_PERMISSIONS,
+        *LOOKBACK_PERMISSIONS,
         "accounts.view_user",
         "accounts.view_membership",
         "accounts.view_organisationmembership",

@@ -22,8 +22,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
-from . import services
-from .forms import MultipleFileField
+from . import formats, services
+from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .states import Action, State
 from .templatetags.rectify import state_badge
@@ -140,7 +140,7 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("completion"))
     def rate(self, obj):
-        return "—" if obj.completion_rate is None else f"{obj.completion_rate}%"
+        return formats.percent(obj.completion_rate)
 
     @admin.display(description=_("issue tree"))
     def issue_tree(self, obj):
@@ -221,7 +221,7 @@ class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.refresh_issue_states(obj.case_id)
+        services.case_changed(obj.case_id)
 
 
 # --- Measures ------------------------------------------------------------------------
@@ -325,10 +325,11 @@ class MeasureForm(forms.ModelForm):
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
-        try:
-            services.validate_evidence_files(data.get("progress_files") or [])
-        except ValidationError as exc:
-            self.add_error("progress_files", exc)
+        refused = getattr(self.request, "_rectify_refused", None)
+        if refused is not None:
+            # The services refused this very submission (e.g. its evidence files): nothing was
+            # written; show why beside the fields, keeping what was typed.
+            add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
                 services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
@@ -469,6 +470,13 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             # Someone else saved between this form's check and its save; nothing was written.
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as exc:
+            if request.method != "POST" or hasattr(request, "_rectify_refused"):
+                raise
+            # A service refused the save (the admin's transaction rolled it all back): show the
+            # form again with the service's messages, as for any invalid form.
+            request._rectify_refused = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # --- state actions ---
 
@@ -540,19 +548,12 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "measure", "author", "action", "from_state", "to_state", "short_note"]
     list_filter = ["action", "to_state", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["note", "measure__text"]
     list_select_related = ["measure", "author"]
     date_hierarchy = "created_at"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
 
     @admin.display(description=_("note"))
     def short_note(self, obj):
@@ -560,7 +561,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "kind", "level", "recipient_email", "unit", "item_count", "status", "sent_at",
                     "attempts"]
     list_filter = ["status", "kind", "level", "period"]
@@ -568,24 +569,16 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     date_hierarchy = "period"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
-
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "progress", "size", "uploaded_at"]
     search_fields = ["original_name"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user).select_related("progress")
+    list_select_related = ["progress"]
 
     def has_module_permission(self, request):
         return False
 
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
+from .lookback import admin as _lookback_admin  # noqa: E402, F401

@@ -26,8 +26,18 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-# --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
+def add_service_error(form: forms.Form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """Show a services ValidationError on a form: a field's errors beside that field (the
+    service's name mapped through `fields`, e.g. {"files": "progress_files"}), the rest on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = (fields or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, errors)
 
+
+# --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
 
 
 class ProgressForm(forms.Form):
@@ -64,10 +74,7 @@ class ProgressForm(forms.Form):
         files = data.get("files") or []
         if not note and not files and not to_state:
             raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
-        try:
-            services.validate_evidence_files(files)
-        except ValidationError as exc:
-            self.add_error("files", exc)
+        # The files themselves are checked once, by the service, when the update is saved.
         if to_state:
             try:
                 services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note)

@@ -13,6 +13,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -27,6 +28,10 @@ from accounts.tree import PathTreeModel
 
 from . import delivery as _delivery
 from .states import ONGOING_STATES, Action, State
+
+# The highest order number within a case: far above any real case, far below what the column holds,
+# so "the next position" can always be computed (see services.next_measure_position).
+MAX_POSITION = 10_000_000
 
 # --- Cases ---------------------------------------------------------------------------
 
@@ -183,7 +188,8 @@ class Issue(PathTreeModel):
     )
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("full text"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)],
+                                           help_text=_("Order within the case, tree order."))
     # Rolled up from the measures below it by cases.services.refresh_issue_states.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
@@ -331,7 +337,7 @@ class Measure(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures")
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="measures")
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)])
     label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. 一是"))
     text = models.TextField(_("measure"))
     lead_leader = models.ForeignKey(
@@ -749,3 +755,98 @@ class NotificationChannel(models.Model):
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
 from .urging.models import Ladder, LadderLevel, Letter, LetterEvidence  # noqa: E402, F401
+
+# --- Dashboard figures (kept by cases.figures) ------------------------------------------
+
+
+class UnitFiguresQuerySet(RestrictedQuerySet):
+    # Supervisors' figures: reached through the case's organisation, never through units (a
+    # rollup row mixes the items of a unit with those of its case); see cases.selectors.
+    organisation_lookup = "case__organisation"
+
+
+class UnitFigures(models.Model):
+    """The dashboard's counts for one case × lead unit, as of a day.
+
+    `cases.figures` rewrites a case's rows in the same transaction as every service write to
+    that case, and a nightly task rewrites all of them for the new day (overdue and due soon
+    depend on the date). The dashboard sums these rows instead of 400,000 measures.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    lead_unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(help_text="The day overdue and due-soon were counted for.")
+    total = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dashboard figures")
+        verbose_name_plural = _("dashboard figures")
+        default_permissions = ()  # derived data: nobody edits it
+        constraints = [
+            models.UniqueConstraint(fields=["case", "lead_unit"], name="unitfigures_unique_case_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.lead_unit_id} @ {self.on}"
+
+
+class CaseFigures(models.Model):
+    """Problem-level counts of one case (as the notices count them), kept with `UnitFigures`."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    measures = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+    problems_completed = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.problems_completed}/{self.problems}"
+
+
+class TrendWeek(models.Model):
+    """Snapshot of one case at the end of a week: completed and remaining items (the trend chart)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="Monday of the week.")
+    completed = models.PositiveIntegerField(default=0)
+    remaining = models.PositiveIntegerField(default=0)
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["case", "week"], name="trendweek_unique_case_week")]
+        indexes = [models.Index(fields=["week", "case"], name="trendweek_week_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} @ {self.week}"
+
+
+class FiguresRefresh(models.Model):
+    """When all figures were last rewritten, and for which day: the dashboard reads the
+    figures only when they are for today (else it counts live and a refresh is queued)."""
+
+    on = models.DateField()
+    finished_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 
-from .evidence import validate_evidence_file
-from .models import DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
+from . import figures
+from .evidence import check_evidence_quota, validate_evidence_upload
+from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
 from .states import RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
 
 
@@ -114,6 +115,8 @@ def _apply(
 
 
 def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[str]) -> None:
+    # The measure's row is claimed (locked) by now, so the quota cannot be raced past.
+    check_evidence_quota(progress.measure, files)
     for upload, digest in zip(files, digests, strict=True):
         Evidence.objects.create(
             progress=progress,
@@ -126,17 +129,13 @@ def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[st
 
 
 def validate_evidence_files(files: Sequence) -> list[str]:
-    """Check every file (see cases.evidence) and report all problems at once; returns the sha256
-    of each. Forms and serializers call this too, to show the messages next to their field."""
-    errors, digests = [], []
-    for upload in files:
-        try:
-            digests.append(validate_evidence_file(upload))
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors, code="bad_evidence")
-    return digests
+    """Check the files of one update (see cases.evidence) and report all problems at once, as
+    a ValidationError on the field `files`; returns the sha256 of each.
+
+    The services run it, once per upload; forms and serializers do not, and show the service's
+    error next to their file field instead.
+    """
+    return validate_evidence_upload(files)
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -169,6 +168,7 @@ def log_progress(
             to_state=measure.state,
         )
         _store_files(progress, files, digests)
+        case_changed(measure.case_id, issues=False)
         return progress
     return _transition(measure=measure, to_state=to_state, by=by, note=note, files=files, digests=digests,
                        expected_version=expected_version)
@@ -233,7 +233,7 @@ def _transition(
             measure=measure, by=by, decision=rule.action, comment=note, round=measure.signoff_round,
             progress=progress, created_at=now,
         )
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
 
 
@@ -267,7 +267,7 @@ def _approve(*, measure: Measure, by: User, note: str, expected_version: int | N
         measure=measure, by=by, decision=SignOff.Decision.APPROVE, comment=note, round=measure.signoff_round,
         progress=progress, created_at=now,
     )
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
 
 
@@ -327,6 +327,7 @@ def change_deadline(
                                                                           "reason": reason},
         from_state=measure.state, to_state=measure.state,
     )
+    case_changed(measure.case_id, issues=False)
     return record
 
 
@@ -345,6 +346,8 @@ def update_measure(
     if by is None or not by.has_perm("cases.add_measure"):
         raise PermissionDenied(_("Only a supervisor may edit the ledger columns of a measure."))
 
+    old_case = measure.case_id
+
     def change(m: Measure) -> None:
         for name, value in fields.items():
             setattr(m, name, value)
@@ -354,9 +357,17 @@ def update_measure(
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
     if supporting_units is not None:
         measure.supporting_units.set(supporting_units)
-    if "issue" in fields:
-        refresh_issue_states(measure.case_id)
+    if "issue" in fields and old_case != measure.case_id:
+        case_changed(old_case)
+    case_changed(measure.case_id, issues="issue" in fields)
     return measure
+
+
+def next_measure_position(case_id: int) -> int:
+    """After the last measure of the case; at the top of the range, the top again (ties keep
+    their order by id), so no stored position ever stops a measure from being added."""
+    last = Measure.objects.filter(case_id=case_id).order_by("-position").values_list("position", flat=True).first()
+    return min((last or 0) + 1, MAX_POSITION)
 
 
 @transaction.atomic
@@ -372,8 +383,7 @@ def create_measure(
     if lead_unit is None:
         raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
     if position is None:
-        last = Measure.objects.filter(case_id=issue.case_id).order_by("-position").values_list("position", flat=True)
-        position = (last.first() or 0) + 1
+        position = next_measure_position(issue.case_id)
     measure = Measure(
         case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
         original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,
@@ -382,7 +392,7 @@ def create_measure(
     measure.save()
     if supporting_units:
         measure.supporting_units.set(supporting_units)
-    refresh_issue_states(issue.case_id)
+    case_changed(issue.case_id)
     return measure
 
 
@@ -414,8 +424,21 @@ def record_state_from_source(
         measure=measure, author=by, action=Action.IMPORT, note=note, from_state=source, to_state=to_state,
         source_notice=source_notice, created_at=at,
     )
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
+
+
+def case_changed(case_id: int, *, issues: bool = True) -> None:
+    """After a write to a case: roll its issue states up (unless `issues` is False: nothing that
+    rolls up changed) and recount its dashboard figures (`cases.figures`), in the writer's
+    transaction. Inside `batched_issue_refresh()` both wait for the end of the block."""
+    pending = _postponed_refresh.get()
+    if pending is not None:
+        pending.add(case_id)
+        return
+    if issues:
+        refresh_issue_states(case_id)
+    figures.refresh_case(case_id)
 
 
 # Cases whose roll-up is postponed to the end of a `batched_issue_refresh()` block.
@@ -443,6 +466,7 @@ def batched_issue_refresh():
         _postponed_refresh.reset(token)
     for case_id in sorted(pending):
         refresh_issue_states(case_id)
+        figures.refresh_case(case_id)
 
 
 def refresh_issue_states(case_id: int) -> int:
@@ -458,7 +482,8 @@ def refresh_issue_states(case_id: int) -> int:
         return 0
     issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
     states: dict[int, set[str]] = defaultdict(set)
-    for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():
+    pairs = Measure.objects.filter(case_id=case_id).order_by().values_list("issue_id", "state").distinct()
+    for issue_id, state in pairs:
         states[issue_id].add(state)
     # Deepest first, so each node's set already holds its children's states.
     for pk, parent_id, _state, _path in sorted(issues, key=lambda row: -row[3].count("/")):

@@ -115,3 +115,14 @@ def send_letter(self, letter_id: int) -> int:
     from .urging.models import Letter
 
     return letters.send(Letter.objects.select_related("unit", "organisation", "level").get(pk=letter_id))
+
+
+@shared_task(name="cases.tasks.refresh_figures")
+def refresh_figures() -> dict:
+    """Recount every dashboard figure for today and snapshot the week of the day that ended."""
+    from . import figures
+
+    done = figures.refresh_all()
+    return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
+# Tasks of the feature packages, registered with the worker through this module.
+from .lookback import tasks as _lookback_tasks  # noqa: E402, F401

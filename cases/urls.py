@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .lookback import urls as lookback_urls
 from .urging import views as urging_views
 
 app_name = "cases"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),
     path("letters/ack/<str:token>/", urging_views.letter_ack_link, name="letter-ack-link"),
+    *lookback_urls.urlpatterns,
 ]

@@ -14,23 +14,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Unit
 
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
-from .forms import ProgressForm, SignOffForm
+from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
-DASHBOARD_FILTERS = ("case", "unit", "kind")
+DASHBOARD_FILTERS = ("organisation", "case", "unit", "kind")
 # Parameters that are about the page, not about which items are counted.
 PAGE_PARAMS = {"sort", "page", "ordering", "units"}
 
@@ -51,8 +53,21 @@ def _url(name: str, params, **extra) -> str:
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
 
+def _filter_data(request):
+    """The query string without empty values: a filter form submits every field, and "all
+    cases" (an empty value) means no filter, not an invalid one."""
+    data = request.GET.copy()
+    for key in list(data):
+        values = [v for v in data.getlist(key) if v.strip()]
+        if values:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data or None
+
+
 def _filterset(request, queryset):
-    filterset = MeasureFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset = MeasureFilterSet(_filter_data(request), queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         # Invalid filters are dropped by the FilterSet; say so rather than show silently wider figures.
         for field, errors in filterset.errors.items():
@@ -60,6 +75,40 @@ def _filterset(request, queryset):
             messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {
                 "field": label, "error": " ".join(errors)})
     return filterset
+
+
+def _chip_value(filterset, key: str, value: str) -> str:
+    """What a filter value means, in words: "已逾期: 是", a case's title, a state's label."""
+    field = filterset.form.fields.get(key)
+    if isinstance(field, NullBooleanField):
+        return _("yes") if value.lower() in ("true", "1", "yes", "on") else _("no")
+    if isinstance(field, ModelChoiceField):  # also ModelMultipleChoiceField
+        # Through the filter's own scoped queryset, so a chip names nothing the user may not see.
+        try:
+            obj = field.queryset.filter(pk=value).first()
+        except (ValueError, TypeError, ValidationError):
+            obj = None
+        return str(obj) if obj is not None else value
+    if isinstance(field, ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return value
+
+
+def _chips(request, filterset, params) -> list[dict]:
+    """One chip per filter in force, each with a link that removes just that filter."""
+    errors = filterset.errors if filterset.is_bound else {}
+    chips = []
+    for i, (key, value) in enumerate(params):
+        if key in errors or key not in filterset.form.fields:
+            continue
+        rest = [p for j, p in enumerate(params) if j != i]
+        chips.append({
+            "key": key,
+            "label": filterset.form.fields[key].label,
+            "value": _chip_value(filterset, key, value),
+            "remove": request.path + ("?" + urlencode(rest) if rest else ""),
+        })
+    return chips
 
 
 @login_required
@@ -83,20 +132,43 @@ def dashboard(request):
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     selected_cases = list(cleaned.get("case") or [])
     narrowed = any(k not in ("case",) for k, _v in params)
-    problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
-    head = selectors.headline(measures, problems, on=today)
-
+    organisation = cleaned.get("organisation")
+    figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
+    if figures is not None:
+        head = selectors.headline_from(figures)
+    else:
+        problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
+        head = selectors.headline(measures, problems, on=today)
     def items(**extra) -> str:
         return _url("cases:items", params, **extra)
 
-    case_rows, case_total = selectors.by_case(measures, on=today)
+    case_rows, case_total = (selectors.by_case_from(figures) if figures is not None
+                             else selectors.by_case(measures, on=today))
     single_case = selected_cases[0] if len(selected_cases) == 1 else (
         case_rows[0].extra["case"] if case_total == 1 else None)
     category_rows = selectors.by_category(measures, single_case, on=today) if single_case else []
     sort = request.GET.get("sort", "light")
-    unit_rows = selectors.by_unit(measures, on=today, sort=sort)
+    unit_rows = (selectors.by_unit_from(figures, on=today, sort=sort) if figures is not None
+                 else selectors.by_unit(measures, on=today, sort=sort))
     show_all_units = request.GET.get("units") == "all"
-    weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    if figures is not None:
+        weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    else:
+        weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    ranked_parent = selectors.organisation_of_view(request.user, organisation)
+    org_rows = []
+    if ranked_parent is not None and ranked_parent.children.exists():
+        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
+                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    org_params = [p for p in params if p[0] not in ("organisation", "case")]
+    for row in org_rows:
+        target = ranked_parent.pk if row.extra["own"] else row.key
+        row.extra["links"] = {
+            "open": _url("cases:dashboard", org_params, organisation=target),
+            "all": _url("cases:items", org_params, organisation=target),
+            "completed": _url("cases:items", org_params, organisation=target, ongoing="false"),
+            "overdue": _url("cases:items", org_params, organisation=target, overdue="true"),
+        }
     deadline = single_case.rectification_deadline if single_case else None
 
     part_filter = {"all": {}, "completed": {"ongoing": "false"}, "ongoing": {"ongoing": "true", "overdue": "false"},
@@ -112,20 +184,27 @@ def dashboard(request):
     def unit_link(row, part):
         return _url("cases:items", params, lead_unit=row.key, **part_filter[part])
 
-    for row in unit_rows:
+    shown_units = unit_rows if show_all_units else unit_rows[:50]
+    # The chart answers "who lags": the units with the most overdue items, worst first.
+    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    # Links only for the rows drawn (a province has 2,000 units; 50 are shown).
+    for row in {id(r): r for r in [*shown_units, *laggards]}.values():
         row.extra["links"] = {
             "ongoing": _url("cases:items", params, lead_unit=row.key, ongoing="true"),
             "overdue": _url("cases:items", params, lead_unit=row.key, overdue="true"),
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
-    # The chart answers "who lags": the units with the most overdue items, worst first.
-    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
     level_rows = selectors.by_urging_level(measures)
     for row in level_rows:
         row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
         "level_rows": level_rows,
+        "figures": figures,
+        "org_rows": org_rows,
+        "ranked_parent": ranked_parent,
+        "organisation": organisation,
+        "organisation_choices": selectors.organisation_choices(request.user),
         "filterset": filterset,
         "params": params,
         "today": today,
@@ -160,27 +239,42 @@ def dashboard(request):
             laggards, title=_("Units with overdue items"), link=unit_link, show_rate=True,
             desc=_("Lead units with overdue items, the most overdue first."),
         ),
-        "unit_rows": unit_rows if show_all_units else unit_rows[:50],
+        "unit_rows": shown_units,
         "unit_total": len(unit_rows),
         "show_all_units": show_all_units,
         "sort": sort,
         "sort_links": {key: _url("cases:dashboard", params, sort=("-" + key if sort == key else key),
                                  units="all" if show_all_units else None)
                        for key in selectors.UNIT_SORTS},
+        "sort_options": [
+            {"label": label, "url": _url("cases:dashboard", params, sort=("-" + key if sort == key else key),
+                                         units="all" if show_all_units else None),
+             "active": sort.lstrip("-") == key}
+            for key, label in _unit_sort_labels()
+        ],
         "all_units_link": _url("cases:dashboard", params, sort=sort, units="all"),
         "trend_chart": charts.weekly_chart(
             weeks, today=today, deadline=deadline, title=_("Completed and remaining, week by week"),
             completed_href=items(ongoing="false"), remaining_href=items(ongoing="true"),
         ),
         "deadline": deadline,
+        "deadline_drawn": charts.deadline_on_chart(weeks, deadline),
         "overdue_items": selectors.overdue_items(measures, on=today),
         "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
-        "unit_choices": Unit.objects.filter(is_active=True).only("pk", "name").order_by("name"),
+        # Only the units this user may see: another organisation's units are not even named.
+        "unit_choices": Unit.objects.restrict(request.user).filter(is_active=True).only("pk", "name").order_by("name"),
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
         "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
     }
     return render(request, "cases/dashboard.html", context)
+
+
+def _unit_sort_labels() -> list[tuple[str, str]]:
+    """The unit table's columns by their sort keys (selectors.UNIT_SORTS), as its heads read."""
+    labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
+              "longest": _("Longest overdue"), "rate": _("Completed")}
+    return [(key, labels[key]) for key in selectors.UNIT_SORTS]
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
@@ -212,22 +306,27 @@ def items(request):
         "page": page,
         "today": selectors.today(),
         "params": _filter_params(request),
+        "chips": _chips(request, filterset, _filter_params(request)),
         "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
         "admin_link": reverse("admin:cases_measure_changelist"),
     })
 
 
-@login_required
-def my_items(request):
-    """A staff member's own units' items, overdue first, each with its update form."""
+def _my_items_context(request, bound: dict | None = None) -> dict:
+    """/my/ with, for a refused update, that card's form as submitted (`bound`: pk → form)."""
     user = request.user
     today = selectors.today()
     mine = Measure.objects.restrict(user).for_units(user.unit_ids)
     filterset = _filterset(request, mine)
-    queryset = selectors.overdue_first(filterset.qs, on=today)
+    queryset = selectors.with_last_state_change(selectors.overdue_first(filterset.qs, on=today))
     page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
     rules = services.available_actions_for(user, page.object_list)
-    cards = [{"measure": m, "form": ProgressForm(measure=m, user=user, rules=rules[m.pk])} for m in page.object_list]
+    cards = []
+    for m in page.object_list:
+        form = (bound or {}).get(m.pk) or ProgressForm(measure=m, user=user, rules=rules[m.pk])
+        # A supervisor sent it back and it has not been submitted again: say so, with the reason.
+        sent_back = m.last_change_action == Action.SEND_BACK and m.state != State.SUBMITTED
+        cards.append({"measure": m, "form": form, "sent_back": sent_back, "refused": m.pk in (bound or {})})
     days = selectors.due_soon_days()
     summary = {
         "overdue": (mine.overdue(on=today).count(), "?overdue=true"),
@@ -235,7 +334,7 @@ def my_items(request):
         "ongoing": (mine.ongoing().count(), "?ongoing=true"),
         "submitted": (mine.filter(state=State.SUBMITTED).count(), f"?state={State.SUBMITTED}"),
     }
-    return render(request, "cases/my_items.html", {
+    context = {
         "filterset": filterset,
         "page": page,
         "cards": cards,
@@ -243,7 +342,89 @@ def my_items(request):
         "today": today,
         "has_units": bool(user.unit_ids),
         "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
-    })
+    }
+    if not user.unit_ids and user.is_supervisor:
+        # A supervisor follows the organisation rather than a unit: show where their work is.
+        context["supervising"] = {
+            "waiting": Measure.objects.restrict(user).filter(state=State.SUBMITTED).count(),
+            "overdue": Measure.objects.restrict(user).overdue(on=today).count(),
+            "can_sign_off": user.has_perm("cases.sign_off_measure"),
+        }
+    return context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_items(request):
+    """A staff member's own units' items, overdue first, each with its update form.
+
+    The forms post back here, so a refused update comes back on this page, at its card, with
+    the note as typed and the reason beside the field, and a saved one returns to the same list.
+    """
+    if request.method == "POST":
+        try:
+            pk = int(request.POST.get("measure", ""))
+            measure = selectors.with_recent_progress(Measure.objects.restrict(request.user)).get(pk=pk)
+        except (ValueError, Measure.DoesNotExist):
+            raise Http404 from None
+        form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
+        saved, status = _save_progress(request, measure, form)
+        if saved:
+            return HttpResponseRedirect(request.get_full_path() + f"#m{measure.pk}")
+        # The browser lands at the top of the page it posted from: focus brings the refused card into view.
+        form.fields["note"].widget.attrs["autofocus"] = True
+        context = _my_items_context(request, bound={measure.pk: form})
+        if not any(card["refused"] for card in context["cards"]):
+            # The item is no longer in this list (e.g. someone else completed it): say why at the top.
+            messages.error(request, f"{measure}: " + " ".join(e for errs in form.errors.values() for e in errs))
+        return render(request, "cases/my_items.html", context, status=status)
+    return render(request, "cases/my_items.html", _my_items_context(request))
+
+
+def _save_progress(request, measure: Measure, form: ProgressForm) -> tuple[bool, int]:
+    """Log what the form holds through the services. On success a message says what happened
+    (including that sign-off was requested); otherwise the reason is on the form, which keeps
+    the note, and its state choices are those valid for the item as it is now."""
+    if not form.is_valid():
+        return False, 400
+    data = form.cleaned_data
+    try:
+        services.log_progress(
+            measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
+            files=data["files"], expected_version=data["version"],
+        )
+    except services.StaleMeasure:
+        # Nothing was written; the form keeps the note so the user need not retype it.
+        form.add_error(None, _(
+            "Someone else changed this item while you were writing. Nothing was saved: check its "
+            "new state below, then send your note again (attach the files again too)."))
+        measure.refresh_from_db()
+        form.measure = measure
+        fresh = ProgressForm(measure=measure, user=request.user)
+        form.fields["to_state"].choices = fresh.fields["to_state"].choices
+        form.can_submit = fresh.can_submit
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = measure.version
+        return False, 409
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return False, 400
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return False, 400
+    files = len(data["files"])
+    if data["to_state"] == State.SUBMITTED:
+        text = _("Progress saved and sign-off requested: %(item)s. It now waits in the supervisors' "
+                 "sign-off queue.")
+    elif data["to_state"]:
+        text = _("Progress saved: %(item)s is now “%(state)s”.")
+    else:
+        text = _("Progress saved: %(item)s")
+    text = text % {"item": measure, "state": State(data["to_state"]).label if data["to_state"] else ""}
+    if files:
+        text += " " + ngettext("%(n)s file attached.", "%(n)s files attached.", files) % {"n": files}
+    messages.success(request, text)
+    return True, 200
 
 
 # --- One item ------------------------------------------------------------------------------
@@ -266,40 +447,18 @@ def _safe_next(request, default: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def measure_detail(request, pk: int):
-    """The item with its whole log; POST logs progress (also the target of the forms on /my/)."""
+    """The item with its whole log; POST logs progress and returns to `next` (default: the item)."""
     measure = _visible_measure(request, pk)
     status = 200
     if request.method == "POST":
         form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.log_progress(
-                    measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
-                    files=data["files"], expected_version=data["version"],
-                )
-            except services.StaleMeasure:
-                # Nothing was written; the form keeps the note so the user need not retype it.
-                status = 409
-                form.add_error(None, _(
-                    "Someone else changed this item while you were writing. Nothing was saved: check its "
-                    "new state below, then send your note again (attach the files again too)."))
-                measure = _visible_measure(request, pk)
-                form.measure = measure
-            except (ValidationError, PermissionDenied) as exc:
-                status = 400
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
-            else:
-                messages.success(request, _("Progress saved: %(item)s") % {"item": measure})
-                return HttpResponseRedirect(_safe_next(request, reverse("cases:my-items")) + f"#m{measure.pk}")
-        else:
-            status = 400
+        saved, status = _save_progress(request, measure, form)
+        if saved:
+            return HttpResponseRedirect(_safe_next(request, reverse("cases:measure-detail", args=[measure.pk]))
+                                        + f"#m{measure.pk}")
         if status == 409:
-            # Offer the choices valid for the item as it is now, keeping what was typed.
-            fresh = ProgressForm(measure=measure, user=request.user)
-            form.fields["to_state"].choices = fresh.fields["to_state"].choices
-            form.data = form.data.copy()
-            form.data[form.add_prefix("version")] = measure.version
+            measure = _visible_measure(request, pk)
+            form.measure = measure
     else:
         form = ProgressForm(measure=measure, user=request.user)
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")

@@ -181,7 +181,16 @@ EVIDENCE_EXTENSIONS = env.list(
     default=["pdf", "ofd", "jpg", "jpeg", "png", "gif", "webp", "doc", "docx", "xls", "xlsx", "wps", "et",
              "ppt", "pptx", "txt", "csv", "zip", "rar", "7z", "mp4"],
 )
+# One update (a request) may attach at most this many files, of at most this much together;
+# one item (measure) may hold at most this many files and bytes of evidence in all.
+EVIDENCE_MAX_FILES_PER_REQUEST = env.int("EVIDENCE_MAX_FILES_PER_REQUEST", default=10)
+EVIDENCE_MAX_REQUEST_BYTES = env.int("EVIDENCE_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+EVIDENCE_QUOTA_FILES = env.int("EVIDENCE_QUOTA_FILES", default=200)
+EVIDENCE_QUOTA_BYTES = env.int("EVIDENCE_QUOTA_BYTES", default=500 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Django's own cap on files per request, above the evidence limit so the evidence check (with
+# its clear message) answers first; beyond it the request is refused before any file is kept.
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
@@ -258,7 +267,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "cases.api.filtering.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.Pagination",
@@ -308,6 +317,8 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="整改台账")
 # Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
+# Look-backs (cases.lookback): checks due within this many working days are queued and mailed.
+LOOKBACK_REMIND_WORKING_DAYS = env.int("LOOKBACK_REMIND_WORKING_DAYS", default=5)
 
 # --- Security -----------------------------------------------------------------------
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 = the header is not

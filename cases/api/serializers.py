@@ -7,7 +7,6 @@ object can afford to compute; writes have their own serializers that only parse 
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -358,14 +357,6 @@ class ProgressInputSerializer(VersionedInputSerializer):
                                        help_text="A new state, if the item has moved (same rules as transition).")
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list,
                                   help_text="Evidence files (佐证材料), multipart field `files`, repeated.")
-
-    def validate_files(self, files):
-        # The service's own check, run here so each message is tied to the field.
-        try:
-            services.validate_evidence_files(files)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        return files
 
 
 class DeadlineInputSerializer(VersionedInputSerializer):

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
+from cases import formats
 from cases.states import State
 
 register = template.Library()
@@ -50,3 +51,9 @@ def urging_badge(measure) -> str:
         'padding:0 7px;border-radius:3px;white-space:nowrap">{}</span>', level.colour, level.name, fg, bg, fg,
         level.name,
     )
+
+
+@register.filter
+def percent(rate) -> str:
+    """`{{ row.rate|percent }}` → "40.0%": the one way a rate is written (cases.formats)."""
+    return formats.percent(rate)

@@ -16,6 +16,7 @@ from datetime import date
 from notices.parser.dates import DateRead, find_any_date, find_period, last_date_before
 from notices.parser.labels import cn_to_int
 from notices.parser.layout import Layout
+from notices.parser.messages import Term
 from notices.parser.model import ROLE_ORGANISATION, Contact, NoticeHeader, ParseWarning
 from notices.parser.text import fold
 
@@ -79,6 +80,7 @@ _ADDRESS = re.compile(r"(?:联系地址|通信地址|通讯地址|邮寄地址|�
 
 
 _SCAN_LIMIT = 4000
+_TERM_OF = {"in_progress": "in progress"}
 
 
 @dataclass(slots=True)
@@ -95,7 +97,7 @@ def read_header(layout: Layout) -> HeaderRead:
     # megabyte-long "intro" from costing seconds in the many header patterns.
     intro = layout.text(*layout.intro)[:_SCAN_LIMIT]
     if layout.title is None:
-        result.warnings.append(ParseWarning("no_title", "未找到标题行（no title line found）", None))
+        result.warnings.append(ParseWarning.of("no_title"))
     _read_dates_of_signature(layout, result)
     header.published_on = _published_on(layout.meta)
     header.inspection_team = _team(layout.title or "", intro, result, intro_line)
@@ -119,33 +121,25 @@ def _read_dates_of_signature(layout: Layout, result: HeaderRead) -> None:
     read = layout.signed_date
     line = layout.signature_line + 1 if layout.signature_line is not None else None
     if read is None:
-        result.warnings.append(ParseWarning("no_signature", "未找到落款日期（no signing date found）", None))
+        result.warnings.append(ParseWarning.of("no_signature"))
         return
-    result.header.signed_on = _accept(read, "落款日期", "signing date", result, line)
+    result.header.signed_on = _accept(read, "signing date", result, line)
 
 
-def _accept(read: DateRead, zh: str, en: str, result: HeaderRead, line: int | None) -> date | None:
+def _accept(read: DateRead, what: str, result: HeaderRead, line: int | None) -> date | None:
     """Return the date; report damage, the reading chosen, or that none was possible."""
+    term = Term(what)
     if not read.damaged:
         if read.value is None:
-            message = f"{zh}“{read.raw}”不是有效日期（invalid {en} “{read.raw}”）"
-            result.warnings.append(ParseWarning("date_invalid", message, line))
+            result.warnings.append(ParseWarning.of("date_invalid", line, what=term, raw=read.raw))
         return read.value
-    readings = "、".join(f"{m}月{d}日" for m, d in read.readings) or "无"
     if read.value is not None:
-        result.warnings.append(ParseWarning(
-            "date_damaged",
-            f"{zh}“{read.raw}”缺失“年/月/日”，唯一可能的读法为 {read.value.isoformat()}"
-            f"（damaged {en} “{read.raw}”: 年/月/日 lost; the only valid reading is {read.value.isoformat()}）",
-            line,
-        ))
+        result.warnings.append(ParseWarning.of("date_damaged", line, what=term, raw=read.raw,
+                                               date=read.value.isoformat()))
     else:
-        result.warnings.append(ParseWarning(
-            "date_ambiguous",
-            f"{zh}“{read.raw}”缺失“年/月/日”，无法唯一确定（可能的读法：{readings}），留空"
-            f"（damaged {en} “{read.raw}” has {len(read.readings)} possible readings; left empty）",
-            line,
-        ))
+        readings = "、".join(f"{m}月{d}日" for m, d in read.readings) or "—"
+        result.warnings.append(ParseWarning.of("date_ambiguous", line, what=term, raw=read.raw,
+                                               n=len(read.readings), readings=readings))
     return read.value
 
 
@@ -169,12 +163,7 @@ def _team(title: str, intro: str, result: HeaderRead, line: int) -> str | None:
     text, match = damaged
     prefix, _, numeral, middle, kind = match.groups()
     repaired = f"{prefix}第{numeral}{middle}{kind}组"
-    result.warnings.append(ParseWarning(
-        "team_damaged",
-        f"巡视组名称“{text[match.start():match.end()]}”缺“第”字，读作“{repaired}”"
-        f"（inspection team name lacks 第; read as “{repaired}”）",
-        line,
-    ))
+    result.warnings.append(ParseWarning.of("team_damaged", line, raw=text[match.start():match.end()], team=repaired))
     return repaired
 
 
@@ -194,13 +183,13 @@ def _read_period_and_feedback(intro: str, result: HeaderRead, line: int) -> None
     anchor = next((m.start() for m in re.finditer("巡视|巡察|督察", folded)), 0)
     period = find_period(intro, anchor)
     if period is not None:
-        header.inspection_start = _accept(period.start, "巡视开始日期", "inspection start date", result, line)
-        header.inspection_end = _accept(period.end, "巡视结束日期", "inspection end date", result, line)
+        header.inspection_start = _accept(period.start, "inspection start date", result, line)
+        header.inspection_end = _accept(period.end, "inspection end date", result, line)
     feedback = _FEEDBACK.search(folded, period.span[1] if period else 0)
     if feedback is not None:
         read = last_date_before(intro, feedback.start(), skip=period.span if period else None)
         if read is not None:
-            header.feedback_on = _accept(read, "反馈日期", "feedback date", result, line)
+            header.feedback_on = _accept(read, "feedback date", result, line)
 
 
 def _special_checks(text: str) -> list[str]:
@@ -228,12 +217,8 @@ def _declared(text: str, result: HeaderRead, line: int) -> dict[str, int | float
         if value is None:
             return
         if key in declared and declared[key] != value:
-            result.warnings.append(ParseWarning(
-                "declared_conflict",
-                f"通报声明的数字不一致：{key} 为 {declared[key]} 与 {value}，取前者"
-                f"（the notice declares {key} as both {declared[key]} and {value}; the first is kept）",
-                line,
-            ))
+            result.warnings.append(ParseWarning.of("declared_conflict", line, what=Term(_TERM_OF.get(key, key)),
+                                                   first=declared[key], second=value))
             return
         declared.setdefault(key, value)
 

@@ -45,7 +45,8 @@ def notice_to_dict(notice: ParsedNotice) -> dict[str, Any]:
             "measures": len(notice.measures()),
         },
         "warnings": [
-            {"code": warning.code, "message": warning.message, "line": warning.line}
+            {"code": warning.code, "message": warning.message, "line": warning.line,
+             "template": warning.template, "params": dict(warning.params)}
             for warning in notice.warnings
         ],
         "sections": [

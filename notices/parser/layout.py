@@ -215,12 +215,8 @@ def _find_sections(lines: list[str], start: int, end: int, warnings: list[ParseW
             continue
         if label.number == expected or (label.number == expected + 1 and headings):
             if label.number != expected:
-                warnings.append(ParseWarning(
-                    "numbering_gap",
-                    f"部分标题“{chinese_numeral(expected)}、”缺失，直接出现“{label.text}”"
-                    f"（section {expected} is missing）",
-                    index + 1,
-                ))
+                warnings.append(ParseWarning.of("numbering_gap.section", index + 1,
+                                                expected=f"{chinese_numeral(expected)}、", label=label.text))
             headings.append((index, label.number, label.text, label.rest))
             expected = label.number + 1
     sections = []

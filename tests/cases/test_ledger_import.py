@@ -256,3 +256,20 @@ def test_the_report_of_a_bad_file_is_in_the_active_language(ledger_case, supervi
         "长期坚持的措施填“长期坚持”。",
     ]
     assert report.startswith("台账文件:bad.xlsx\n案件:")
+
+
+def test_full_width_and_half_width_labels_are_the_same_issue(ledger_case, supervisor, unit):
+    # The case has "（一）全面从严治党方面 / 1.主体责任不实"; a hand-typed row writes (一) and 1．
+    data = sheet([
+        ["", 1, "(一)全面从严治党方面 / 1．主体责任不实", "三是建立台账。", "", unit.name, "2026-12-31", "", "", ""],
+    ], title=f"{ledger_case.title}整改台账")
+    result = import_ledger(data, file_name="half.xlsx", user=supervisor)
+    assert result.summary["issues_created"] == 0 and result.summary["measures_created"] == 1
+    assert Issue.objects.filter(case=ledger_case).count() == 2
+    assert Measure.objects.get(text="建立台账。").issue.label == "1."
+
+
+def test_an_exported_ledger_retyped_with_half_width_labels_changes_nothing(ledger_case, supervisor):
+    data = edit(export(ledger_case), {(3, "反馈问题"): "(一) 全面从严治党方面 / 1.主体责任不实"})
+    result = read_ledger(data, file_name="x.xlsx", user=supervisor)
+    assert result.ok and not result.new_issues and not result.changed_rows
