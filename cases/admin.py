@@ -608,3 +608,6 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
 from .reports import admin as _report_admin  # noqa: E402, F401
+
+# The urging ladder, channels and letters register their own admin.
+from .urging import admin as _urging_admin  # noqa: E402, F401

@@ -51,7 +51,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -201,7 +203,11 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
         "figures": figures,
         "org_rows": org_rows,
         "ranked_parent": ranked_parent,
