@@ -550,6 +550,31 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+@dataclass
+class LevelRow:
+    name: str
+    colour: str
+    rank: int
+    count: int
+    level_ids: list[int]
+
+
+def by_urging_level(measures) -> list[LevelRow]:
+    """Ongoing items per urging level (levels of the same name across ladders counted together), worst first."""
+    rows = (measures.ongoing().filter(urging_level__isnull=False).order_by()
+            .values("urging_level", "urging_level__name", "urging_level__colour", "urging_level__rank")
+            .annotate(n=Count("pk")))
+    merged: dict[str, LevelRow] = {}
+    for row in rows:
+        entry = merged.setdefault(row["urging_level__name"], LevelRow(
+            name=row["urging_level__name"], colour=row["urging_level__colour"], rank=row["urging_level__rank"],
+            count=0, level_ids=[]))
+        entry.count += row["n"]
+        entry.rank = max(entry.rank, row["urging_level__rank"])
+        entry.level_ids.append(row["urging_level"])
+    return sorted(merged.values(), key=lambda r: (-r.rank, r.name))
+
+
 def with_last_state_change(measures):
     """Each measure's latest state change (action, note, time) as annotations, in the same query:
     /my/ marks an item a supervisor sent back, with the reason, until it is submitted again."""

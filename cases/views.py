@@ -31,6 +31,9 @@ from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
+from .outcomes import forms as outcome_forms
+from .outcomes import selectors as outcome_selectors
+from .outcomes import services as outcome_services
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
@@ -48,7 +51,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -198,7 +203,11 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
         "figures": figures,
         "org_rows": org_rows,
         "ranked_parent": ranked_parent,
@@ -271,7 +280,19 @@ def dashboard(request):
         "due_days": selectors.due_soon_days(),
         "selected": selected_values,
     }
+    context.update(outcome_context(measures))
     return render(request, "cases/dashboard.html", context)
+
+
+def outcome_context(measures) -> dict:
+    """The outcome figures (cases.outcomes) of the dashboard's measures: totals, and per case,
+    organisation and lead unit (the ten largest of each), in one query."""
+    total, groups = outcome_selectors.breakdown(measures)
+    return {
+        "outcomes": total,
+        "outcomes_by": [(title, groups[by]) for by, title in (
+            ("case", _("By case")), ("organisation", _("By organisation")), ("unit", _("By lead unit")))],
+    }
 
 
 def _unit_sort_labels() -> list[tuple[str, str]]:
@@ -341,6 +362,8 @@ def _my_items_context(request, bound: dict | None = None) -> dict:
     cards = []
     for m in page.object_list:
         form = (bound or {}).get(m.pk) or ProgressForm(measure=m, user=user, rules=rules[m.pk])
+        if not hasattr(form, "outcomes"):
+            form.outcomes = outcome_forms.outcome_formset(m)
         # A supervisor sent it back and it has not been submitted again: say so, with the reason.
         sent_back = m.last_change_action == Action.SEND_BACK and m.state != State.SUBMITTED
         cards.append({"measure": m, "form": form, "sent_back": sent_back, "refused": m.pk in (bound or {})})
@@ -402,13 +425,16 @@ def _save_progress(request, measure: Measure, form: ProgressForm) -> tuple[bool,
     """Log what the form holds through the services. On success a message says what happened
     (including that sign-off was requested); otherwise the reason is on the form, which keeps
     the note, and its state choices are those valid for the item as it is now."""
-    if not form.is_valid():
+    # The outcome figure rows (cases.outcomes) are saved on the same entry.
+    form.outcomes = outcome_forms.outcome_formset(measure, request.POST)
+    figures_ok = outcome_forms.is_valid(form.outcomes)
+    if not form.is_valid() or not figures_ok:
         return False, 400
     data = form.cleaned_data
     try:
-        services.log_progress(
+        outcome_services.log_progress_with_figures(
             measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
-            files=data["files"], expected_version=data["version"],
+            files=data["files"], figures=outcome_forms.figures_of(form.outcomes), expected_version=data["version"],
         )
     except services.StaleMeasure:
         # Nothing was written; the form keeps the note so the user need not retype it.
@@ -478,6 +504,7 @@ def measure_detail(request, pk: int):
             form.measure = measure
     else:
         form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")
     return render(request, "cases/measure_detail.html", {
         "measure": measure,
