@@ -89,6 +89,80 @@ def province_rows(runs: int, timed, count_queries) -> tuple[list, list[str]]:
 
     started = time.perf_counter()
     done = figures.refresh_all()
-    rows.append(("nightly figures recount (all cases)", (time.perf_counter() - started) * 1000, None,
-                 f"1 run; {done.seconds:.1f} s inside refresh_all"))
+    ms = (time.perf_counter() - started) * 1000
+    rows.append(("nightly figures recount (all cases)", ms, ms, f"1 run; {done.seconds:.1f} s inside refresh_all"))
+    rows.extend(staff_rows(runs, timed, count_queries, ratios))
     return rows, ratios
+
+
+def _old_units_condition(unit_ids):
+    """The staff scope before issue 12: "lead IN (…) OR EXISTS (supporting)" (the baseline)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from cases.models import Measure
+
+    supporting = Measure.supporting_units.through.objects.filter(measure_id=OuterRef("pk"), unit_id__in=unit_ids)
+    return Q(lead_unit_id__in=sorted(unit_ids)) | Exists(supporting)
+
+
+def staff_rows(runs: int, timed, count_queries, ratios) -> list:
+    """Staff of the top unit with the most sub-units: /my/, /items/?overdue=true, the API's
+    overdue list, and the scope's overdue page + count with the old and the new condition."""
+    from django.db.models import Count
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Membership, Unit
+    from cases.models import Measure
+
+    rows = []
+    roots = Unit.objects.filter(parent=None)
+    best = None
+    for root in roots.annotate(n=Count("children")).order_by("-n")[:20]:
+        n = Unit.objects.filter(path__startswith=root.path).count()
+        if best is None or n > best[0]:
+            best = (n, root)
+    if best is None:
+        return rows
+    n_units, unit = best
+    membership = Membership.objects.filter(unit=unit).select_related("user").order_by("pk").first()
+    if membership is None:
+        return rows
+    staff = membership.user
+    label = f"staff of {unit.name[:12]}… ({n_units} units)"
+
+    def row(name, client, path, n):
+        def fetch():
+            response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+        queries = count_queries(fetch)
+        median, p95 = timed(fetch, n, warmup=1)
+        rows.append((name, median, p95, f"{queries} queries"))
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    browser.force_login(staff)
+    row(f"/my/, {label}", browser, "/my/", max(3, runs // 2))
+    row(f"/items/?overdue=true, {label}", browser, "/items/?overdue=true", max(3, runs // 2))
+    token, _ = Token.objects.get_or_create(user=staff)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    today = timezone.localdate()
+    row(f"API overdue list, {label}", api, f"/api/v1/measures/?overdue_on={today.isoformat()}&ordering=deadline",
+        runs)
+
+    unit_ids = staff.unit_ids
+    samples = {}
+    for name, condition in (("old: lead IN (…) OR EXISTS", _old_units_condition(unit_ids)),
+                            ("new: UNION of two index scans", Measure.objects._units_condition(unit_ids))):
+        qs = Measure.objects.filter(condition).overdue(on=today).order_by("deadline", "pk")
+
+        def page(qs=qs):
+            qs.count()
+            list(qs.values_list("pk", flat=True)[:50])
+        median, p95 = timed(page, max(3, runs // 2), warmup=1)
+        samples[name] = median
+        rows.append((f"staff scope, overdue count + page of 50 ({name})", median, p95, "2 queries"))
+    old, new = samples.values()
+    ratios.append(f"staff scope old/new: {old / new:.1f}x")
+    return rows
