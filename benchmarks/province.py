@@ -87,6 +87,21 @@ def province_rows(runs: int, timed, count_queries) -> tuple[list, list[str]]:
         row(f"admin measure list, {label}", client, f"/admin/cases/measure/{query}", max(3, runs // 3),
             before=cache.clear)
 
+    try:
+        from django.utils import timezone
+        from rest_framework.authtoken.models import Token
+
+        from cases.models import Measure
+
+        today = timezone.localdate()
+        token, _ = Token.objects.get_or_create(user=province)
+        api = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        last = max(1, -(-Measure.objects.overdue(on=today).count() // 50))
+        row(f"API overdue list, last page ({last:,}), province supervisor", api,
+            f"/api/v1/measures/?overdue_on={today.isoformat()}&ordering=deadline&page={last}", runs)
+    except Exception as exc:
+        rows.append(("API overdue list, last page", None, None, f"failed: {exc!r}"[:200]))
+
     started = time.perf_counter()
     done = figures.refresh_all()
     ms = (time.perf_counter() - started) * 1000
