@@ -152,7 +152,9 @@ _VERDICT_SLACK = 4  # characters a verdict clause may hold besides its state wor
 
 def _whole_clause(body: str, start: int, end: int, hit: tuple[int, int, str, str]) -> bool:
     clause = body[start:end].strip()
-    return bool(clause) and len(clause) - (min(hit[1], end) - hit[0]) <= _VERDICT_SLACK
+    if not clause or any(char.isdigit() for char in clause):
+        return False  # "3个问题取得阶段性成效" counts part of the work: a step, not the verdict
+    return len(clause) - (min(hit[1], end) - hit[0]) <= _VERDICT_SLACK
 
 
 def _qualified(state: str, folded: str, start: int) -> tuple[str, int] | None:
