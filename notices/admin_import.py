@@ -106,7 +106,7 @@ class NoticeUploadForm(ImportOptionsForm):
         try:
             data["parsed"] = _parse(data["pending"])
         except ParseError as exc:
-            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.zh}, code=exc.code) \
+            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.message}, code=exc.code) \
                 from exc
         return data
 
@@ -239,7 +239,7 @@ class NoticeImportAdminMixin:
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
             )
         except (ParseError, NoticeImportError, ValidationError) as exc:
-            message = exc.zh if isinstance(exc, ParseError) else (
+            message = exc.message if isinstance(exc, ParseError) else (
                 "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
             self.message_user(request, _("Nothing was imported: %(error)s") % {"error": message}, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:notices_notice_import"))

@@ -77,7 +77,7 @@ DECLARED_TERMS: dict[str, str] = {
     "special_checks": "the number of special checks",
     "campaigns": "the number of campaigns",
 }
-TERMS: tuple[str, ...] = (*DATE_TERMS.values(), *DECLARED_TERMS.values())
+TERMS: tuple[str, ...] = (*DATE_TERMS.values(), *DECLARED_TERMS.values(), "characters", "bytes")
 
 # Parse errors: the message says what is wrong with the input as a whole.
 ERRORS: dict[str, str] = {

@@ -49,7 +49,8 @@ class Command(BaseCommand):
         try:
             parsed = parse_file(source)
         except ParseError as exc:
-            raise CommandError(_("Cannot import %(name)s: %(error)s") % {"name": source.name, "error": exc.zh}) from exc
+            raise CommandError(_("Cannot import %(name)s: %(error)s") % {
+                "name": source.name, "error": exc.message}) from exc
 
         # With --json the JSON alone goes to standard output, so it can be piped; the
         # human-readable report then goes to standard error.
