@@ -130,9 +130,10 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
+        from .jobs.views import job_urls
         from .ledger_admin import ledger_urls
 
-        return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+        return ledger_urls(self.admin_site.admin_view) + job_urls(self.admin_site.admin_view) + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -286,7 +287,8 @@ class SignOffInline(DeadlineChangeInline):
     readonly_fields = fields
 
 
-LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units"]
+LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                 "supporting_units"]
 
 
 class MeasureForm(forms.ModelForm):
@@ -453,6 +455,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             new = services.create_measure(
                 issue=data["issue"], text=data["text"], lead_unit=data.get("lead_unit"), deadline=data.get("deadline"),
                 kind=data["kind"], lead_leader=data.get("lead_leader"),
+                responsible_person=data.get("responsible_person", ""),
                 supporting_units=data.get("supporting_units") or (), label=data.get("label", ""), by=request.user,
             )
             obj.pk = new.pk

@@ -348,6 +348,10 @@ class Measure(models.Model):
     lead_unit = models.ForeignKey(
         Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_measures"
     )
+    # 责任人: the person who does the work, named in the plan beside its 责任领导. Often someone
+    # without an account (a section head), so a name as written rather than a user.
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True,
+                                          help_text=_("责任人, as the plan names them."))
     supporting_units = models.ManyToManyField(
         Unit, verbose_name=_("supporting units"), blank=True, related_name="supported_measures"
     )
@@ -858,6 +862,7 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .jobs.models import ImportJob  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401
