@@ -275,14 +275,18 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     @staticmethod
     def _units_condition(unit_ids, *, include_supporting: bool = True) -> Q:
+        """Led by one of `unit_ids` (the units and sub-units the scope resolved through the
+        materialised path), or supported by one: an id set built from the two indexes
+        (`measure_unit_state_idx` on the lead unit, the through table's unit index), as a UNION.
+        "lead IN (…) OR EXISTS (supporting)" forced a scan of every measure, evaluating the
+        EXISTS per row, because no index serves an OR across two tables."""
         unit_ids = sorted(unit_ids)
-        condition = Q(lead_unit_id__in=unit_ids)
-        if include_supporting:
-            supporting = Measure.supporting_units.through.objects.filter(
-                measure_id=OuterRef("pk"), unit_id__in=unit_ids
-            )
-            condition |= Exists(supporting)
-        return condition
+        if not include_supporting:
+            return Q(lead_unit_id__in=unit_ids)
+        led = Measure.objects.filter(lead_unit_id__in=unit_ids).order_by().values("pk")
+        supported = Measure.supporting_units.through.objects.filter(unit_id__in=unit_ids).order_by().values(
+            "measure_id")
+        return Q(pk__in=led.union(supported))
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""

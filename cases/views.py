@@ -163,11 +163,8 @@ def dashboard(request):
         weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
     else:
         weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
-    ranked_parent = selectors.organisation_of_view(request.user, organisation)
-    org_rows = []
-    if ranked_parent is not None and ranked_parent.children.exists():
-        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
-                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    ranked_parent = selectors.organisation_of_view(request.user, organisation, org_choices)
+    org_rows = selectors.organisation_ranking(figures, measures, ranked_parent, on=today)
     org_params = [p for p in params if p[0] not in ("organisation", "case")]
     for row in org_rows:
         target = ranked_parent.pk if row.extra["own"] else row.key
@@ -277,7 +274,7 @@ def dashboard(request):
                    key=lambda pair: pair[1]),
             selected_values.get("unit", []),
         ),
-        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        "organisation_options": _options(_indented(org_choices), selected_values.get("organisation", []))
         if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
@@ -303,6 +300,12 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _indented(organisations):
+    """(pk, name) of organisations in tree order, each name indented by its depth."""
+    top = min((path.count("/") for _pk, _name, path in organisations), default=0)
+    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in organisations]
 
 
 def _options(pairs, selected, *, width: int | None = None):
