@@ -34,6 +34,9 @@ from .templatetags.rectify import state_badge
 admin.site.site_header = _("Rectify · rectification ledger")
 admin.site.site_title = _("Rectify")
 admin.site.index_title = _("Rectification ledger")
+# The app list of the index is the navigation; a second copy at the side of every page leaves a
+# laptop's 1366 px too little room for the lists of long Chinese text.
+admin.site.enable_nav_sidebar = False
 
 # --- Shared pieces -------------------------------------------------------------------
 
@@ -368,8 +371,16 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
                "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
-    # The measure has no public page; "view on site" would only loop back here.
-    view_on_site = False
+
+    def view_on_site(self, obj):
+        """The item's own page (/items/<id>/), where staff log progress."""
+        return reverse("cases:measure-detail", args=[obj.pk])
+
+    def get_ordering(self, request):
+        # Overdue items, unless the user picked a column: the longest overdue first.
+        if request.GET.get(OverdueFilter.parameter_name) == "overdue" and "o" not in request.GET:
+            return ["deadline", "pk"]
+        return super().get_ordering(request)
 
     def get_fieldsets(self, request, obj=None):
         ledger = (_("Ledger"), {"fields": [*LEDGER_FIELDS, "deadline", "original_deadline"]})
@@ -418,7 +429,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("measure"), ordering="position")
     def measure_text(self, obj):
-        return str(obj)
+        return format_html('<span class="measure-text" title="{}{}">{}</span>', obj.label, obj.text, str(obj))
 
     @admin.display(description=_("issue"), ordering="issue__position")
     def issue_link(self, obj):
@@ -428,7 +439,8 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     def state_display(self, obj):
         return state_badge(obj.state)
 
-    @admin.display(description=_("days overdue"), ordering="deadline")
+    # Ascending days overdue is descending deadline: the header's arrow then means what it says.
+    @admin.display(description=_("days overdue"), ordering="-deadline")
     def overdue_days(self, obj):
         days = obj.days_overdue()
         return format_html('<strong style="color:#b42318">{}</strong>', days) if days else "—"
@@ -596,3 +608,6 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
 from .reports import admin as _report_admin  # noqa: E402, F401
+
+# The urging ladder, channels and letters register their own admin.
+from .urging import admin as _urging_admin  # noqa: E402, F401

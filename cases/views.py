@@ -18,7 +18,9 @@ from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,7 +51,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -143,6 +147,9 @@ def dashboard(request):
     def items(**extra) -> str:
         return _url("cases:items", params, **extra)
 
+    selected_values = {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS}
+    org_choices = selectors.organisation_choices(request.user)
+
     case_rows, case_total = (selectors.by_case_from(figures) if figures is not None
                              else selectors.by_case(measures, on=today))
     single_case = selected_cases[0] if len(selected_cases) == 1 else (
@@ -196,12 +203,15 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
         "figures": figures,
         "org_rows": org_rows,
         "ranked_parent": ranked_parent,
         "organisation": organisation,
-        "organisation_choices": selectors.organisation_choices(request.user),
         "filterset": filterset,
         "params": params,
         "today": today,
@@ -257,12 +267,18 @@ def dashboard(request):
         "deadline": deadline,
         "deadline_drawn": charts.deadline_on_chart(weeks, deadline),
         "overdue_items": selectors.overdue_items(measures, on=today),
-        "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
+        # A province has thousands of cases and units: options are built in one pass, not by
+        # the template engine (which spent seconds on 4,000 <option>s).
+        "case_options": _options(Case.objects.restrict(request.user).values_list("pk", "title"),
+                                 selected_values.get("case", []), width=40),
         # Only the units this user may see: another organisation's units are not even named.
-        "unit_choices": Unit.objects.restrict(request.user).filter(is_active=True).only("pk", "name").order_by("name"),
+        "unit_options": _options(Unit.objects.restrict(request.user).filter(is_active=True).order_by("name")
+                                 .values_list("pk", "name"), selected_values.get("unit", [])),
+        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
-        "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
+        "selected": selected_values,
     }
     context.update(outcome_context(measures))
     return render(request, "cases/dashboard.html", context)
@@ -284,6 +300,19 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _options(pairs, selected, *, width: int | None = None):
+    """<option> elements for (value, label) pairs, escaped, the selected ones marked (one join:
+    format_html per option cost half a second for a province's 4,000 options)."""
+    chosen = set(selected)
+    parts = []
+    for pk, text in pairs:
+        if width is not None and len(text) > width:
+            text = text[: width - 1] + "…"
+        mark = " selected" if str(pk) in chosen else ""
+        parts.append(f'<option value="{escape(pk)}"{mark}>{escape(text)}</option>')
+    return mark_safe("".join(parts))
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:

@@ -170,8 +170,28 @@ class MeasureRowsSerializer(serializers.ListSerializer):
                 "last_progress_at": moment(m.last_progress_at),
                 "completed_at": moment(m.completed_at),
                 "updated_at": moment(m.updated_at),
+                "urging_level": urging_level_ref(m),
             })
         return out
+
+
+def urging_level_ref(measure) -> dict | None:
+    """The urging level an ongoing item is at ({id, name, rank, colour, document, since}), or None."""
+    level = measure.urging_level if measure.urging_level_id is not None else None
+    if level is None or measure.state == State.COMPLETED:
+        return None
+    return {"id": level.pk, "name": level.name, "rank": level.rank, "colour": level.colour,
+            "document": level.document,
+            "since": measure.urging_level_since.isoformat() if measure.urging_level_since else None}
+
+
+class UrgingLevelRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField()
+    colour = serializers.CharField()
+    document = serializers.CharField()
+    since = serializers.DateField(allow_null=True)
 
 
 class MeasureListSerializer(serializers.ModelSerializer):
@@ -189,13 +209,14 @@ class MeasureListSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
+    urging_level = serializers.SerializerMethodField()
 
     class Meta:
         model = Measure
         fields = [
             "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader", "lead_unit",
             "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
-            "days_overdue", "last_progress_at", "completed_at", "updated_at",
+            "days_overdue", "last_progress_at", "completed_at", "updated_at", "urging_level",
         ]
         list_serializer_class = MeasureRowsSerializer
 
@@ -210,6 +231,10 @@ class MeasureListSerializer(serializers.ModelSerializer):
 
     def get_days_overdue(self, obj) -> int:
         return obj.days_overdue(self._today())
+
+    @extend_schema_field(UrgingLevelRefSerializer(allow_null=True))
+    def get_urging_level(self, obj) -> dict | None:
+        return urging_level_ref(obj)
 
 
 class AvailableActionSerializer(serializers.Serializer):
