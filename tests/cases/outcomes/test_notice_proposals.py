@@ -65,7 +65,7 @@ def test_the_admin_preview_shows_them_and_the_confirm_keeps_the_ticked(client, d
     preview = client.post(url, {"text": NOTICE, "_preview": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert preview.status_code == 200, preview.content.decode()[:2000]
     proposals = preview.context["outcome_proposals"]
-    assert [p.words for p in proposals][0] == "追缴356.7万元"
+    assert proposals[0].words == "追缴356.7万元"
     done = client.post(url, {"_confirm": "1", "content_hash": preview.context["plan"].content_hash,
                              "outcome": [proposals[0].key]})
     assert done.status_code == 302
