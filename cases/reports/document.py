@@ -145,14 +145,14 @@ def report_docx(report: Report) -> bytes:
         _chart(doc, charts.stacked_bars(laggards, title="有逾期事项的责任单位"))
 
     _para(doc, "七、整改成效", font=HEADING_FONT, size=16, indent=False)
-    from cases.outcomes.words import totals_sentence
+    from cases.outcomes.words import totals_sentence, wan
 
     _para(doc, (totals_sentence(report.outcomes) or "尚未填报整改成效数据。").removeprefix("整改中,")
           .replace("整改中,", ""))
     if report.outcomes:
         _table(doc, ["类别", "累计", "本期"], [
-            [label, f"{value:g}万元" if money else value,
-             (f"{report.outcomes_in_period.amount(kind):g}万元" if money
+            [label, f"{wan(value)}万元" if money else value,
+             (f"{wan(report.outcomes_in_period.amount(kind))}万元" if money
               else report.outcomes_in_period.count(kind))]
             for kind, label, value, money in report.outcomes.rows()])
     if report.rules:
