@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .scoping import RestrictedQuerySet, Scope, scope_of
 from .tree import PathTreeModel
@@ -67,6 +68,9 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     objects = RectifyUserManager()
+    # Who may do what: role groups, active/staff/superuser, every old → new. The password hash and
+    # the last login are not kept (sign-ins are in the audit log).
+    history = HistoricalRecords(m2m_fields=["groups"], excluded_fields=["password", "last_login"])
 
     REQUIRED_FIELDS = ["email"]
 
@@ -153,6 +157,7 @@ class Organisation(PathTreeModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation")
@@ -195,6 +200,7 @@ class OrganisationMembership(models.Model):
     )
     role = models.CharField(_("role in organisation"), max_length=20, choices=OrgRole.choices,
                             default=OrgRole.SUPERVISOR)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation membership")
@@ -254,6 +260,7 @@ class Unit(PathTreeModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()  # the head, the organisation, the tree: old → new
 
     class Meta:
         verbose_name = _("responsible unit")
@@ -291,6 +298,7 @@ class Membership(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role in unit"), max_length=20, choices=UnitRole.choices, default=UnitRole.LIAISON)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")

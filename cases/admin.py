@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_history import ReadableHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
@@ -103,7 +103,7 @@ class UnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
                     "problems", "rate"]
     list_filter = ["kind", "feedback_on"]
@@ -197,7 +197,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
     list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "text", "label"]
@@ -341,7 +341,7 @@ class MeasureForm(forms.ModelForm):
 
 
 @admin.register(Measure)
-class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     form = MeasureForm
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]
