@@ -25,12 +25,18 @@ from accounts.models import Unit
 from . import formats, services
 from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
+from .outcomes import forms as outcome_forms
+from .outcomes import services as outcome_services
+from .outcomes.admin import OutcomeInline
 from .states import Action, State
 from .templatetags.rectify import state_badge
 
 admin.site.site_header = _("Rectify · rectification ledger")
 admin.site.site_title = _("Rectify")
 admin.site.index_title = _("Rectification ledger")
+# The app list of the index is the navigation; a second copy at the side of every page leaves a
+# laptop's 1366 px too little room for the lists of long Chinese text.
+admin.site.enable_nav_sidebar = False
 
 # --- Shared pieces -------------------------------------------------------------------
 
@@ -310,7 +316,8 @@ class MeasureForm(forms.ModelForm):
                 (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
             ]
         else:
-            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version"):
+            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version",
+                         *outcome_forms.admin_fields()):
                 self.fields.pop(name)
 
     def clean(self):
@@ -325,6 +332,7 @@ class MeasureForm(forms.ModelForm):
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
+        self.figures = outcome_forms.admin_figures(self)
         refused = getattr(self.request, "_rectify_refused", None)
         if refused is not None:
             # The services refused this very submission (e.g. its evidence files): nothing was
@@ -340,6 +348,11 @@ class MeasureForm(forms.ModelForm):
         return data
 
 
+# The outcome figure rows (cases.outcomes) of the "log progress" section.
+MeasureForm.declared_fields.update(outcome_forms.admin_fields())
+MeasureForm.base_fields.update(MeasureForm.declared_fields)
+
+
 @admin.register(Measure)
 class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     form = MeasureForm
@@ -353,13 +366,21 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50
     date_hierarchy = "deadline"
-    inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
+    inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
                "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
-    # The measure has no public page; "view on site" would only loop back here.
-    view_on_site = False
+
+    def view_on_site(self, obj):
+        """The item's own page (/items/<id>/), where staff log progress."""
+        return reverse("cases:measure-detail", args=[obj.pk])
+
+    def get_ordering(self, request):
+        # Overdue items, unless the user picked a column: the longest overdue first.
+        if request.GET.get(OverdueFilter.parameter_name) == "overdue" and "o" not in request.GET:
+            return ["deadline", "pk"]
+        return super().get_ordering(request)
 
     def get_fieldsets(self, request, obj=None):
         ledger = (_("Ledger"), {"fields": [*LEDGER_FIELDS, "deadline", "original_deadline"]})
@@ -374,6 +395,7 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
                                  "Saved as one entry of the progress log."),
             })
             fieldsets.insert(0, progress)
+            fieldsets.insert(1, outcome_forms.admin_fieldset())
             if request.user.has_perm("cases.add_deadlinechange"):
                 ledger[1]["fields"].append("deadline_reason")
         return fieldsets
@@ -407,7 +429,7 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
 
     @admin.display(description=_("measure"), ordering="position")
     def measure_text(self, obj):
-        return str(obj)
+        return format_html('<span class="measure-text" title="{}{}">{}</span>', obj.label, obj.text, str(obj))
 
     @admin.display(description=_("issue"), ordering="issue__position")
     def issue_link(self, obj):
@@ -417,7 +439,8 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     def state_display(self, obj):
         return state_badge(obj.state)
 
-    @admin.display(description=_("days overdue"), ordering="deadline")
+    # Ascending days overdue is descending deadline: the header's arrow then means what it says.
+    @admin.display(description=_("days overdue"), ordering="-deadline")
     def overdue_days(self, obj):
         days = obj.days_overdue()
         return format_html('<strong style="color:#b42318">{}</strong>', days) if days else "—"
@@ -453,9 +476,11 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
             version = measure.version
         note, to_state, files = data.get("progress_note", ""), data.get("progress_state") or None, \
             data.get("progress_files") or []
-        if note.strip() or to_state or files:
-            services.log_progress(measure=measure, by=request.user, note=note, to_state=to_state, files=files,
-                                  expected_version=version)
+        figures = getattr(form, "figures", [])
+        if note.strip() or to_state or files or figures:
+            outcome_services.log_progress_with_figures(measure=measure, by=request.user, note=note,
+                                                       to_state=to_state, files=files, figures=figures,
+                                                       expected_version=version)
 
     def save_related(self, request, form, formsets, change):
         # The services have saved the measure and its units (so form.save_m2m is not called);
@@ -582,3 +607,7 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
+from .reports import admin as _report_admin  # noqa: E402, F401
+
+# The urging ladder, channels and letters register their own admin.
+from .urging import admin as _urging_admin  # noqa: E402, F401

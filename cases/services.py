@@ -338,6 +338,9 @@ def change_deadline(
     record = DeadlineChange.objects.create(
         measure=measure, old_deadline=old, new_deadline=new_deadline, reason=reason, by=by
     )
+    from .urging import levels
+
+    levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.DEADLINE,
         note=_("Deadline moved from %(old)s to %(new)s: %(reason)s") % {"old": old, "new": new_deadline,

@@ -19,7 +19,11 @@ from .rows import ledger_rows
 
 
 def ledger_title(case: Case | None) -> str:
-    return f"{case.title}整改台账" if case else "整改台账"
+    """Row 1 of the sheet: "<case>整改台账", without saying 整改 twice when the case's title already
+    ends with it ("…反馈意见整改" → "…反馈意见整改台账", "…整改落实情况" → "…整改落实情况台账")."""
+    if not case:
+        return "整改台账"
+    return f"{case.title}台账" if "整改" in case.title[-8:] else f"{case.title}整改台账"
 
 
 def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) -> None:
@@ -86,7 +90,8 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
                 # Text typed by staff is never a formula: an "=…" note stays text in Excel.
                 cell.data_type = "s"
             cell.font, cell.border = body_font, border
-            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state") else wrap
+            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state", "urging") \
+                else wrap
             if column.key == "deadline" and row["deadline"]:
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)
