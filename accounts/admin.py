@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_history import ReadableHistoryAdmin
 from .admin_scoping import RestrictedAdminMixin
-from .models import Membership, Organisation, OrganisationMembership, Unit, User
+from .models import AuditEvent, Membership, Organisation, OrganisationMembership, Unit, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -140,3 +140,24 @@ class UnitAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_select_related = ["organisation", "parent", "head"]
     inlines = [MembershipInline]
     readonly_fields = ["path"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """The audit log, read-only: supervisors filter their organisations' sign-ins and downloads."""
+
+    list_display = ["at", "kind", "username", "user", "ip_address", "target", "organisation", "channel"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter), ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["username", "user__name", "ip_address", "target"]
+    list_select_related = ["user", "organisation"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
