@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_history import ReadableHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
@@ -119,7 +119,7 @@ class VisibleCaseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
                     "problems", "rate"]
     list_filter = ["kind", "feedback_on"]
@@ -214,7 +214,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
     list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "text", "label"]
@@ -366,7 +366,7 @@ MeasureForm.base_fields.update(MeasureForm.declared_fields)
 
 
 @admin.register(Measure)
-class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     form = MeasureForm
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]

@@ -111,6 +111,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
+    # The sign-off requirement, the deadlines, the organisation: every change, old → new.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("case")
@@ -195,6 +197,8 @@ class Issue(PathTreeModel):
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
     objects = IssueQuerySet.as_manager()
+    # The rolled-up state is computed from the measures (which have their own history).
+    history = HistoricalRecords(excluded_fields=["state"])
 
     class Meta:
         verbose_name = _("issue")
