@@ -25,6 +25,9 @@ from accounts.models import Unit
 from . import formats, services
 from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
+from .outcomes import forms as outcome_forms
+from .outcomes import services as outcome_services
+from .outcomes.admin import OutcomeInline
 from .states import Action, State
 from .templatetags.rectify import state_badge
 
@@ -313,7 +316,8 @@ class MeasureForm(forms.ModelForm):
                 (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
             ]
         else:
-            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version"):
+            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version",
+                         *outcome_forms.admin_fields()):
                 self.fields.pop(name)
 
     def clean(self):
@@ -328,6 +332,7 @@ class MeasureForm(forms.ModelForm):
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
+        self.figures = outcome_forms.admin_figures(self)
         refused = getattr(self.request, "_rectify_refused", None)
         if refused is not None:
             # The services refused this very submission (e.g. its evidence files): nothing was
@@ -343,6 +348,11 @@ class MeasureForm(forms.ModelForm):
         return data
 
 
+# The outcome figure rows (cases.outcomes) of the "log progress" section.
+MeasureForm.declared_fields.update(outcome_forms.admin_fields())
+MeasureForm.base_fields.update(MeasureForm.declared_fields)
+
+
 @admin.register(Measure)
 class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     form = MeasureForm
@@ -356,7 +366,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50
     date_hierarchy = "deadline"
-    inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
+    inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
                "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
@@ -385,6 +395,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
                                  "Saved as one entry of the progress log."),
             })
             fieldsets.insert(0, progress)
+            fieldsets.insert(1, outcome_forms.admin_fieldset())
             if request.user.has_perm("cases.add_deadlinechange"):
                 ledger[1]["fields"].append("deadline_reason")
         return fieldsets
@@ -465,9 +476,11 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             version = measure.version
         note, to_state, files = data.get("progress_note", ""), data.get("progress_state") or None, \
             data.get("progress_files") or []
-        if note.strip() or to_state or files:
-            services.log_progress(measure=measure, by=request.user, note=note, to_state=to_state, files=files,
-                                  expected_version=version)
+        figures = getattr(form, "figures", [])
+        if note.strip() or to_state or files or figures:
+            outcome_services.log_progress_with_figures(measure=measure, by=request.user, note=note,
+                                                       to_state=to_state, files=files, figures=figures,
+                                                       expected_version=version)
 
     def save_related(self, request, form, formsets, change):
         # The services have saved the measure and its units (so form.save_m2m is not called);
@@ -594,3 +607,7 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
+from .reports import admin as _report_admin  # noqa: E402, F401
+
+# The urging ladder, channels and letters register their own admin.
+from .urging import admin as _urging_admin  # noqa: E402, F401

@@ -165,6 +165,11 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
     load_demo_calendar()
+    # Look-backs, outcome figures and the leaders' reports (cases.reports.demo).
+    from .reports import demo as reports_demo
+
+    reports_demo.load(case, supervisor=supervisor, today=today,
+                      staff=list(User.objects.filter(memberships__unit__organisation=county).distinct()))
     return case, True
 
 

@@ -72,7 +72,7 @@ class ProgressForm(forms.Form):
         note = (data.get("note") or "").strip()
         to_state = data.get("to_state") or None
         files = data.get("files") or []
-        if not note and not files and not to_state:
+        if not note and not files and not to_state and not self._has_figures():
             raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
         # The files themselves are checked once, by the service, when the update is saved.
         if to_state:
@@ -83,6 +83,13 @@ class ProgressForm(forms.Form):
             except PermissionDenied as exc:
                 self.add_error("to_state", str(exc))
         return data
+
+
+    def _has_figures(self) -> bool:
+        """Outcome figures (cases.outcomes) attached by the view count as something to save."""
+        outcomes = getattr(self, "outcomes", None)
+        return bool(outcomes is not None and outcomes.is_valid()
+                    and any(getattr(f, "figure", None) for f in outcomes.forms))
 
 
 class SignOffForm(forms.Form):

@@ -103,6 +103,10 @@ class Case(models.Model):
         help_text=_("Distinct supervisors who must approve before an item is completed (e.g. 4 for 四签制)."),
     )
     description = models.TextField(_("description"), blank=True)
+    urging_ladder = models.ForeignKey(
+        "cases.Ladder", verbose_name=_("urging ladder"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cases", help_text=_("Empty: the ladder of the case's organisation."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -282,7 +286,8 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""
-        return self.select_related("case", "issue", "lead_unit", "lead_leader").prefetch_related("supporting_units")
+        return self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level").prefetch_related(
+            "supporting_units")
 
     def for_list(self) -> MeasureQuerySet:
         """`with_related()` narrowed to the columns a list row renders (the API's measure list).
@@ -292,12 +297,14 @@ class MeasureQuerySet(RestrictedQuerySet):
         that needs the whole measure (detail, writes, exports) uses `with_related()`.
         """
         return (
-            self.select_related("case", "issue", "lead_unit", "lead_leader")
+            self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level")
             .only(
                 "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "deadline",
                 "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",
+                "urging_level", "urging_level_since", "urging_level__id", "urging_level__name", "urging_level__rank",
+                "urging_level__colour", "urging_level__document",
             )
             .prefetch_related(Prefetch("supporting_units", queryset=Unit.objects.only("id", "name")))
         )
@@ -354,10 +361,17 @@ class Measure(models.Model):
     signoff_round = models.PositiveIntegerField(default=0, editable=False)
     last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    # The level of the urging ladder the item is at, kept by cases.urging.levels (not edited).
+    urging_level = models.ForeignKey(
+        "cases.LadderLevel", verbose_name=_("urging level"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    urging_level_since = models.DateField(_("at this level since"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[supporting_units], excluded_fields=["updated_at", "signoff_round"])
+    history = HistoricalRecords(m2m_fields=[supporting_units],
+                                excluded_fields=["updated_at", "signoff_round", "urging_level", "urging_level_since"])
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -741,6 +755,7 @@ class NotificationChannel(models.Model):
 
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
+from .urging.models import Ladder, LadderLevel, Letter, LetterEvidence  # noqa: E402, F401
 
 # --- Dashboard figures (kept by cases.figures) ------------------------------------------
 
@@ -792,6 +807,14 @@ class CaseFigures(models.Model):
     measures = models.PositiveIntegerField(default=0)
     problems = models.PositiveIntegerField(default=0)
     problems_completed = models.PositiveIntegerField(default=0)
+    # The case's `UnitFigures` summed: what the headline, the case chart and the ranking of
+    # organisations read (2,000 rows for a province rather than 35,000).
+    on = models.DateField(null=True)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
@@ -836,3 +859,5 @@ class FiguresRefresh(models.Model):
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
+from .outcomes.models import OutcomeFigure  # noqa: E402, F401
+from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

@@ -416,51 +416,51 @@ def figures_ready(user, params, *, cases=(), organisation=None, on: datetime.dat
             qs = qs.filter(case__organisation__path__startswith=organisation.path)
         querysets.append(qs)
     units, case_rows, weeks = querysets
-    return Figures(units=units.filter(on=on), cases=case_rows.filter(measures__gt=0), weeks=weeks, refresh=refresh)
+    return Figures(units=units.filter(on=on), cases=case_rows.filter(on=on, measures__gt=0), weeks=weeks,
+                   refresh=refresh)
 
 
 def headline_from(figures: Figures) -> Headline:
-    """The headline from the rollups: two aggregate queries, whatever the size of the province."""
-    sums = figures.units.aggregate(total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"),
-                                   overdue=Sum("overdue"), due_soon=Sum("due_soon"))
-    problems = figures.cases.aggregate(n=Sum("problems"), done=Sum("problems_completed"))
-    return Headline(problems=problems["n"] or 0, problems_completed=problems["done"] or 0,
+    """The headline from the per-case rollups: one aggregate query, whatever the size of the province."""
+    sums = figures.cases.aggregate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
+                                   overdue=Sum("overdue"), due_soon=Sum("due_soon"), problems=Sum("problems"),
+                                   done=Sum("problems_completed"))
+    return Headline(problems=sums["problems"] or 0, problems_completed=sums["done"] or 0,
                     measures=sums["total"] or 0, completed=sums["completed"] or 0, ongoing=sums["ongoing"] or 0,
                     overdue=sums["overdue"] or 0, due_soon=sums["due_soon"] or 0)
 
 
 def by_case_from(figures: Figures, *, limit: int = TOP_CASES) -> tuple[list[Row], int]:
-    """As `by_case`, from the rollups: counts per case, then the shown cases' titles and problems."""
-    counted = list(figures.units.order_by().values("case").annotate(
-        total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"), overdue=Sum("overdue")))
-    counted.sort(key=lambda r: (-r["overdue"], r["completed"] / r["total"] if r["total"] else 1, r["case"]))
+    """As `by_case`, from the per-case rollups: one row per case, then the shown cases' titles."""
+    counted = list(figures.cases.values_list("case_id", "measures", "completed", "ongoing", "overdue", "problems",
+                                             "problems_completed"))
+    counted.sort(key=lambda r: (-r[4], r[2] / r[1] if r[1] else 1, r[0]))
     shown = counted[:limit]
-    cases = {c.pk: c for c in Case.objects.filter(pk__in=[r["case"] for r in shown]).select_related("figures")}
+    cases = Case.objects.in_bulk([r[0] for r in shown])
     rows = []
-    for r in shown:
-        case = cases[r["case"]]
-        done, total = (case.figures.problems_completed, case.figures.problems) if hasattr(case, "figures") else (0, 0)
-        case.problem_total, case.problem_completed = total, done
+    for pk, total, completed, ongoing, overdue, problems, done in shown:
+        case = cases[pk]
+        case.problem_total, case.problem_completed = problems, done
         rows.append(Row(
-            key=case.pk, label=case.title, total=r["total"], completed=r["completed"], ongoing=r["ongoing"],
-            overdue=r["overdue"],
-            extra={"case": case, "problem_total": total, "problem_completed": done,
+            key=case.pk, label=case.title, total=total, completed=completed, ongoing=ongoing, overdue=overdue,
+            extra={"case": case, "problem_total": problems, "problem_completed": done,
                    "problem_rate": case.completion_rate},
         ))
     return rows, len(counted)
 
 
 def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") -> list[Row]:
-    """As `by_unit`, from the rollups (one query)."""
+    """As `by_unit`, from the rollups: grouped by unit id (a hash aggregate), then the names."""
+    counted = list(figures.units.order_by().values("lead_unit").annotate(
+        total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"), overdue=Sum("overdue"),
+        due_soon=Sum("due_soon"), oldest=Min("oldest_overdue_deadline"), last=Max("last_progress_at")))
+    names = dict(Unit.objects.filter(pk__in=[r["lead_unit"] for r in counted]).values_list("pk", "name"))
     rows = []
-    for r in (figures.units.order_by().values("lead_unit", "lead_unit__name")
-              .annotate(total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"), overdue=Sum("overdue"),
-                        due_soon=Sum("due_soon"), oldest=Min("oldest_overdue_deadline"),
-                        last=Max("last_progress_at"))):
+    for r in counted:
         longest = (on - r["oldest"]).days if r["oldest"] else 0
         light = LIGHT_RED if r["overdue"] else LIGHT_YELLOW if r["due_soon"] else LIGHT_GREEN
         rows.append(Row(
-            key=r["lead_unit"], label=r["lead_unit__name"], total=r["total"], completed=r["completed"],
+            key=r["lead_unit"], label=names.get(r["lead_unit"], ""), total=r["total"], completed=r["completed"],
             ongoing=r["ongoing"], overdue=r["overdue"], due_soon=r["due_soon"],
             extra={"longest": longest, "light": light, "last_progress_at": r["last"]},
         ))
@@ -468,8 +468,8 @@ def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") ->
 
 
 def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date) -> list[Row]:
-    counted = (figures.units.order_by().values(org=F("case__organisation"))
-               .annotate(total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"),
+    counted = (figures.cases.order_by().values(org=F("case__organisation"))
+               .annotate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
                          overdue=Sum("overdue"), oldest=Min("oldest_overdue_deadline")))
     return _rank_rows(counted, parent, on=on)
 
@@ -548,6 +548,31 @@ def signoff_queue(measures):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+@dataclass
+class LevelRow:
+    name: str
+    colour: str
+    rank: int
+    count: int
+    level_ids: list[int]
+
+
+def by_urging_level(measures) -> list[LevelRow]:
+    """Ongoing items per urging level (levels of the same name across ladders counted together), worst first."""
+    rows = (measures.ongoing().filter(urging_level__isnull=False).order_by()
+            .values("urging_level", "urging_level__name", "urging_level__colour", "urging_level__rank")
+            .annotate(n=Count("pk")))
+    merged: dict[str, LevelRow] = {}
+    for row in rows:
+        entry = merged.setdefault(row["urging_level__name"], LevelRow(
+            name=row["urging_level__name"], colour=row["urging_level__colour"], rank=row["urging_level__rank"],
+            count=0, level_ids=[]))
+        entry.count += row["n"]
+        entry.rank = max(entry.rank, row["urging_level__rank"])
+        entry.level_ids.append(row["urging_level"])
+    return sorted(merged.values(), key=lambda r: (-r.rank, r.name))
 
 
 def with_last_state_change(measures):

@@ -114,6 +114,23 @@ def _apply(
     return fresh
 
 
+def _pin(measure: Measure, expected_version: int | None) -> int:
+    """The version a write applies to.
+
+    Given: the caller's; if it is no longer current the claim in `_apply` refuses (StaleMeasure).
+    None (the caller sent no version): the item as it is now. The row is locked first (a no-op
+    UPDATE: a row lock on PostgreSQL, the write lock on SQLite) and the caller's object reloaded,
+    so the rules are checked against the current state and a concurrent writer waits its turn
+    instead of making this write fail with a conflict it never asked to detect.
+    Must run inside transaction.atomic().
+    """
+    if expected_version is not None:
+        return expected_version
+    Measure.objects.filter(pk=measure.pk).update(version=F("version"))
+    measure.refresh_from_db()
+    return measure.version
+
+
 def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[str]) -> None:
     # The measure's row is claimed (locked) by now, so the quota cannot be raced past.
     check_evidence_quota(progress.measure, files)
@@ -157,7 +174,8 @@ def log_progress(
     alone (or files alone) is allowed in any state, e.g. a 回头看 on a completed item.
     """
     note = (note or "").strip()
-    digests = validate_evidence_files(files)
+    digests = validate_evidence_files(files)  # before the row is locked: reading files takes time
+    expected_version = _pin(measure, expected_version)
     if to_state is None or to_state == measure.state:
         _check_actor(by, measure, None)
         if not note and not files:
@@ -278,6 +296,7 @@ def transition_measure(
 ) -> ProgressUpdate:
     """Move a measure to `to_state` under the rules; see cases.states."""
     digests = validate_evidence_files(files)
+    expected_version = _pin(measure, expected_version)
     return _transition(measure=measure, to_state=to_state, by=by, note=(note or "").strip(), files=files,
                        digests=digests, expected_version=expected_version)
 
@@ -304,6 +323,7 @@ def change_deadline(
         raise ValidationError({"deadline": _("Give the reason for moving the deadline.")}, code="reason_required")
     if by is None or not by.has_perm("cases.add_deadlinechange"):
         raise PermissionDenied(_("Only a supervisor may move a deadline."))
+    expected_version = _pin(measure, expected_version)
     _check_actor(by, measure, None)
     old = measure.deadline
     if new_deadline == old:
@@ -318,6 +338,9 @@ def change_deadline(
     record = DeadlineChange.objects.create(
         measure=measure, old_deadline=old, new_deadline=new_deadline, reason=reason, by=by
     )
+    from .urging import levels
+
+    levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.DEADLINE,
         note=_("Deadline moved from %(old)s to %(new)s: %(reason)s") % {"old": old, "new": new_deadline,
@@ -342,6 +365,7 @@ def update_measure(
         raise ValueError(f"update_measure cannot set {sorted(unknown)}")
     if by is None or not by.has_perm("cases.add_measure"):
         raise PermissionDenied(_("Only a supervisor may edit the ledger columns of a measure."))
+    expected_version = _pin(measure, expected_version)
 
     old_case = measure.case_id
 
@@ -406,6 +430,7 @@ def record_state_from_source(
     if to_state not in State.values:
         raise TransitionNotAllowed(_("“%(state)s” is not a state.") % {"state": to_state}, code="bad_state")
     at = at or timezone.now()
+    version = _pin(measure, None)  # a document records what happened: applied to the item as it is
     source = measure.state
 
     def change(m: Measure) -> None:
@@ -416,7 +441,7 @@ def record_state_from_source(
         else:
             m.completed_at = None
 
-    _apply(measure=measure, expected_version=None, change=change, by=by)
+    _apply(measure=measure, expected_version=version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.IMPORT, note=note, from_state=source, to_state=to_state,
         source_notice=source_notice, created_at=at,

@@ -18,7 +18,9 @@ from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +31,9 @@ from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
+from .outcomes import forms as outcome_forms
+from .outcomes import selectors as outcome_selectors
+from .outcomes import services as outcome_services
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
@@ -46,7 +51,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -140,6 +147,9 @@ def dashboard(request):
     def items(**extra) -> str:
         return _url("cases:items", params, **extra)
 
+    selected_values = {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS}
+    org_choices = selectors.organisation_choices(request.user)
+
     case_rows, case_total = (selectors.by_case_from(figures) if figures is not None
                              else selectors.by_case(measures, on=today))
     single_case = selected_cases[0] if len(selected_cases) == 1 else (
@@ -193,12 +203,15 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
         "figures": figures,
         "org_rows": org_rows,
         "ranked_parent": ranked_parent,
         "organisation": organisation,
-        "organisation_choices": selectors.organisation_choices(request.user),
         "filterset": filterset,
         "params": params,
         "today": today,
@@ -254,14 +267,32 @@ def dashboard(request):
         "deadline": deadline,
         "deadline_drawn": charts.deadline_on_chart(weeks, deadline),
         "overdue_items": selectors.overdue_items(measures, on=today),
-        "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
+        # A province has thousands of cases and units: options are built in one pass, not by
+        # the template engine (which spent seconds on 4,000 <option>s).
+        "case_options": _options(Case.objects.restrict(request.user).values_list("pk", "title"),
+                                 selected_values.get("case", []), width=40),
         # Only the units this user may see: another organisation's units are not even named.
-        "unit_choices": Unit.objects.restrict(request.user).filter(is_active=True).only("pk", "name").order_by("name"),
+        "unit_options": _options(Unit.objects.restrict(request.user).filter(is_active=True).order_by("name")
+                                 .values_list("pk", "name"), selected_values.get("unit", [])),
+        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
-        "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
+        "selected": selected_values,
     }
+    context.update(outcome_context(measures))
     return render(request, "cases/dashboard.html", context)
+
+
+def outcome_context(measures) -> dict:
+    """The outcome figures (cases.outcomes) of the dashboard's measures: totals, and per case,
+    organisation and lead unit (the ten largest of each), in one query."""
+    total, groups = outcome_selectors.breakdown(measures)
+    return {
+        "outcomes": total,
+        "outcomes_by": [(title, groups[by]) for by, title in (
+            ("case", _("By case")), ("organisation", _("By organisation")), ("unit", _("By lead unit")))],
+    }
 
 
 def _unit_sort_labels() -> list[tuple[str, str]]:
@@ -269,6 +300,19 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _options(pairs, selected, *, width: int | None = None):
+    """<option> elements for (value, label) pairs, escaped, the selected ones marked (one join:
+    format_html per option cost half a second for a province's 4,000 options)."""
+    chosen = set(selected)
+    parts = []
+    for pk, text in pairs:
+        if width is not None and len(text) > width:
+            text = text[: width - 1] + "…"
+        mark = " selected" if str(pk) in chosen else ""
+        parts.append(f'<option value="{escape(pk)}"{mark}>{escape(text)}</option>')
+    return mark_safe("".join(parts))
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
@@ -318,6 +362,8 @@ def _my_items_context(request, bound: dict | None = None) -> dict:
     cards = []
     for m in page.object_list:
         form = (bound or {}).get(m.pk) or ProgressForm(measure=m, user=user, rules=rules[m.pk])
+        if not hasattr(form, "outcomes"):
+            form.outcomes = outcome_forms.outcome_formset(m)
         # A supervisor sent it back and it has not been submitted again: say so, with the reason.
         sent_back = m.last_change_action == Action.SEND_BACK and m.state != State.SUBMITTED
         cards.append({"measure": m, "form": form, "sent_back": sent_back, "refused": m.pk in (bound or {})})
@@ -379,13 +425,16 @@ def _save_progress(request, measure: Measure, form: ProgressForm) -> tuple[bool,
     """Log what the form holds through the services. On success a message says what happened
     (including that sign-off was requested); otherwise the reason is on the form, which keeps
     the note, and its state choices are those valid for the item as it is now."""
-    if not form.is_valid():
+    # The outcome figure rows (cases.outcomes) are saved on the same entry.
+    form.outcomes = outcome_forms.outcome_formset(measure, request.POST)
+    figures_ok = outcome_forms.is_valid(form.outcomes)
+    if not form.is_valid() or not figures_ok:
         return False, 400
     data = form.cleaned_data
     try:
-        services.log_progress(
+        outcome_services.log_progress_with_figures(
             measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
-            files=data["files"], expected_version=data["version"],
+            files=data["files"], figures=outcome_forms.figures_of(form.outcomes), expected_version=data["version"],
         )
     except services.StaleMeasure:
         # Nothing was written; the form keeps the note so the user need not retype it.
@@ -455,6 +504,7 @@ def measure_detail(request, pk: int):
             form.measure = measure
     else:
         form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")
     return render(request, "cases/measure_detail.html", {
         "measure": measure,

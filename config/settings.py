@@ -198,6 +198,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Django's own cap on files per request, above the evidence limit so the evidence check (with
 # its clear message) answers first; beyond it the request is refused before any file is kept.
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
+# Ledger and plan-table imports (cases.limits): the work is bounded by the input's size, so
+# a request finishes well inside gunicorn's timeout; bigger files are refused with a message.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=40 * 1024 * 1024)
+IMPORT_MAX_SHEET_ROWS = env.int("IMPORT_MAX_SHEET_ROWS", default=20000)
+IMPORT_BLANK_ROWS_END = env.int("IMPORT_BLANK_ROWS_END", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
@@ -292,6 +299,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts (ReDoc would otherwise ask for Montserrat and Roboto, which are not installed
+    # and would be fetched from the internet by its stock page; see templates/drf_spectacular/redoc.html).
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {
+        "fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
+        "headings": {"fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif'},
+        "code": {"fontFamily": 'ui-monospace, Menlo, Consolas, "Noto Sans Mono CJK SC", monospace'},
+    }}},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind`; name each choice set after its model in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -302,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "accounts.models.Unit.Kind",
         "NoticeKindEnum": "notices.models.Notice.Kind",
         "ReminderKindEnum": "cases.models.Reminder.Kind",
+        "OutcomeKindEnum": "cases.outcomes.kinds.Kind",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from collections.abc import Iterable
@@ -60,30 +61,49 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_deadline(value: Any, err) -> tuple[datetime.date | None, str | None]:
-    """A date cell, or text such as 2026-06-30, 2026年6月30日, 2026年6月底前, 长期坚持."""
-    if value is None or value == "":
-        return None, None
+# A deadline outside these years is a typing slip (0001, 9999, Excel's 1900), not a plan.
+DEADLINE_YEARS = (2000, 2099)
+
+
+def read_date(value: Any) -> datetime.date | None:
+    """A date cell or text (2026-06-30, 2026/6/30, 2026年6月30日, 2026年6月底前, 2026年底); None when it is
+    not one. Month and day must exist: 2026年13月 and 2026-02-30 are not dates."""
     if isinstance(value, datetime.datetime):
-        return value.date(), None
+        return value.date()
     if isinstance(value, datetime.date):
-        return value, None
+        return value
     text = cell_text(value)
-    if text in KIND_SYNONYMS:
-        return None, KIND_SYNONYMS[text]
     for pattern, kind in _DATE_PATTERNS:
         match = pattern.match(text)
         if not match:
             continue
+        year = int(match.group(1))
+        month = int(match.group(2)) if kind != "y" else 12
+        if not 1 <= month <= 12:
+            return None
         try:
-            year = int(match.group(1))
             if kind == "ymd":
-                return datetime.date(year, int(match.group(2)), int(match.group(3))), None
-            month = int(match.group(2)) if kind == "ym" else 12
-            following = datetime.date(year + month // 12, month % 12 + 1, 1)
-            return following - datetime.timedelta(days=1), None
+                return datetime.date(year, month, int(match.group(3)))
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
         except ValueError:
-            break
+            return None
+    return None
+
+
+def parse_deadline(value: Any, err) -> tuple[datetime.date | None, str | None]:
+    """A deadline cell: a date (see `read_date`) in DEADLINE_YEARS, or a kind word such as 长期坚持."""
+    if value is None or value == "":
+        return None, None
+    text = cell_text(value)
+    if not isinstance(value, datetime.date) and text in KIND_SYNONYMS:
+        return None, KIND_SYNONYMS[text]
+    day = read_date(value)
+    if day is not None and not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
+        err("deadline", _("“%(value)s” is not a plausible deadline: the year must be between %(first)s and "
+                          "%(last)s.") % {"value": text, "first": DEADLINE_YEARS[0], "last": DEADLINE_YEARS[1]})
+        return None, None
+    if day is not None:
+        return day, None
     # The examples are accepted input, not interface text: the same in every language.
     err("deadline", _("“%(value)s” is not a valid date; write e.g. %(iso)s, %(full)s or %(month)s, or "
                       "“%(long_term)s” for a long-term measure.")

@@ -34,6 +34,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("kind", "整改类型", 10, aliases=("kind", "整改方式")),
     Column("progress", "整改进展", 40, aliases=("progress", "进展情况", "整改情况")),
     Column("state", "整改状态", 11, aliases=("state", "status", "完成情况")),
+    # Export only: the level is computed (cases.urging.levels); an import ignores the column.
+    Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
 )
 HEADERS = [c.header for c in COLUMNS]
 

@@ -90,7 +90,8 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
                 # Text typed by staff is never a formula: an "=…" note stays text in Excel.
                 cell.data_type = "s"
             cell.font, cell.border = body_font, border
-            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state") else wrap
+            cell.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state", "urging") \
+                else wrap
             if column.key == "deadline" and row["deadline"]:
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)

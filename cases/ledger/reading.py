@@ -12,16 +12,17 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
+from .. import limits
 from ..models import Case, Measure
 from .cells import HEADER_LOOKUP, cell_text, int_or_none, join_names, norm_header
 from .changes import plan_issues
 from .columns import HEADER_OF, HEADERS, REQUIRED
-from .report import MAX_BYTES, MAX_REPORTED_ERRORS, MAX_ROWS, LedgerImport
+from .report import MAX_REPORTED_ERRORS, LedgerImport
 from .validation import validate_rows
 
 
 def read_ledger(stream: IO[bytes] | bytes, *, file_name: str, user: User, case: Case | None = None,
-                max_rows: int = MAX_ROWS) -> LedgerImport:
+                max_rows: int | None = None) -> LedgerImport:
     """Parse and validate every row of an .xlsx ledger. Writes nothing.
 
     The result names each bad row and column (messages in the active language); when it
@@ -32,15 +33,14 @@ def read_ledger(stream: IO[bytes] | bytes, *, file_name: str, user: User, case: 
         raise PermissionDenied(_("Only a supervisor may import a ledger."))
     result = LedgerImport(file_name=file_name, case=case)
     data = stream if isinstance(stream, bytes) else stream.read()
-    if len(data) > MAX_BYTES:
-        result.error(0, "", _("The file is %(size).1f MB, over the limit of %(limit)s MB; split it by case and "
-                              "import the parts separately.")
-                     % {"size": len(data) / 1024 / 1024, "limit": MAX_BYTES // 1024 // 1024})
+    refusal = limits.file_too_large(len(data)) or limits.unpacked_too_large(data)
+    if refusal:
+        result.error(0, "", refusal)
         return result
     sheet_rows = _open_sheet(data, result)
     if sheet_rows is None:
         return result
-    _read_rows(sheet_rows, result, user=user, max_rows=max_rows)
+    _read_rows(sheet_rows, result, user=user, max_rows=max_rows or limits.max_rows())
     if len(result.errors) > MAX_REPORTED_ERRORS:
         hidden = len(result.errors) - MAX_REPORTED_ERRORS
         result.errors = result.errors[:MAX_REPORTED_ERRORS]
@@ -79,7 +79,11 @@ def _read_rows(sheet_rows, result: LedgerImport, *, user: User, max_rows: int) -
     title = ""
     columns: dict[int, str] | None = None
     raw_rows: list[tuple[int, dict[str, Any]]] = []
+    blank_run = 0
     for number, values in enumerate(sheet_rows, start=1):
+        if refusal := limits.too_many_sheet_rows(number):
+            result.error(number, "", refusal)
+            return
         if columns is None:
             found = {i: HEADER_LOOKUP.get(norm_header(v)) for i, v in enumerate(values) if norm_header(v)}
             known = {i: key for i, key in found.items() if key}
@@ -94,7 +98,14 @@ def _read_rows(sheet_rows, result: LedgerImport, *, user: User, max_rows: int) -
             continue
         row = {key: values[i] if i < len(values) else None for i, key in columns.items()}
         if not any(cell_text(v) for v in row.values()):
-            continue  # blank lines between blocks are common in hand-kept ledgers
+            # Blank lines between blocks are common in hand-kept ledgers; a long run of them
+            # (formatting dragged down a sheet) is its end.
+            blank_run += 1
+            if blank_run >= limits.blank_rows_end():
+                result.warnings.append(limits.stopped_at_blank_rows(number))
+                break
+            continue
+        blank_run = 0
         if len(raw_rows) >= max_rows:
             result.error(number, "", ngettext(
                 "More than the limit of %(max)s data row; split the file by case or responsible unit and import "

@@ -13,6 +13,7 @@ from accounts.models import Unit, User
 
 from ..models import Case, Measure
 
+# Defaults of settings.IMPORT_MAX_BYTES / IMPORT_MAX_ROWS (cases.limits reads the settings).
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000  # three times a province's largest case; bigger files are split by case
 MAX_REPORTED_ERRORS = 500

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from ..models import Case, Issue, Measure, ProgressUpdate
 from ..names import comparison_key
+from ..states import State
 from .columns import ISSUE_SEPARATOR, KIND_NAMES, PROGRESS_NOTE_ACTIONS, STATE_NAMES, UNIT_SEPARATOR
 
 
@@ -90,6 +91,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "kind": KIND_NAMES.get(m.kind, m.kind),
                 "progress": m.latest_note or "",
                 "state": STATE_NAMES.get(m.state, m.state),
+                "urging": m.urging_level.name if m.urging_level_id and m.state != State.COMPLETED else "",
                 "_case": m.case,
             }
 

@@ -85,6 +85,10 @@ def measure_to_dict(measure: Measure) -> dict[str, Any]:
         "numbers": [{"value": n.value, "unit": n.unit, "phrase": n.phrase} for n in measure.numbers],
         "deadline": _iso(measure.deadline),
         "deadline_phrase": measure.deadline_phrase,
+        "long_term": measure.long_term,
+        "units": list(measure.units),
+        "leader": measure.leader,
+        "fields": dict(measure.fields),
     }
 
 

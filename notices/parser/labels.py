@@ -141,7 +141,8 @@ def _read_label(line: str) -> Label | None:
         match = pattern.match(folded)
         if match is None:
             continue
-        if style == STYLE_ARABIC_DOT and _DECIMAL_TAIL.match(folded[match.end():]):
+        # "2.5亿元…" opens a sentence; "4．3个部门…" (a full-width point, or 、) is item 4.
+        if style == STYLE_ARABIC_DOT and line[match.end() - 1] == "." and _DECIMAL_TAIL.match(folded[match.end():]):
             return None
         number = _number(style, match.group(1))
         if number is None:

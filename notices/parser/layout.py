@@ -105,6 +105,13 @@ def read_layout(all_lines: list[str]) -> Layout:
         if signed_by is not None and body_end > body_start and kept[body_end - 1] == signed_by:
             body_end -= 1
             layout.signature_line = body_end
+            # Joint notices are signed by two bodies, one per line ("中共云岭州委" above
+            # "云岭州人民政府"); the first one signs for both.
+            while body_end - 1 > body_start and _looks_like_signer(kept[body_end - 1]) and \
+                    len(kept[body_end - 1]) <= 20 and read_label(kept[body_end - 1]) is None:
+                body_end -= 1
+                layout.signature_line = body_end
+                layout.signed_by = kept[body_end]
     closing_start = _find_closing(kept, body_start, body_end)
     layout.closing = (closing_start, body_end)
     layout.sections = _find_sections(kept, body_start, closing_start, layout.warnings)

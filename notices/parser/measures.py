@@ -171,4 +171,5 @@ def make_measure(label: str, text: str, line: int, notice_date: date | None) -> 
         deadline=deadline,
         deadline_phrase=deadline_phrase,
         line=line + 1,
+        long_term=state.long_term,
     )

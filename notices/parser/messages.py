@@ -47,7 +47,7 @@ TEMPLATES: dict[str, str] = {
     "numbering_gap": "The label “%(label)s” does not follow the previous number: an item may have been lost.",
     "ordinal_problems": "“%(title)s” has no numbered items: its 一是…%(last)s paragraphs each state a problem, "
                         "read as %(n)d problems.",
-    "summary_lines": "%(n)d summary lines (“共N个问题，已整改M个”) were kept as text, not as measures.",
+    "summary_lines": "A summary line (“共N个问题，已整改M个”) was kept as text, not read as a measure.",
     "closing_text": "The paragraph after the last item (“%(start)s…”) sums up the work; it was not read as a "
                     "measure.",
     # Measures

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from notices.parser.fields import Fields, extract_fields
 from notices.parser.labels import (
     CN_STYLES,
     NUMERIC_STYLES,
@@ -52,6 +53,7 @@ from notices.parser.model import (
     IssueNode,
     ParseWarning,
 )
+from notices.parser.model import Measure as ParsedMeasure
 from notices.parser.text import fold
 
 _HEADING_MAX = 60
@@ -165,7 +167,7 @@ def _repair_siblings(labels: dict[int, Label], warnings: list[ParseWarning]) -> 
             continue
         if after is not None and (after.style != before.style or after.number != label.number + 1):
             continue
-        if counts[label.style] * 2 >= counts.get(before.style, 0):
+        if counts[label.style] >= counts.get(before.style, 0):
             continue
         labels[index] = Label(before.style, label.number, label.text, label.rest)
         warnings.append(ParseWarning.of("label_damaged.sibling", index + 1, label=label.text, example=before.text))
@@ -387,6 +389,21 @@ def _title(node: Draft) -> str:
 # --- From drafts to nodes ---------------------------------------------------------------
 
 
+# "本方面共3个问题，已整改到位1个，2个正在推进中。" sums up a category; "总的看，…" sums up
+# the whole part. Neither is a measure of the item it happens to follow.
+_SUMMARY = re.compile(
+    r"^(?:本方面|该方面|此方面|本类|该类|本部分|该部分|以上|上述|本组|其中)?(?:反馈)?(?:问题)?"
+    r"(?:共|合计|总计)(?:有|计)?(?:反馈)?(?:问题)?\s*(?:\d+|[一二三四五六七八九十两]+)\s*(?:个|项|条|类)(?:问题)?"
+    r"[^。]{0,40}?(?:整改|完成|推进|成效|销号|到位)"
+)
+_CLOSING = re.compile(r"^(?:总的看|总体看|总的来看|总体来看|总体上看|从总体上看|整体来看|综上|总之)")
+_SUMMARY_MAX = 90
+
+
+def _is_summary(text: str) -> bool:
+    return len(text) <= _SUMMARY_MAX and bool(_SUMMARY.match(fold(text).lstrip()))
+
+
 def to_nodes(
     drafts: list[Draft], notice_date: date | None, warnings: list[ParseWarning], level: int = 0
 ) -> list[IssueNode]:
@@ -395,8 +412,18 @@ def to_nodes(
         if not draft.head and draft.body and _is_heading_like(draft.body[0][1]):
             # A label alone on its line ("（一）") with the heading on the next one.
             draft.head = draft.body.pop(0)[1]
-        paragraphs = _own_paragraphs(draft)
+        paragraphs = []
+        for line, text in _own_paragraphs(draft):
+            if _is_summary(text):
+                warnings.append(ParseWarning.of("summary_lines", line + 1, n=1))
+            elif _CLOSING.match(fold(text).lstrip()) and (line, text) in draft.body:
+                warnings.append(ParseWarning.of("closing_text", line + 1, start=text[:12]))
+            else:
+                paragraphs.append((line, text))
+        fields, paragraphs = extract_fields(paragraphs, notice_date)
         measures, measure_warnings = build_measures(paragraphs, notice_date)
+        if fields:
+            apply_fields(measures, fields)
         warnings.extend(measure_warnings)
         text_parts = [draft.head] + [text for _, text in draft.body]
         node = IssueNode(
@@ -413,6 +440,19 @@ def to_nodes(
         node.children = to_nodes(draft.children, notice_date, warnings, level + 1)
         nodes.append(node)
     return nodes
+
+
+def apply_fields(measures: list[ParsedMeasure], fields: Fields) -> None:
+    """Give an item's field data to its measures: its units, leader and deadline."""
+    for measure in measures:
+        measure.units = list(fields.units)
+        measure.leader = fields.leader
+        measure.fields = dict(fields.raw)
+        if fields.deadline is not None:
+            measure.deadline, measure.deadline_phrase = fields.deadline, fields.deadline_phrase
+        elif fields.long_term:
+            measure.deadline, measure.deadline_phrase = None, fields.raw.get("deadline", "")
+        measure.long_term = measure.long_term or fields.long_term
 
 
 def section_node(label: str, number: int | None, title: str, line: int, children: list[IssueNode]) -> IssueNode:
