@@ -159,6 +159,18 @@ def test_measure_organisation_includes_those_below(measures, supervisor):
     assert _pks(MeasureFilterSet, {"organisation": county.pk}, Measure.objects.restrict(admin), admin) == {there.pk}
 
 
+def test_measure_urging_level_of_ongoing_items(measures):
+    from cases.urging.models import Ladder, LadderLevel
+
+    ladder = Ladder.objects.create(name="测试阶梯")
+    yellow = LadderLevel.objects.create(ladder=ladder, rank=1, name="黄色预警", threshold_days=-3, colour="orange")
+    red = LadderLevel.objects.create(ladder=ladder, rank=2, name="红色督办", threshold_days=5, colour="red")
+    Measure.objects.filter(pk__in=_ids(measures, "soon", "done")).update(urging_level=yellow)
+    Measure.objects.filter(pk=measures["late"].pk).update(urging_level=red)
+    assert _measures(measures, {"urging_level": [yellow.pk]}) == _ids(measures, "soon")  # "done" is not ongoing
+    assert _measures(measures, {"urging_level": [yellow.pk, red.pk]}) == _ids(measures, "late", "soon")
+
+
 def test_measure_hidden_case_is_refused_not_applied(measures, staff):
     hidden = factories.CaseFactory(organisation=factories.OrganisationFactory())
     assert "case" in _errors(MeasureFilterSet, {"case": [hidden.pk]}, Measure.objects.restrict(staff), staff)
