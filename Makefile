@@ -39,10 +39,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-## Regenerate and compile the zh-hans translations.
+## Refresh and compile the per-area zh-hans catalogues (locale/<area>/): scripts/messages.py.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=benchmarks
-	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache
