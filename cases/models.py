@@ -315,7 +315,7 @@ class MeasureQuerySet(RestrictedQuerySet):
         overdue = overdue_condition(on)
         return (
             self.order_by()
-            .values("lead_unit", "lead_unit__name")
+            .values("lead_unit", "lead_unit__name", "lead_unit__organisation__name")
             .annotate(
                 total=Count("pk"),
                 ongoing=Count("pk", filter=ongoing_condition()),

@@ -272,8 +272,11 @@ def dashboard(request):
         "case_options": _options(Case.objects.restrict(request.user).values_list("pk", "title"),
                                  selected_values.get("case", []), width=40),
         # Only the units this user may see: another organisation's units are not even named.
-        "unit_options": _options(Unit.objects.restrict(request.user).filter(is_active=True).order_by("name")
-                                 .values_list("pk", "name"), selected_values.get("unit", [])),
+        "unit_options": _options(
+            sorted(selectors.unit_labels(Unit.objects.restrict(request.user).filter(is_active=True)).items(),
+                   key=lambda pair: pair[1]),
+            selected_values.get("unit", []),
+        ),
         "organisation_options": _options(org_choices, selected_values.get("organisation", []))
         if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
