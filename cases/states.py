@@ -8,7 +8,9 @@ A supervisor may send a submitted item back, and reopen a completed one as relap
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +28,7 @@ class State(models.TextChoices):
 ONGOING_STATES = frozenset(s for s in State.values if s != State.COMPLETED)
 
 # Order used to roll states up and to sort by advancement; relapsed sits with in progress.
-STATE_RANK = {
+STATE_RANK: dict[str, int] = {
     State.PLANNED: 0,
     State.RELAPSED: 1,
     State.IN_PROGRESS: 1,
@@ -47,6 +49,12 @@ class Action(models.TextChoices):
     RESUME = "resume", _("Resume rectification")
     IMPORT = "import", _("Imported")
     DEADLINE = "deadline", _("Deadline changed")
+
+
+class PermissionHolder(Protocol):
+    """Anything with `has_perm`: a user (or a test double of one)."""
+
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 # Permissions that lift an action above the staff of the responsible unit.
@@ -87,12 +95,12 @@ def find_rule(source: str, target: str) -> Rule | None:
     return None
 
 
-def allowed_rules(source: str, user) -> list[Rule]:
+def allowed_rules(source: str, user: PermissionHolder) -> list[Rule]:
     """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere."""
     return [r for r in RULES if source in r.sources and (r.permission is None or user.has_perm(r.permission))]
 
 
-def roll_up(states) -> str:
+def roll_up(states: Iterable[str]) -> str:
     """An issue's state from the set of its measures' states.
 
     All completed → completed; all at least submitted → submitted; all at least phased →
