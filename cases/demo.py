@@ -165,6 +165,11 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
     load_demo_calendar()
+    # Items at every urging level, two letters and a group bot (cases.urging.demo).
+    from .urging import demo as urging_demo
+
+    urging_demo.load(case, supervisor=supervisor, principal_leader=User.objects.filter(username="leader_li").first(),
+                     today=today)
     # Look-backs, outcome figures and the leaders' reports (cases.reports.demo).
     from .reports import demo as reports_demo
 

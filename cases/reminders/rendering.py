@@ -58,7 +58,7 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     """The reminder's items grouped by case, ordered by deadline, loaded in one query."""
     latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
     measures = (
-        reminder.measures.select_related("case", "lead_unit", "lead_leader")
+        reminder.measures.select_related("case", "lead_unit", "lead_leader", "urging_level")
         .annotate(last_note=Subquery(latest_note.values("note")[:1]),
                   last_note_at=Subquery(latest_note.values("created_at")[:1]))
         .order_by("case__title", "case_id", F("deadline").asc(nulls_last=True), "pk")
@@ -66,11 +66,12 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     rows = []
     for measure in measures:
         level = item_level(deadline=measure.deadline, last_activity=measure.last_progress_at or measure.created_at,
-                           on=on, thresholds=thresholds)
+                           on=on, thresholds=thresholds) or (
+            Reminder.Level.DUE_SOON if measure.urging_level_id else None)
         if measure.state == State.COMPLETED or level is None:
             continue  # completed or moved since the week was planned: nothing to urge any more
-        if reminder.kind == Reminder.Kind.ESCALATION:
-            level = Reminder.Level.ESCALATED
+        if reminder.kind == Reminder.Kind.ESCALATION and level == Reminder.Level.OVERDUE:
+            level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
             measure=measure, level=level, days_overdue=measure.days_overdue(on),

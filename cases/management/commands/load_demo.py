@@ -22,4 +22,6 @@ class Command(BaseCommand):
             "  staff         何俊, liaison of 青禾县住房和城乡建设局\n"
             "  staff2        马晓丽, liaison of 青禾县财政局\n"
             "  staff_b       宋晨, liaison of 白溪县财政局\n"
+            "\nUrging letters: /letters/ (supervisor). 青禾县住房和城乡建设局 has a 企业微信 group bot at\n"
+            "  http://127.0.0.1:8145/: run `python -m tests.cases.bot_receiver 8145` to watch what it receives.\n"
         )
