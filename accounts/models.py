@@ -157,6 +157,7 @@ class OrganisationMembership(models.Model):
     class OrgRole(models.TextChoices):
         SUPERVISOR = "supervisor", _("Rectification office (整改办)")
         LEADER = "leader", _("Leader")
+        PRINCIPAL = "principal", _("Principal leader (主要领导)")
 
     user = models.ForeignKey(
         "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="organisation_memberships"

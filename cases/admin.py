@@ -113,7 +113,7 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "kind", "inspected_body", "inspection_team", "description"]}),
         (_("Dates"), {"fields": [("inspection_start", "inspection_end"), "feedback_on", "rectification_deadline"]}),
-        (_("Sign-off"), {"fields": ["signoffs_required"]}),
+        (_("Sign-off"), {"fields": ["signoff_chain"]}),
         (_("Issue tree"), {"fields": ["issue_tree"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
@@ -276,7 +276,7 @@ class DeadlineChangeInline(admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
     readonly_fields = fields
 
 
@@ -473,7 +473,8 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     # --- state actions ---
 
     def _run_action(self, request, queryset, action: str):
-        rule_needs_reason = action in (Action.SEND_BACK, Action.REOPEN)
+        # A sign-off request needs its note as send-back and reopen need their reason.
+        rule_needs_reason = action in (Action.SUBMIT, Action.SEND_BACK, Action.REOPEN)
         if rule_needs_reason and "apply" not in request.POST:
             return TemplateResponse(request, "admin/cases/measure/action_reason.html", {
                 **self.admin_site.each_context(request),
@@ -589,3 +590,4 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
+from .signoff import admin as _signoff_admin  # noqa: E402, F401

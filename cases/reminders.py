@@ -48,7 +48,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Membership, Unit, User
 
-from .models import Measure, ProgressUpdate, Reminder
+from .models import Measure, ProgressUpdate, Reminder, overdue_q, waits_on_time_q
 from .states import State
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,9 @@ def week_start(day: datetime.date) -> datetime.date:
 def reportable(queryset, *, on: datetime.date, thresholds: Thresholds):
     """Ongoing items that are overdue, due soon, or lagging on `on`."""
     due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    return queryset.ongoing().filter(deadline__lte=due_by) | queryset.lagging(thresholds.lagging_days, on=on)
+    # An item waiting for sign-off asked for on time is the supervisors' lag, not the unit's.
+    return (queryset.ongoing().filter(deadline__lte=due_by) | queryset.lagging(thresholds.lagging_days, on=on)) \
+        .exclude(waits_on_time_q())
 
 
 def escalated(queryset, *, on: datetime.date, thresholds: Thresholds):
@@ -572,7 +574,7 @@ def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -
     rows = (
         measures.counts_by_unit(on)
         .annotate(
-            escalated=Count("pk", filter=ongoing & Q(deadline__lte=escalate_before)),
+            escalated=Count("pk", filter=overdue_q(on) & Q(deadline__lte=escalate_before)),
             due_soon=Count("pk", filter=ongoing & Q(deadline__gte=on, deadline__lte=due_by)),
         )
         .filter(ongoing__gt=0)

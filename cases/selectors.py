@@ -19,7 +19,7 @@ from django.db.models import Count, F, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Case, Issue, Measure, ProgressUpdate, SignOff
+from .models import Case, Issue, Measure, ProgressUpdate, SignOff, overdue_q
 from .states import State
 
 # How many rows the dashboard draws before it offers "all": enough to show who lags, few
@@ -129,7 +129,7 @@ def _counts(measures, group_by: str, *, on: datetime.date):
             total=Count("pk"),
             completed=Count("pk", filter=Q(state=State.COMPLETED)),
             ongoing=Count("pk", filter=ongoing),
-            overdue=Count("pk", filter=ongoing & Q(deadline__lt=on)),
+            overdue=Count("pk", filter=overdue_q(on)),
         )
     )
 
@@ -307,7 +307,7 @@ def overdue_first(measures, *, on: datetime.date):
     """Ongoing-and-overdue first (longest first), then ongoing by deadline, completed last."""
     ongoing = ~Q(state=State.COMPLETED)
     rank = When_(
-        When(ongoing & Q(deadline__lt=on), then=Value(0)),
+        When(overdue_q(on), then=Value(0)),
         When(ongoing, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),

@@ -47,11 +47,16 @@ class Action(models.TextChoices):
     RESUME = "resume", _("Resume rectification")
     IMPORT = "import", _("Imported")
     DEADLINE = "deadline", _("Deadline changed")
+    PAPER_SIGNOFF = "paper_signoff", _("Paper sign-off recorded")
+    EXTENSION_REQUEST = "extension_request", _("Extension requested")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
 
 
 # Permissions that lift an action above the staff of the responsible unit.
 SIGN_OFF_PERM = "cases.sign_off_measure"
 REOPEN_PERM = "cases.reopen_measure"
+PAPER_SIGNOFF_PERM = "cases.record_paper_signoff"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class Rule:
     target: str
     permission: str | None = None  # None: anyone who may edit the measure
     needs_reason: bool = False
+    # Signed at a step of the case's sign-off chain: the step says who (cases.signoff.eligibility),
+    # not a group permission, so unit heads and leaders sign without being supervisors.
+    by_step: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -72,8 +80,8 @@ RULES: tuple[Rule, ...] = (
         frozenset({State.PLANNED, State.IN_PROGRESS, State.PHASED, State.RELAPSED}),
         State.SUBMITTED,
     ),
-    Rule(Action.APPROVE, frozenset({State.SUBMITTED}), State.COMPLETED, SIGN_OFF_PERM),
-    Rule(Action.SEND_BACK, frozenset({State.SUBMITTED}), State.IN_PROGRESS, SIGN_OFF_PERM, needs_reason=True),
+    Rule(Action.APPROVE, frozenset({State.SUBMITTED}), State.COMPLETED, by_step=True),
+    Rule(Action.SEND_BACK, frozenset({State.SUBMITTED}), State.IN_PROGRESS, needs_reason=True, by_step=True),
     Rule(Action.REOPEN, frozenset({State.COMPLETED}), State.RELAPSED, REOPEN_PERM, needs_reason=True),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
@@ -87,9 +95,16 @@ def find_rule(source: str, target: str) -> Rule | None:
     return None
 
 
-def allowed_rules(source: str, user) -> list[Rule]:
-    """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere."""
-    return [r for r in RULES if source in r.sources and (r.permission is None or user.has_perm(r.permission))]
+def allowed_rules(source: str, user, *, signs_now: bool = False) -> list[Rule]:
+    """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere.
+
+    Sign-off and send-back belong to whoever signs the item's current step: the caller says
+    whether that is this user (`signs_now`, from cases.signoff.eligibility.may_sign)."""
+    return [
+        r for r in RULES
+        if source in r.sources
+        and (signs_now if r.by_step else (r.permission is None or user.has_perm(r.permission)))
+    ]
 
 
 def roll_up(states) -> str:

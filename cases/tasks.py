@@ -82,3 +82,17 @@ def send_stranded_reminders() -> dict:
 def send_reminder(self, reminder_id: int, on: str) -> bool:
     """Send one recorded reminder; SMTP and network errors are retried with back-off."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=SEND_BACKOFF_SECONDS,
+    retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=SEND_MAX_RETRIES,
+)
+def announce_decision(progress_id: int) -> int:
+    """Tell the unit at once of a decision on its item (cases.notify)."""
+    from . import notify
+
+    return notify.announce(progress_id)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, Unit, User
 from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
+from cases.signoff import eligibility
 from cases.states import State
 from notices.models import Notice, content_hash
 from notices.parser.model import IssueNode, ParsedNotice
@@ -352,24 +353,37 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
         _apply_measures(node_plan, issue, notice=notice, unit=responsible, plan=plan)
 
 
+CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
+
+
+def _state_for(state: str, case) -> tuple[str, str]:
+    """The state a notice may record on `case`, and a note to add: on a case with a sign-off chain a
+    notice records "completed" as "sign-off requested", so the chain still decides (cases.services)."""
+    if state == State.COMPLETED and eligibility.is_chained(case):
+        return State.SUBMITTED, CHAIN_NOTE
+    return state, ""
+
+
 def _apply_measures(node_plan: NodePlan, issue: Issue, *, notice: Notice, unit: Unit, plan: ImportPlan) -> None:
     for m in node_plan.measures:
         parsed = m.parsed
         # The note is the notice's own report, word for word; `source_notice` says where it is from.
         note = parsed.text
+        to_state, extra = _state_for(m.state, issue.case)
+        note = f"{note}\n{extra}" if extra else note
         if m.action == "create":
             measure = services.create_measure(
                 issue=issue, text=parsed.text, lead_unit=unit, deadline=m.deadline, kind=m.kind,
                 label=(parsed.label or "")[:_LABEL_MAX], by=None,
             )
-            if m.state != State.PLANNED:
+            if to_state != State.PLANNED:
                 services.record_state_from_source(
-                    measure=measure, to_state=m.state, note=note, source_notice=notice, at=plan.reported_at,
+                    measure=measure, to_state=to_state, note=note, source_notice=notice, at=plan.reported_at,
                 )
         elif m.action in ("state", "note"):
-            measure = Measure.objects.get(pk=m.measure_id)
+            measure = Measure.objects.select_related("case").get(pk=m.measure_id)
             services.record_state_from_source(
-                measure=measure, to_state=m.state, note=note, source_notice=notice, at=plan.reported_at,
+                measure=measure, to_state=to_state, note=note, source_notice=notice, at=plan.reported_at,
             )
 
 

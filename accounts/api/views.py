@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, Unit
 from cases.api.filtering import FilterBackend
-from cases.models import Measure
+from cases.models import Measure, overdue_q
 from cases.states import State
 
 from .serializers import MeSerializer, UnitSerializer
@@ -43,7 +43,7 @@ class MeView(APIView):
         items = Measure.objects.restrict(user).order_by().aggregate(
             total=Count("pk"),
             ongoing=Count("pk", filter=ongoing),
-            overdue=Count("pk", filter=ongoing & Q(deadline__lt=today)),
+            overdue=Count("pk", filter=overdue_q(today)),
             due_soon=Count("pk", filter=ongoing & Q(deadline__gte=today, deadline__lte=soon)),
             submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
             completed=Count("pk", filter=Q(state=State.COMPLETED)),

@@ -138,8 +138,7 @@ class TestSignOff:
         assert SignOff.objects.get().decision == "approve"
 
     def test_four_signatures_when_the_case_requires_them(self, staff, measure):
-        measure.case.signoffs_required = 4
-        measure.case.save()
+        factories.signoff_chain(4, case=measure.case)
         signers = [factories.UserFactory(role="supervisor") for _ in range(4)]
         self.submit(staff, measure)
         for i, signer in enumerate(signers):
@@ -149,8 +148,7 @@ class TestSignOff:
         assert SignOff.objects.filter(decision="approve").count() == 4
 
     def test_the_same_supervisor_cannot_sign_twice(self, staff, supervisor, measure):
-        measure.case.signoffs_required = 2
-        measure.case.save()
+        factories.signoff_chain(2, case=measure.case)
         self.submit(staff, measure)
         services.transition_measure(measure=measure, to_state=State.COMPLETED, by=supervisor)
         with pytest.raises(ValidationError):
@@ -165,8 +163,7 @@ class TestSignOff:
         assert (record.decision, record.comment) == ("send_back", "材料不全")
 
     def test_a_new_submission_needs_new_signatures(self, staff, supervisor, supervisor2, measure):
-        measure.case.signoffs_required = 2
-        measure.case.save()
+        factories.signoff_chain(2, case=measure.case)
         self.submit(staff, measure)
         services.transition_measure(measure=measure, to_state=State.COMPLETED, by=supervisor)
         services.transition_measure(measure=measure, to_state=State.IN_PROGRESS, by=supervisor2, note="退回补充")

@@ -79,7 +79,8 @@ def test_send_back_with_a_comment_returns_the_item(client, supervisor, staff, me
 
 
 def test_four_signatures_case_waits_for_the_others(client, supervisor, supervisor2, staff, unit):
-    case = factories.CaseFactory(signoffs_required=2)
+    case = factories.CaseFactory()
+    factories.signoff_chain(2, case=case)
     measure = _submit(factories.MeasureFactory(lead_unit=unit, issue__case=case), staff)
     client.force_login(supervisor)
     _decide(client, measure, "approve")
