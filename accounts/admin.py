@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import RestrictedAdminMixin
@@ -18,8 +21,52 @@ class OrganisationMembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class UserCreationForm(AdminUserCreationForm):
+    """A new account is placed at once where its creator reaches, so nobody creates a person
+    they then cannot see: a unit (as its liaison) or an organisation (as its 整改办). Someone
+    who reads the whole deployment may leave both empty."""
+
+    unit = forms.ModelChoiceField(label=capfirst(_("unit")), queryset=Unit.objects.none(), required=False,
+                                  help_text=_("The person becomes this unit's rectification liaison."))
+    organisation = forms.ModelChoiceField(
+        label=capfirst(_("organisation")), queryset=Organisation.objects.none(), required=False,
+        help_text=_("The person joins this organisation's rectification office (整改办)."),
+    )
+
+    def __init__(self, *args, creator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creator = creator
+        self.fields["unit"].queryset = Unit.objects.restrict(creator, "change").filter(is_active=True)
+        self.fields["organisation"].queryset = Organisation.objects.supervised_by(creator).filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        placed = cleaned.get("unit") or cleaned.get("organisation")
+        if not placed and not (self.creator and self.creator.scope.everything):
+            raise forms.ValidationError(
+                _("Choose the unit or the organisation the new person works for: otherwise you could not see them.")
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            self.save_placement(user)
+        return user
+
+    def save_placement(self, user):
+        if self.cleaned_data.get("unit"):
+            Membership.objects.get_or_create(user=user, unit=self.cleaned_data["unit"])
+        if self.cleaned_data.get("organisation"):
+            OrganisationMembership.objects.get_or_create(user=user, organisation=self.cleaned_data["organisation"])
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
+    """People, scoped like everything else (accounts.scoping.UserQuerySet). Only a superuser
+    grants superuser status or single permissions; everyone else assigns role groups."""
+
+    add_form = UserCreationForm
     list_display = ["username", "name", "email", "title", "role_list", "is_active"]
     list_filter = ["groups", "is_active", "is_superuser"]
     search_fields = ["username", "name", "email", "title"]
@@ -33,7 +80,35 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "name", "email", "groups", "password1", "password2"]}),
+        (_("Where the person works"), {"classes": ["wide"], "fields": ["unit", "organisation"]}),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            creator = request.user
+
+            class BoundCreationForm(form):
+                def __init__(self, *args, **kw):
+                    super().__init__(*args, creator=creator, **kw)
+
+            return BoundCreationForm
+        return form
+
+    def get_inline_instances(self, request, obj=None):
+        # The add page places the person with its own two fields; memberships are edited after.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and hasattr(form, "save_placement"):
+            form.save_placement(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -42,9 +117,6 @@ class UserAdmin(DjangoUserAdmin):
     def role_list(self, obj):
         return ", ".join(g.name for g in obj.groups.all())
 
-    def get_search_results(self, request, queryset, search_term):
-        # Autocomplete (lead leader) is offered to anyone who edits measures; it lists names only.
-        return super().get_search_results(request, queryset, search_term)
 
 
 @admin.register(Organisation)

@@ -22,7 +22,36 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-class RectifyUserManager(UserManager):
+class UserQuerySet(RestrictedQuerySet):
+    """People are reached through where they work: someone supervising an organisation reads the
+    people of its subtree (its 整改办 and leaders, and the staff of its units); staff read the
+    people of the organisations their units belong to (to pick a leader or a colleague). Everyone
+    reads themselves. A person with no role anywhere yet is seen by whole-deployment supervisors
+    (and superusers) only."""
+
+    def scope_condition(self, scope: Scope) -> Q | None:
+        if scope.everything:
+            return None
+        organisation_ids = set(scope.organisation_ids)
+        if scope.unit_ids:
+            organisation_ids |= set(
+                Unit.objects.filter(pk__in=sorted(scope.unit_ids)).values_list("organisation_id", flat=True)
+            )
+        if not organisation_ids:
+            return Q()
+        ids = sorted(organisation_ids)
+        return Q(
+            models.Exists(OrganisationMembership.objects.filter(user=models.OuterRef("pk"), organisation_id__in=ids))
+        ) | Q(models.Exists(Membership.objects.filter(user=models.OuterRef("pk"), unit__organisation_id__in=ids)))
+
+    def restrict(self, user, action: str = "view") -> UserQuerySet:
+        restricted = super().restrict(user, action)
+        if action == "view" and getattr(user, "is_authenticated", False) and user.is_active:
+            return restricted | self.filter(pk=user.pk)
+        return restricted
+
+
+class RectifyUserManager(UserManager.from_queryset(UserQuerySet)):
     def create_user(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", True)  # everyone logs progress in the admin
         return super().create_user(username, email, password, **extra_fields)

@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
-from . import services
+from . import formats, services
 from .forms import MultipleFileField
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .states import Action, State
@@ -140,7 +140,7 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("completion"))
     def rate(self, obj):
-        return "—" if obj.completion_rate is None else f"{obj.completion_rate}%"
+        return formats.percent(obj.completion_rate)
 
     @admin.display(description=_("issue tree"))
     def issue_tree(self, obj):

@@ -21,6 +21,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from . import formats
 from .selectors import Row, Week
 
 COMPLETED = "#05603a"  # dark green: darkest in greyscale
@@ -64,6 +65,11 @@ def _link(href: str | None, inner: str, tooltip: str) -> str:
     return format_html('<a href="{}">', href) + tip + inner + "</a>"
 
 
+def _width(text: str, size: float) -> float:
+    """About how wide a text is: a CJK character is one em, Latin and digits a little over half."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in text)
+
+
 def _fit(text: str, max_units: float, size: float) -> str:
     """Shorten a label to the width it has; a CJK character is about one em, Latin half."""
     width = 0.0
@@ -72,6 +78,11 @@ def _fit(text: str, max_units: float, size: float) -> str:
         if width > max_units:
             return text[: max(i - 1, 1)] + "…"
     return text
+
+
+def series_labels() -> dict[str, str]:
+    """The words for the three parts of a bar: the same as the headline figures and the unit table."""
+    return {"completed": _("Completed"), "ongoing": _("Ongoing, not overdue"), "overdue": _("Overdue")}
 
 
 def stacked_bars(
@@ -85,19 +96,22 @@ def stacked_bars(
 ) -> SafeString:
     """One horizontal bar per row: completed | ongoing | overdue, each part a link to its items.
 
-    The label sits above its bar so long Chinese titles need not be cut to a narrow column;
-    the completion rate and counts sit at the right end.
+    Each bar is its row's whole (100 %), so a unit with 5 items is as readable as one with 500
+    instead of shrinking to a sliver beside it; the counts say the sizes. The label sits above
+    the bar so long Chinese titles need not be cut to a narrow column, a count sits inside each
+    part wide enough for it, and a line under the bar gives every part's count in words; the
+    completion rate and completed/total sit at the right end.
     """
     if not rows:
         return mark_safe("")
-    pad, row_h, bar_h, label_h = 12, 64, 26, 22
+    pad, row_h, bar_h, label_h, counts_h = 12, 86, 26, 22, 22
     right = 130  # room for "71.2% 37/52"
     bar_w = width - 2 * pad - right
     height = pad * 2 + row_h * len(rows)
     hatch = _uid("hatch")
+    names = series_labels()
     head, tail = _open(width, height, title, desc or title, "chart-bars")
     parts = [head, f"<defs>{_hatch(hatch)}</defs>"]
-    scale = max((r.total for r in rows), default=0) or 1
     for i, row in enumerate(rows):
         y = pad + i * row_h
         label = _fit(row.label, bar_w + right - 8, 16)
@@ -108,24 +122,21 @@ def stacked_bars(
         ))
         x = pad
         by = y + label_h + 2
-        # Bars share one scale, so a unit with twice the items draws twice as long.
-        full = round(bar_w * row.total / scale, 1)
+        full = bar_w if row.total else 1
         segments = [
-            ("completed", row.completed, COMPLETED, _("completed")),
-            ("ongoing", row.ongoing_not_overdue, ONGOING, _("ongoing, not overdue")),
-            ("overdue", row.overdue, f"url(#{hatch})", _("overdue")),
+            ("completed", row.completed, COMPLETED),
+            ("ongoing", row.ongoing_not_overdue, ONGOING),
+            ("overdue", row.overdue, f"url(#{hatch})"),
         ]
         parts.append(format_html(
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="#f2f4f7" stroke="{}"/>', x, by,
-            max(full, 1), bar_h, GRID,
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="#f2f4f7" stroke="{}"/>', x, by, full, bar_h, GRID,
         ))
-        for part, n, fill, name in segments:
+        for part, n, fill in segments:
             if not n:
                 continue
             w = round(full * n / row.total, 1)
             inner = format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>', x, by, w, bar_h,
                                 fill)
-            # A count inside the segment when it fits: the bar reads without the table.
             if w >= 9 * len(str(n)) + 8:
                 colour = "#fff" if part != "ongoing" else TEXT
                 weight = "700" if part == "overdue" else "400"
@@ -135,9 +146,23 @@ def stacked_bars(
                     round(x + w / 2, 1), by + 18, colour, weight, OVERDUE if part == "overdue" else "none",
                     3 if part == "overdue" else 0, n,
                 )
-            parts.append(_link(link(row, part), inner, f"{row.label}: {name} {n}"))
+            parts.append(_link(link(row, part), inner, f"{row.label}: {names[part]} {n}"))
             x = round(x + w, 1)
-        summary = f"{row.rate:g}%" if show_rate and row.rate is not None else ""
+        # Every part's count in words under the bar, each a link: a part too narrow for its
+        # number inside still says it, and the chart reads without the legend.
+        cy = by + bar_h + counts_h - 4
+        cx = float(pad)
+        for part, n, _fill in segments:
+            if not n:
+                continue
+            text = f"{names[part]} {n}"
+            colour = {"completed": COMPLETED, "ongoing": MUTED, "overdue": REMAINING}[part]
+            weight = "700" if part == "overdue" else "400"
+            parts.append(_link(link(row, part), format_html(
+                '<text x="{}" y="{}" font-size="15" fill="{}" font-weight="{}">{}</text>',
+                round(cx, 1), cy, colour, weight, text), f"{row.label}: {text}"))
+            cx += _width(text, 15) + 14
+        summary = formats.percent(row.rate) if show_rate and row.rate is not None else ""
         counts = f"{row.completed}/{row.total}"
         parts.append(format_html(
             '<text x="{}" y="{}" font-size="16" fill="{}" text-anchor="end"><tspan font-weight="700">{}</tspan>'
@@ -153,10 +178,11 @@ def legend() -> SafeString:
     hatch = _uid("hatch")
     swatch = '<svg width="22" height="14" aria-hidden="true"><defs>{}</defs><rect width="22" height="14" ' \
              'fill="{}" stroke="#98a2b3"/></svg>'
+    names = series_labels()
     items = [
-        (swatch.format("", COMPLETED), _("completed")),
-        (swatch.format("", ONGOING), _("ongoing, not overdue")),
-        (swatch.format(_hatch(hatch), f"url(#{hatch})"), _("overdue")),
+        (swatch.format("", COMPLETED), names["completed"]),
+        (swatch.format("", ONGOING), names["ongoing"]),
+        (swatch.format(_hatch(hatch), f"url(#{hatch})"), names["overdue"]),
     ]
     return mark_safe('<ul class="legend">' + "".join(
         f"<li>{svg}<span>{escape(text)}</span></li>" for svg, text in items
@@ -172,6 +198,27 @@ def _nice_max(value: int) -> int:
         if top >= value:
             return math.ceil(top)
     return value
+
+
+MAX_MARKERS = 13
+
+
+def _trend_axis(weeks: Sequence[Week], deadline: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+    """The first and last week start on the trend's x axis: the weeks of data, run on to the end
+    of the concentrated rectification period when it lies ahead (up to half a year)."""
+    first, last = weeks[0].start, weeks[-1].start
+    axis_end = last
+    if deadline and deadline > last:
+        axis_end = min(deadline - datetime.timedelta(days=deadline.weekday()), last + datetime.timedelta(weeks=26))
+    return first, axis_end
+
+
+def deadline_on_chart(weeks: Sequence[Week], deadline: datetime.date | None) -> bool:
+    """Whether `weekly_chart` draws the deadline line: the caption names it only then."""
+    if not weeks or not deadline:
+        return False
+    first, axis_end = _trend_axis(weeks, deadline)
+    return first <= deadline - datetime.timedelta(days=deadline.weekday()) <= axis_end
 
 
 def weekly_chart(
@@ -193,11 +240,7 @@ def weekly_chart(
     if not weeks:
         return mark_safe("")
     left, right, top, bottom = 48, 112, 40, 40
-    first = weeks[0].start
-    last = weeks[-1].start
-    axis_end = last
-    if deadline and deadline > last:
-        axis_end = min(deadline - datetime.timedelta(days=deadline.weekday()), last + datetime.timedelta(weeks=26))
+    first, axis_end = _trend_axis(weeks, deadline)
     span_weeks = max((axis_end - first).days / 7, 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = _nice_max(max(max(w.completed, w.remaining) for w in weeks))
@@ -241,24 +284,30 @@ def weekly_chart(
     base = y_of(0)
     done_pts = [(x_of(w.start), y_of(w.completed)) for w in weeks]
     left_pts = [(x_of(w.start), y_of(w.remaining)) for w in weeks]
+    # A marker on every week merges into a band over a year (52 weeks): mark at most about 13
+    # points, evenly, always including this week's, and let the line styles tell the two apart.
+    every = max(1, math.ceil(len(weeks) / MAX_MARKERS))
+    marked = [i for i in range(len(weeks)) if (len(weeks) - 1 - i) % every == 0]
+    done_marks = [done_pts[i] for i in marked]
+    left_marks = [left_pts[i] for i in marked]
     area = f"M{done_pts[0][0]:.1f},{base:.1f} " + " ".join(f"L{x:.1f},{y:.1f}" for x, y in done_pts) + \
         f" L{done_pts[-1][0]:.1f},{base:.1f} Z"
     parts.append(f'<path d="{area}" fill="{COMPLETED}" fill-opacity="0.18"/>')
     done_line = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in done_pts)
     left_line = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in left_pts)
-    completed_label = _("completed")
-    remaining_label = _("remaining")
+    completed_label = series_labels()["completed"]
+    remaining_label = _("Remaining")
     parts.append(_link(
         completed_href,
         f'<path d="{done_line}" fill="none" stroke="{COMPLETED}" stroke-width="4"/>'
-        + "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COMPLETED}"/>' for x, y in done_pts),
+        + "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COMPLETED}"/>' for x, y in done_marks),
         completed_label,
     ))
     parts.append(_link(
         remaining_href,
         f'<path d="{left_line}" fill="none" stroke="{REMAINING}" stroke-width="3" stroke-dasharray="9 5"/>'
         + "".join(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#fff" stroke="{REMAINING}" '
-                  f'stroke-width="2"/>' for x, y in left_pts),
+                  f'stroke-width="2"/>' for x, y in left_marks),
         remaining_label,
     ))
     # Direct labels at the line ends, nudged apart when the two ends are close.
@@ -278,7 +327,7 @@ def weekly_chart(
         '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>',
         tx, tx, top - 6, base, MUTED, tx, top - 12, MUTED, _("this week"),
     ))
-    if deadline and first <= deadline - datetime.timedelta(days=deadline.weekday()) <= axis_end:
+    if deadline_on_chart(weeks, deadline):
         x = round(x_of(deadline - datetime.timedelta(days=deadline.weekday()))
                   + plot_w / span_weeks * deadline.weekday() / 7, 1)
         anchor = "end" if x > left + plot_w * 0.7 else "start"

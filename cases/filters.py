@@ -7,6 +7,7 @@ can reach another unit's items.
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +31,61 @@ def _visible(model):
     return queryset
 
 
+# Bounds every filter of every FilterSet gets, so no query parameter reaches the database (or
+# date arithmetic) as a number it cannot hold: an id is a positive 64-bit integer, a number of
+# days at most a century.
+MAX_ID = 2**63 - 1
+MAX_DAYS = 36500
+
+
+class _BoundedIdsMixin:
+    """A model choice field that refuses an id no database row can have before looking it up.
+
+    Django catches a malformed id but not one beyond 64 bits: the driver fails (OverflowError on
+    SQLite, an aborted transaction on PostgreSQL). Refused here as the invalid choice it is.
+    """
+
+    def clean(self, value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = str(item).strip() if item is not None else ""
+            if text and not (text.isdigit() and int(text) <= MAX_ID):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": text})
+        return super().clean(value)
+
+
+_BOUNDED_FIELDS: dict[type, type] = {}
+
+
+def _bounded_field_class(field_class: type) -> type:
+    if field_class not in _BOUNDED_FIELDS:
+        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}", (_BoundedIdsMixin, field_class), {})
+    return _BOUNDED_FIELDS[field_class]
+
+
+class BoundedFilterSet(filters.FilterSet):
+    """The base of every FilterSet (API, pages, exports): numbers and ids within what the
+    database holds, so an absurd parameter is a "not valid" message, never a 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for flt in self.filters.values():
+            if isinstance(flt, filters.NumberFilter):
+                flt.extra.setdefault("min_value", 0)
+                flt.extra.setdefault("max_value", MAX_ID)
+            elif isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                flt.field_class = _bounded_field_class(flt.field_class)
+            else:
+                continue
+            flt.__dict__.pop("_field", None)
+
+
 def _units_with_descendants(unit_ids):
     return Unit.objects.descendants_of(Unit.objects.filter(pk__in=unit_ids)).values_list("pk", flat=True)
 
 
-class MeasureFilterSet(filters.FilterSet):
+class MeasureFilterSet(BoundedFilterSet):
     state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
     ongoing = filters.BooleanFilter(label=_("ongoing"), method="filter_ongoing")
     overdue = filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
@@ -42,7 +93,8 @@ class MeasureFilterSet(filters.FilterSet):
         label=_("overdue as of"), method="filter_overdue_on",
         help_text=_("Ongoing items whose deadline is before this date."),
     )
-    due_within = filters.NumberFilter(label=_("due within (days)"), method="filter_due_within", min_value=0)
+    due_within = filters.NumberFilter(label=_("due within (days)"), method="filter_due_within", min_value=0,
+                                      max_value=MAX_DAYS)
     due_before = filters.DateFilter(label=_("due before"), field_name="deadline", lookup_expr="lt")
     due_after = filters.DateFilter(label=_("due after"), field_name="deadline", lookup_expr="gt")
     unit = filters.ModelMultipleChoiceFilter(
@@ -114,7 +166,7 @@ def search_measures(queryset, value: str):
     return queryset
 
 
-class IssueFilterSet(filters.FilterSet):
+class IssueFilterSet(BoundedFilterSet):
     case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
     kind = filters.MultipleChoiceFilter(label=_("level"), choices=Issue.Kind.choices)
     state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
@@ -132,7 +184,7 @@ class IssueFilterSet(filters.FilterSet):
         return queryset
 
 
-class CaseFilterSet(filters.FilterSet):
+class CaseFilterSet(BoundedFilterSet):
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Case.Kind.choices)
     feedback_after = filters.DateFilter(label=_("feedback after"), field_name="feedback_on", lookup_expr="gte")
     feedback_before = filters.DateFilter(label=_("feedback before"), field_name="feedback_on", lookup_expr="lte")
@@ -150,7 +202,7 @@ class CaseFilterSet(filters.FilterSet):
         return queryset
 
 
-class ProgressUpdateFilterSet(filters.FilterSet):
+class ProgressUpdateFilterSet(BoundedFilterSet):
     measure = filters.ModelChoiceFilter(label=_("measure"), queryset=_visible(Measure))
     case = filters.ModelChoiceFilter(label=_("case"), queryset=_visible(Case), field_name="measure__case")
     author = filters.ModelChoiceFilter(label=_("author"), queryset=User.objects.all())
@@ -163,7 +215,7 @@ class ProgressUpdateFilterSet(filters.FilterSet):
         fields = ["measure", "author", "action"]
 
 
-class ReminderFilterSet(filters.FilterSet):
+class ReminderFilterSet(BoundedFilterSet):
     period = filters.DateFilter(label=_("week"))
     status = filters.ChoiceFilter(label=_("status"), choices=Reminder.Status.choices)
     kind = filters.ChoiceFilter(label=_("kind"), choices=Reminder.Kind.choices)

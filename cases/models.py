@@ -9,9 +9,11 @@ and which of its rows a unit's staff reach).
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
@@ -24,34 +26,13 @@ from accounts.models import Organisation, Unit
 from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
+from . import delivery as _delivery
 from .signoff.models import ExtensionRequest, SignoffChain, SignoffStep  # noqa: F401 (Django finds them here)
 from .states import ONGOING_STATES, Action, State
 
-
-def overdue_q(on: datetime.date) -> Q:
-    """The one definition of "overdue" on `on`: every queryset, count and mail uses it.
-
-    Ongoing with its deadline past — except an item whose sign-off was requested on or before
-    its deadline and still waits at a step: that wait is the supervisors' lag, not the unit's
-    (see `awaiting_signoff_q`). Sent back, the item is in progress again and its own deadline
-    counts once more.
-    """
-    return (
-        ~Q(state=State.COMPLETED) & Q(deadline__lt=on)
-        & (~Q(state=State.SUBMITTED) | Q(signoff_requested_on__isnull=True)
-           | Q(signoff_requested_on__gt=F("deadline")))
-    )
-
-
-def waits_on_time_q() -> Q:
-    """Items whose sign-off was asked for on or before their deadline and still wait at a step."""
-    return (Q(state=State.SUBMITTED) & Q(signoff_requested_on__isnull=False)
-            & Q(signoff_requested_on__lte=F("deadline")))
-
-
-def awaiting_signoff_q() -> Q:
-    """Items waiting for a signature (申请销号): counted apart from overdue, as the supervisors' lag."""
-    return Q(state=State.SUBMITTED)
+# The highest order number within a case: far above any real case, far below what the column holds,
+# so "the next position" can always be computed (see services.next_measure_position).
+MAX_POSITION = 10_000_000
 
 # --- Cases ---------------------------------------------------------------------------
 
@@ -204,7 +185,8 @@ class Issue(PathTreeModel):
     )
     title = models.CharField(_("title"), max_length=500)
     text = models.TextField(_("full text"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order within the case, tree order."))
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)],
+                                           help_text=_("Order within the case, tree order."))
     # Rolled up from the measures below it by cases.services.refresh_issue_states.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
@@ -236,6 +218,42 @@ class Issue(PathTreeModel):
 # --- Measures ------------------------------------------------------------------------
 
 
+def ongoing_condition() -> Q:
+    """An item still to be done: the one definition of "ongoing" (also used inside aggregates)."""
+    return ~Q(state=State.COMPLETED)
+
+
+def overdue_condition(on: datetime.date) -> Q:
+    """An item late on `on`: the one definition of "overdue" (逾期), for filters and aggregates.
+
+    Ongoing with its deadline past — except an item whose sign-off was requested on or before
+    its deadline and still waits at a step: that wait is the supervisors' lag, not the unit's
+    (`waits_on_time_condition`, shown apart as "awaiting sign-off"). Sent back, the item is in
+    progress again and its own deadline counts once more.
+    """
+    return (
+        ongoing_condition() & Q(deadline__lt=on)
+        & (~Q(state=State.SUBMITTED) | Q(signoff_requested_on__isnull=True)
+           | Q(signoff_requested_on__gt=F("deadline")))
+    )
+
+
+def waits_on_time_condition() -> Q:
+    """Items whose sign-off was asked for on or before their deadline and still wait at a step."""
+    return (Q(state=State.SUBMITTED) & Q(signoff_requested_on__isnull=False)
+            & Q(signoff_requested_on__lte=F("deadline")))
+
+
+def awaiting_signoff_condition() -> Q:
+    """Items waiting for a signature (申请销号): counted apart from overdue, as the supervisors' lag."""
+    return Q(state=State.SUBMITTED)
+
+
+def due_within_condition(days: int, on: datetime.date) -> Q:
+    """An ongoing item due from `on` up to and including `on + days` (即将到期)."""
+    return ongoing_condition() & Q(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+
+
 class MeasureQuerySet(RestrictedQuerySet):
     organisation_lookup = "case__organisation"
 
@@ -252,15 +270,14 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     def overdue(self, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures whose deadline is before `on` (default: today in Asia/Shanghai)."""
-        return self.filter(overdue_q(on or timezone.localdate()))
+        return self.filter(overdue_condition(on or timezone.localdate()))
 
     def awaiting_signoff(self) -> MeasureQuerySet:
-        return self.filter(awaiting_signoff_q())
+        return self.filter(awaiting_signoff_condition())
 
     def due_within(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures due from `on` up to and including `on + days`."""
-        on = on or timezone.localdate()
-        return self.ongoing().filter(deadline__gte=on, deadline__lte=on + datetime.timedelta(days=days))
+        return self.filter(due_within_condition(days, on or timezone.localdate()))
 
     def lagging(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures with no progress logged for `days` days before `on` (进展滞后).
@@ -312,13 +329,13 @@ class MeasureQuerySet(RestrictedQuerySet):
     def counts_by_unit(self, on: datetime.date | None = None):
         """Per lead unit: total, ongoing, overdue, completed, and the oldest overdue deadline."""
         on = on or timezone.localdate()
-        overdue = overdue_q(on)
+        overdue = overdue_condition(on)
         return (
             self.order_by()
             .values("lead_unit", "lead_unit__name")
             .annotate(
                 total=Count("pk"),
-                ongoing=Count("pk", filter=~Q(state=State.COMPLETED)),
+                ongoing=Count("pk", filter=ongoing_condition()),
                 overdue=Count("pk", filter=overdue),
                 completed=Count("pk", filter=Q(state=State.COMPLETED)),
                 oldest_overdue_deadline=Min("deadline", filter=overdue),
@@ -338,7 +355,7 @@ class Measure(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures")
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="measures")
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0, validators=[MaxValueValidator(MAX_POSITION)])
     label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. 一是"))
     text = models.TextField(_("measure"))
     lead_leader = models.ForeignKey(
@@ -434,7 +451,7 @@ class Measure(models.Model):
                 and (self.deadline is None or self.signoff_requested_on <= self.deadline))
 
     def days_overdue(self, on: datetime.date | None = None) -> int:
-        """Days past the deadline for an ongoing item; 0 when not overdue (see `overdue_q`)."""
+        """Days past the deadline for an ongoing item; 0 when not overdue (see `overdue_condition`)."""
         if not self.is_ongoing or not self.deadline or self.waits_on_time:
             return 0
         return max(((on or timezone.localdate()) - self.deadline).days, 0)
@@ -652,6 +669,7 @@ class Reminder(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -666,11 +684,16 @@ class Reminder(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
     )
+    channel = models.ForeignKey(
+        "NotificationChannel", verbose_name=_("channel"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="reminders", help_text=_("Empty for e-mail to the recipient's address."),
+    )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -683,7 +706,10 @@ class Reminder(models.Model):
         ordering = ["-period", "recipient_email"]
         constraints = [
             # The second guard against double-sending: one reminder per recipient, week and kind.
-            models.UniqueConstraint(fields=["recipient_email", "period", "kind"], name="reminder_once_per_week"),
+            models.UniqueConstraint(fields=["recipient_email", "period", "kind"], condition=Q(channel__isnull=True),
+                                    name="reminder_mail_once_per_week"),
+            models.UniqueConstraint(fields=["channel", "period", "kind"], condition=Q(channel__isnull=False),
+                                    name="reminder_channel_once_per_week"),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"
             ),
@@ -692,6 +718,74 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_email} · {self.period} · {self.get_kind_display()}"
+
+
+class NotificationChannelQuerySet(RestrictedQuerySet):
+    organisation_lookup = "unit__organisation"
+
+    def unit_condition(self, unit_ids):
+        return Q(unit_id__in=sorted(unit_ids))
+
+
+class NotificationChannel(models.Model):
+    """A way to reach a unit or a person besides e-mail: a group bot's webhook, or a phone for SMS.
+
+    A unit's channels get what its digest mailbox gets; a person's channels what they get by mail.
+    """
+
+    Kind = _delivery.Channel
+
+    kind = models.CharField(_("kind"), max_length=20, choices=_delivery.Channel.choices[1:])
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 住建局整改工作群"))
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="channels")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="channels")
+    address = models.CharField(
+        _("webhook URL or phone"), max_length=500,
+        help_text=_("The bot's webhook URL as the platform shows it, or a mobile number for SMS."),
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True,
+        help_text=_("DingTalk 加签 secret (SEC…) or Feishu 签名校验 secret; empty if signing is off."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = NotificationChannelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        ordering = ["unit", "user", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit__isnull=True) ^ Q(user__isnull=True),
+                                   name="channel_for_unit_or_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name or self.unit or self.user}"
+
+    def clean(self) -> None:
+        from django.core.validators import URLValidator
+
+        errors = {}
+        if (self.unit_id is None) == (self.user_id is None):
+            errors["unit"] = _("Choose a unit or a person, not both.")
+        if self.kind == self.Kind.SMS:
+            if not re.fullmatch(r"\+?\d{6,20}", self.address.replace(" ", "").replace("-", "")):
+                errors["address"] = _("Enter a mobile number, e.g. 13800000000.")
+        else:
+            try:
+                URLValidator(schemes=["http", "https"])(self.address)
+            except ValidationError:
+                errors["address"] = _("Enter the webhook URL, starting with https://.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def target(self) -> _delivery.Target:
+        return _delivery.Target(channel=self.kind, address=self.address, secret=self.secret)
 
 
 # The working-day calendar lives in its own package; imported here so Django finds its models.

@@ -19,7 +19,7 @@ from django.db.models import Count, F, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Case, Issue, Measure, ProgressUpdate, SignOff, overdue_q
+from .models import Case, Issue, Measure, ProgressUpdate, SignOff, ongoing_condition, overdue_condition
 from .states import State
 
 # How many rows the dashboard draws before it offers "all": enough to show who lags, few
@@ -121,15 +121,14 @@ class Row:
 
 
 def _counts(measures, group_by: str, *, on: datetime.date):
-    ongoing = ~Q(state=State.COMPLETED)
     return (
         measures.order_by()
         .values(group_by)
         .annotate(
             total=Count("pk"),
             completed=Count("pk", filter=Q(state=State.COMPLETED)),
-            ongoing=Count("pk", filter=ongoing),
-            overdue=Count("pk", filter=overdue_q(on)),
+            ongoing=Count("pk", filter=ongoing_condition()),
+            overdue=Count("pk", filter=overdue_condition(on)),
         )
     )
 
@@ -305,10 +304,9 @@ def overdue_items(measures, *, on: datetime.date, limit: int = OVERDUE_LIST) -> 
 
 def overdue_first(measures, *, on: datetime.date):
     """Ongoing-and-overdue first (longest first), then ongoing by deadline, completed last."""
-    ongoing = ~Q(state=State.COMPLETED)
     rank = When_(
-        When(overdue_q(on), then=Value(0)),
-        When(ongoing, then=Value(1)),
+        When(overdue_condition(on), then=Value(0)),
+        When(ongoing_condition(), then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )

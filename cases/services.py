@@ -24,7 +24,7 @@ from accounts.models import Unit, User
 
 from . import notify
 from .evidence import validate_evidence_file
-from .models import DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
+from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
 from .signoff import eligibility
 from .states import PAPER_SIGNOFF_PERM, RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
 
@@ -501,6 +501,13 @@ def update_measure(
     return measure
 
 
+def next_measure_position(case_id: int) -> int:
+    """After the last measure of the case; at the top of the range, the top again (ties keep
+    their order by id), so no stored position ever stops a measure from being added."""
+    last = Measure.objects.filter(case_id=case_id).order_by("-position").values_list("position", flat=True).first()
+    return min((last or 0) + 1, MAX_POSITION)
+
+
 @transaction.atomic
 def create_measure(
     *, issue: Issue, text: str, lead_unit: Unit | None, deadline: datetime.date | None = None,
@@ -514,8 +521,7 @@ def create_measure(
     if lead_unit is None:
         raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
     if position is None:
-        last = Measure.objects.filter(case_id=issue.case_id).order_by("-position").values_list("position", flat=True)
-        position = (last.first() or 0) + 1
+        position = next_measure_position(issue.case_id)
     measure = Measure(
         case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
         original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 from functools import partial
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import holidays, reminders
+from .delivery import RETRYABLE
 
 logger = logging.getLogger(__name__)
 
@@ -73,26 +74,37 @@ def send_stranded_reminders() -> dict:
 
 @shared_task(
     bind=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
+    autoretry_for=RETRYABLE,
+    rate_limit=settings.DELIVERY_RATE_LIMIT,
     retry_backoff=SEND_BACKOFF_SECONDS,
     retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
     max_retries=SEND_MAX_RETRIES,
 )
 def send_reminder(self, reminder_id: int, on: str) -> bool:
-    """Send one recorded reminder; SMTP and network errors are retried with back-off."""
+    """Send one recorded reminder over its channel. Temporary failures (SMTP 4xx, network, a bot's
+    rate limit) are retried with back-off; permanent ones (a mailbox or webhook that does not
+    exist) are recorded failed at once. `rate_limit` bounds each worker's sends per minute."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
 
 
+@shared_task
+def announce_decision(progress_id: int) -> int:
+    """Tell the unit at once of a decision on its item (cases.notify), on each of its channels."""
+    from . import notify
+
+    return notify.announce(progress_id)
+
+
 @shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
+    autoretry_for=RETRYABLE,
     retry_backoff=SEND_BACKOFF_SECONDS,
     retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
     max_retries=SEND_MAX_RETRIES,
 )
-def announce_decision(progress_id: int) -> int:
-    """Tell the unit at once of a decision on its item (cases.notify)."""
+def announce_decision_to(progress_id: int, kind: str, key: str) -> None:
+    """One target's retry of a decision announcement that met a temporary failure."""
     from . import notify
 
-    return notify.announce(progress_id)
+    notify.announce_to(progress_id, kind, key)

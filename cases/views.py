@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,8 +51,21 @@ def _url(name: str, params, **extra) -> str:
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
 
+def _filter_data(request):
+    """The query string without empty values: a filter form submits every field, and "all
+    cases" (an empty value) means no filter, not an invalid one."""
+    data = request.GET.copy()
+    for key in list(data):
+        values = [v for v in data.getlist(key) if v.strip()]
+        if values:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data or None
+
+
 def _filterset(request, queryset):
-    filterset = MeasureFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset = MeasureFilterSet(_filter_data(request), queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         # Invalid filters are dropped by the FilterSet; say so rather than show silently wider figures.
         for field, errors in filterset.errors.items():
@@ -59,6 +73,40 @@ def _filterset(request, queryset):
             messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {
                 "field": label, "error": " ".join(errors)})
     return filterset
+
+
+def _chip_value(filterset, key: str, value: str) -> str:
+    """What a filter value means, in words: "已逾期: 是", a case's title, a state's label."""
+    field = filterset.form.fields.get(key)
+    if isinstance(field, NullBooleanField):
+        return _("yes") if value.lower() in ("true", "1", "yes", "on") else _("no")
+    if isinstance(field, ModelChoiceField):  # also ModelMultipleChoiceField
+        # Through the filter's own scoped queryset, so a chip names nothing the user may not see.
+        try:
+            obj = field.queryset.filter(pk=value).first()
+        except (ValueError, TypeError, ValidationError):
+            obj = None
+        return str(obj) if obj is not None else value
+    if isinstance(field, ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return value
+
+
+def _chips(request, filterset, params) -> list[dict]:
+    """One chip per filter in force, each with a link that removes just that filter."""
+    errors = filterset.errors if filterset.is_bound else {}
+    chips = []
+    for i, (key, value) in enumerate(params):
+        if key in errors or key not in filterset.form.fields:
+            continue
+        rest = [p for j, p in enumerate(params) if j != i]
+        chips.append({
+            "key": key,
+            "label": filterset.form.fields[key].label,
+            "value": _chip_value(filterset, key, value),
+            "remove": request.path + ("?" + urlencode(rest) if rest else ""),
+        })
+    return chips
 
 
 @login_required
@@ -162,20 +210,35 @@ def dashboard(request):
         "sort_links": {key: _url("cases:dashboard", params, sort=("-" + key if sort == key else key),
                                  units="all" if show_all_units else None)
                        for key in selectors.UNIT_SORTS},
+        "sort_options": [
+            {"label": label, "url": _url("cases:dashboard", params, sort=("-" + key if sort == key else key),
+                                         units="all" if show_all_units else None),
+             "active": sort.lstrip("-") == key}
+            for key, label in _unit_sort_labels()
+        ],
         "all_units_link": _url("cases:dashboard", params, sort=sort, units="all"),
         "trend_chart": charts.weekly_chart(
             weeks, today=today, deadline=deadline, title=_("Completed and remaining, week by week"),
             completed_href=items(ongoing="false"), remaining_href=items(ongoing="true"),
         ),
         "deadline": deadline,
+        "deadline_drawn": charts.deadline_on_chart(weeks, deadline),
         "overdue_items": selectors.overdue_items(measures, on=today),
         "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
-        "unit_choices": Unit.objects.filter(is_active=True).only("pk", "name").order_by("name"),
+        # Only the units this user may see: another organisation's units are not even named.
+        "unit_choices": Unit.objects.restrict(request.user).filter(is_active=True).only("pk", "name").order_by("name"),
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
         "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
     }
     return render(request, "cases/dashboard.html", context)
+
+
+def _unit_sort_labels() -> list[tuple[str, str]]:
+    """The unit table's columns by their sort keys (selectors.UNIT_SORTS), as its heads read."""
+    labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
+              "longest": _("Longest overdue"), "rate": _("Completed")}
+    return [(key, labels[key]) for key in selectors.UNIT_SORTS]
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
@@ -207,6 +270,7 @@ def items(request):
         "page": page,
         "today": selectors.today(),
         "params": _filter_params(request),
+        "chips": _chips(request, filterset, _filter_params(request)),
         "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
         "admin_link": reverse("admin:cases_measure_changelist"),
     })

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
@@ -98,9 +99,34 @@ def _from_django_validation(exc: DjangoValidationError) -> tuple[str, str, dict]
     return code, " ".join(exc.messages), {}
 
 
+def request_limit_error(exc) -> tuple[int, str, str] | None:
+    """(status, code, message) for Django's request limits (DATA_UPLOAD_MAX_*), else None.
+
+    Django raises these while reading the body, which inside an API view happens in DRF's
+    parsing or authentication; they are the client's doing, so 400/413 and nothing logged as a bug.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "request_too_large", _(
+            "The request is too large: its form fields or body may be at most %(limit)s bytes "
+            "(files are counted separately)."
+        ) % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    if isinstance(exc, TooManyFilesSent):
+        return 413, "too_many_files", _("Too many files in one request: at most %(limit)s files may be sent.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    if isinstance(exc, TooManyFieldsSent):
+        return 400, "too_many_fields", _("Too many fields in one request: at most %(limit)s may be sent.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+    return None
+
+
 def exception_handler(exc, context):
     """DRF's handler, then the one error shape; services' exceptions get their HTTP status here."""
     request = context.get("request")
+    limit = request_limit_error(exc)
+    if limit is not None:
+        status_code, code, message = limit
+        logger.warning("API request refused: %s", exc)
+        return Response(error_body(status_code, code, message), status=status_code)
     if isinstance(exc, Http404):
         # get_object_or_404's text names the model ("No Measure matches…"); say only "not found".
         exc = exceptions.NotFound()

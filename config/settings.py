@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "cases.api.filtering.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.Pagination",
@@ -295,6 +295,17 @@ SPECTACULAR_SETTINGS = {
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=7)
 REMINDER_LAGGING_DAYS = env.int("REMINDER_LAGGING_DAYS", default=14)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
+# Delivery (cases.delivery): group-bot and SMS HTTP calls time out after this many seconds;
+# a claimed message not finished within the lease may be claimed again (a worker died).
+DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
+DELIVERY_CLAIM_LEASE_MINUTES = env.int("DELIVERY_CLAIM_LEASE_MINUTES", default=15)
+# Sends per minute each Celery worker process makes (Celery's rate_limit): mail servers and
+# group bots throttle bursts (a WeCom or DingTalk bot takes 20 messages a minute).
+DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="600/m")
+# The SMS gateway (cases.delivery.sms): JSON POST; empty = no SMS channel.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="整改台账")
 # Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
 

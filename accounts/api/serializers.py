@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.models import Membership, Unit
+from accounts.models import Membership, Organisation, OrganisationMembership, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -12,6 +12,27 @@ class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "short_name", "organisation", "parent", "kind", "kind_display", "depth", "is_active"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "short_name", "kind", "kind_display", "parent", "depth", "is_active"]
+
+
+class OrganisationMembershipSerializer(serializers.ModelSerializer):
+    organisation = serializers.SerializerMethodField()
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = OrganisationMembership
+        fields = ["organisation", "role", "role_display"]
+
+    def get_organisation(self, obj) -> dict:
+        return {"id": obj.organisation_id, "name": obj.organisation.name}
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -54,7 +75,15 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     phone = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField(), help_text="Group names: staff, supervisor, admin.")
-    memberships = MembershipSerializer(many=True)
+    memberships = MembershipSerializer(many=True, help_text="Units you work for (unit scope).")
+    organisations = OrganisationMembershipSerializer(
+        many=True, help_text="Organisations you hold a role in (organisation scope: each with everything below it)."
+    )
+    organisation_ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True,
+        help_text="Every organisation you read (your organisations and all below them); null when you read the "
+        "whole deployment.",
+    )
     unit_ids = serializers.ListField(child=serializers.IntegerField(),
                                      help_text="Your units with all their sub-units: the scope of your items.")
     permissions = PermissionsSummarySerializer()

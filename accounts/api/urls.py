@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 
 routes = [
+    ("organisations", views.OrganisationViewSet, "api-organisation"),
     ("units", views.UnitViewSet, "api-unit"),
 ]
 urlpatterns = [

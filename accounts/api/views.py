@@ -1,6 +1,5 @@
 """People and units in the API: the unit list (for pickers and filters) and `me`."""
 
-import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -11,12 +10,12 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, Unit
+from accounts.models import Organisation, Role, Unit
 from cases.api.filtering import FilterBackend
-from cases.models import Measure, overdue_q
+from cases.models import Measure, due_within_condition, ongoing_condition, overdue_condition
 from cases.states import State
 
-from .serializers import MeSerializer, UnitSerializer
+from .serializers import MeSerializer, OrganisationSerializer, UnitSerializer
 
 
 @extend_schema_view(list=extend_schema(summary="Responsible units (the whole tree; names are not confidential)"))
@@ -31,6 +30,18 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         return Unit.objects.restrict(self.request.user)
 
 
+@extend_schema_view(list=extend_schema(summary="Organisations you read (yours and every one below them)"))
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrganisationSerializer
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
+    filterset_fields = ["kind", "parent", "is_active"]
+    search_fields = ["name", "short_name"]
+    ordering_fields = ["name", "path"]
+
+    def get_queryset(self):
+        return Organisation.objects.restrict(self.request.user).order_by("path")
+
+
 class MeView(APIView):
     """Who you are, your roles and units, what you may do, and the counts of your items."""
 
@@ -38,13 +49,11 @@ class MeView(APIView):
     def get(self, request):
         user = request.user
         today = timezone.localdate()
-        soon = today + datetime.timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
-        ongoing = ~Q(state=State.COMPLETED)
         items = Measure.objects.restrict(user).order_by().aggregate(
             total=Count("pk"),
-            ongoing=Count("pk", filter=ongoing),
-            overdue=Count("pk", filter=overdue_q(today)),
-            due_soon=Count("pk", filter=ongoing & Q(deadline__gte=today, deadline__lte=soon)),
+            ongoing=Count("pk", filter=ongoing_condition()),
+            overdue=Count("pk", filter=overdue_condition(today)),
+            due_soon=Count("pk", filter=due_within_condition(settings.REMINDER_DUE_SOON_DAYS, today)),
             submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
             completed=Count("pk", filter=Q(state=State.COMPLETED)),
         )
@@ -53,6 +62,10 @@ class MeView(APIView):
             "email": user.email, "phone": user.phone,
             "roles": sorted(user.groups.values_list("name", flat=True)),
             "memberships": list(user.memberships.select_related("unit").order_by("unit__path")),
+            "organisations": list(
+                user.organisation_memberships.select_related("organisation").order_by("organisation__path")
+            ),
+            "organisation_ids": sorted(user.scope.organisation_ids) if not user.scope.everything else None,
             "unit_ids": sorted(user.unit_ids),
             "permissions": {
                 "view_all_units": user.is_supervisor,

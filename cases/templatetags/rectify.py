@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
+from cases import formats
 from cases.states import State
 
 register = template.Library()
@@ -26,3 +27,9 @@ def state_badge(state: str) -> str:
         '<span class="state-badge state-{}" style="color:{};background:{};padding:1px 8px;border-radius:10px;'
         'white-space:nowrap">{}</span>', state, fg, bg, label,
     )
+
+
+@register.filter
+def percent(rate) -> str:
+    """`{{ row.rate|percent }}` → "40.0%": the one way a rate is written (cases.formats)."""
+    return formats.percent(rate)

@@ -58,7 +58,7 @@ def world(db):
     return {
         "people": people, "province": province_reader, "unit_b": unit_b, "measure_a2": measure_a2,
         "hidden": {"case": case_b, "issue": issue_b, "measure": measure_b, "unit": unit_b,
-                   "organisation": county_b,
+                   "organisation": county_b, "user": staff_b,
                    "progress": ProgressUpdate.objects.filter(measure=measure_b).first()},
     }
 
@@ -83,10 +83,16 @@ ROLES = ["supervisor_a", "staff_a", "admin_a"]
 @pytest.mark.parametrize("role", ROLES)
 def test_no_api_list_shows_or_counts_another_organisation(world, role):
     client = _client(world["people"][role])
+    by_model = {obj._meta.model: obj for obj in world["hidden"].values() if obj is not None}
+    viewsets = {b: v for _p, v, b in router.registry}
     for prefix, basename in _api_routes():
         response = client.get(reverse(f"{basename}-list"))
         assert response.status_code in (200, 403), (prefix, response.status_code)
         assert SECRET not in response.content.decode(), (role, prefix)
+        target = by_model.get(_model_of(viewsets[basename]))
+        if target is not None and response.status_code == 200:
+            ids = {row.get("id") for row in _results(response.json())}
+            assert target.pk not in ids, (role, prefix, "lists an object of another organisation")
     assert SECRET not in client.get(reverse("api-me")).content.decode()
 
 
@@ -118,6 +124,8 @@ def test_no_admin_list_or_change_page_reaches_another_organisation(world, role):
         target = by_model.get(model)
         if target is None:
             continue
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[target.pk])
+        assert change_url not in response.content.decode(), (role, opts.label, "lists a hidden object")
         for name in ("change", "history"):
             response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=[target.pk]))
             assert response.status_code in (302, 403, 404), (role, opts.label, name, response.status_code)

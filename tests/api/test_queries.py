@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Membership, Organisation
 from cases.models import ProgressUpdate, Reminder
 from tests import factories
 
@@ -13,14 +14,14 @@ from tests import factories
 # prefetches: a fixed budget, whatever the page size.
 MAX_QUERIES = 12
 LISTS = ["/api/v1/measures/", "/api/v1/cases/", "/api/v1/issues/", "/api/v1/progress/", "/api/v1/reminders/",
-         "/api/v1/units/", "/api/v1/notices/"]
+         "/api/v1/units/", "/api/v1/organisations/", "/api/v1/notices/"]
 
 
 def _create(n, unit, staff):
     """n measures in a new case, each with a supporting unit, a leader and a progress entry."""
-    case = factories.CaseFactory()
+    case = factories.CaseFactory(organisation=unit.organisation)
     issue = factories.IssueFactory(case=case)
-    support = factories.UnitFactory()
+    support = factories.UnitFactory(organisation=unit.organisation)
     leader = factories.UserFactory()
     measures = factories.MeasureFactory.create_batch(n, lead_unit=unit, issue=issue, lead_leader=leader)
     for m in measures:
@@ -30,7 +31,7 @@ def _create(n, unit, staff):
         for m in measures
     )
     reminder = Reminder.objects.create(kind="unit_digest", level="overdue", period="2026-03-02",
-                                       recipient_email=f"r{n}@example.cn", unit=unit)
+                                       recipient_email=f"r{n}-{unit.pk}@example.cn", unit=unit)
     reminder.measures.set(measures)
     for _ in range(n // 10):
         factories.IssueFactory(case=case)
@@ -66,3 +67,30 @@ def test_hundred_measures_with_units_issue_and_case_in_few_queries(client_for, s
     assert len(body["results"]) == 100
     assert all(row["supporting_units"] and row["lead_leader"] and row["issue"] and row["case"]
                for row in body["results"])
+
+
+@pytest.mark.parametrize("who", ["province", "county", "county_staff"])
+def test_scoped_lists_in_a_two_organisation_deployment_do_not_grow(who, client_for):
+    """The organisation part of the scope costs the same few queries whatever the data, for a
+    province office (reads all), a county office (a subtree) and a county's staff (units)."""
+    province = Organisation.objects.create(name="基准省", kind=Organisation.Kind.PROVINCE)
+    county_a = Organisation.objects.create(name="甲县", parent=province)
+    county_b = Organisation.objects.create(name="乙县", parent=province)
+    unit_a = factories.UnitFactory(organisation=county_a)
+    unit_b = factories.UnitFactory(organisation=county_b)
+    staff_a = factories.UserFactory(role="staff", organisations=[])
+    Membership.objects.create(user=staff_a, unit=unit_a)
+    user = {
+        "province": lambda: factories.UserFactory(role="supervisor", organisations=[province]),
+        "county": lambda: factories.UserFactory(role="supervisor", organisations=[county_a]),
+        "county_staff": lambda: staff_a,
+    }[who]()
+    client = client_for(user)
+    _create(10, unit_a, staff_a)
+    _create(10, unit_b, staff_a)
+    ten = _counts(client)
+    _create(90, unit_a, staff_a)
+    _create(90, unit_b, staff_a)
+    hundred = _counts(client)
+    assert hundred == ten
+    assert max(ten.values()) <= MAX_QUERIES, ten

@@ -35,7 +35,7 @@ def test_bars_are_accessible_svg_with_labels_and_links():
     assert root.get("role") == "img"
     assert root.find(f"{SVG}title").text == "各单位"
     texts = "".join(root.itertext())
-    assert "县财政局" in texts and "40%" in texts and "4/10" in texts
+    assert "县财政局" in texts and "40.0%" in texts and "4/10" in texts
     hrefs = {a.get("href") for a in root.iter(f"{SVG}a")}
     assert "/items/?lead_unit=1&p=overdue" in hrefs and "/items/?lead_unit=1&p=completed" in hrefs
 
@@ -66,7 +66,7 @@ def test_weekly_chart_marks_the_deadline_and_labels_the_line_ends():
     root = _parse(svg)
     text = "".join(root.itertext())
     assert "集中整改期截止 4/30" in text
-    assert "已完成 4" in text and "未完成 5" in text
+    assert "已销号 4" in text and "未完成 5" in text
     assert "2026-04-30" in root.find(f"{SVG}desc").text
 
 

@@ -180,3 +180,31 @@ def test_benchmark_runner_parses_its_options():
     assert quick.scale.name == "quick"
     assert module.parse_args([]).scale.name == "default"
     assert module.parse_args(["--full"]).scale.measures == 400_000
+
+
+@pytest.mark.django_db
+def test_a_province_of_organisations_each_keeping_to_its_own():
+    from accounts.models import Organisation
+
+    generate(cases=12, organisations=4)
+    province = Organisation.objects.get(parent=None)
+    below = Organisation.objects.exclude(pk=province.pk)
+    kinds = set(below.values_list("kind", flat=True))
+    assert {Organisation.Kind.COUNTY, Organisation.Kind.TOWNSHIP} <= kinds
+    townships = below.filter(kind=Organisation.Kind.TOWNSHIP)
+    assert all(t.parent.kind == Organisation.Kind.COUNTY for t in townships)
+    # Every measure's units are units of its case's organisation.
+    for m in Measure.objects.select_related("case", "lead_unit").prefetch_related("supporting_units"):
+        assert m.lead_unit.organisation_id == m.case.organisation_id
+        assert all(u.organisation_id == m.case.organisation_id for u in m.supporting_units.all())
+    assert Case.objects.values("organisation").distinct().count() > 2
+    # A county's 整改办 reads the county and its townships, nothing else; the province reads all.
+    county = townships.first().parent
+    subtree = set(Organisation.objects.filter(path__startswith=county.path).values_list("pk", flat=True))
+    n = list(below.order_by("pk").values_list("pk", flat=True)).index(county.pk) + 1
+    county_supervisor = User.objects.get(username=f"load_orgsup{n}")
+    seen = Measure.objects.restrict(county_supervisor)
+    assert seen.exists()
+    assert set(seen.values_list("case__organisation", flat=True)) <= subtree
+    assert seen.count() == Measure.objects.filter(case__organisation__in=subtree).count()
+    assert Measure.objects.restrict(User.objects.get(username="load_supervisor1")).count() == Measure.objects.count()

@@ -106,7 +106,7 @@ def test_weekly_job_mails_each_recipient_once_and_a_second_run_sends_nothing_new
     assert len(mail.outbox) == 4
 
 
-def test_rejected_recipient_is_recorded_failed_and_the_others_still_get_theirs(
+def test_rejected_recipient_is_recorded_failed_at_once_and_the_others_still_get_theirs(
     week, unit, staff, smtp_server, django_capture_on_commit_callbacks,
 ):
     smtp_server.rejected.add(staff.email)
@@ -117,7 +117,7 @@ def test_rejected_recipient_is_recorded_failed_and_the_others_still_get_theirs(
     assert failed.status == Reminder.Status.FAILED
     assert failed.sent_at is None
     assert "550" in failed.error and "mailbox unavailable" in failed.error
-    assert failed.attempts == 1 + tasks.SEND_MAX_RETRIES  # retried, then given up
+    assert failed.attempts == 1  # a 5xx refusal is permanent: not retried
     delivered = sorted(to[0] for to, _ in smtp_server.delivered)
     assert staff.email not in delivered and unit.email in delivered and len(delivered) == 3
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 3
@@ -231,3 +231,69 @@ def test_reminders_stranded_by_a_broker_outage_are_sent_by_the_sweep(db, mailout
         assert tasks.send_stranded_reminders()["queued"] == 0
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == len(plan.reminder_ids)
     assert any("late@example.cn" in m.to for m in mailoutbox)
+
+
+class WatchingMailServer(MailServer):
+    """Looks at the reminder rows from its own database connection while it receives a message."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[tuple[str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        from django.db import connection, transaction
+
+        def look():
+            try:
+                with transaction.atomic():
+                    # NOWAIT: fails at once if the sending worker still held the row lock.
+                    row = Reminder.objects.select_for_update(nowait=True).get(recipient_email=envelope.rcpt_tos[0])
+                    self.seen.append((row.recipient_email, row.status))
+            finally:
+                connection.close()
+
+        await asyncio.get_running_loop().run_in_executor(None, look)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reminder_row_is_claimed_and_committed_not_locked_while_the_mail_server_talks(
+    unit, staff, settings, django_capture_on_commit_callbacks,
+):
+    handler = WatchingMailServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        with time_machine.travel(MONDAY, tick=False):
+            factories.MeasureFactory(lead_unit=unit, deadline=datetime.date(2026, 2, 27))
+            run_job(django_capture_on_commit_callbacks)
+    finally:
+        controller.stop()
+
+    assert sorted(handler.seen) == sorted([(unit.email, "sending"), (staff.email, "sending")])
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENT}
+
+
+def test_a_claim_held_by_a_live_worker_is_left_alone_and_a_dead_workers_is_taken_over(
+    week, settings, django_capture_on_commit_callbacks,
+):
+    from cases.reminders import delivery as reminder_delivery
+
+    with time_machine.travel(MONDAY, tick=False):
+        plan = reminders.plan_week(on=MONDAY.date())
+        first = plan.reminder_ids[0]
+        assert reminder_delivery.claim(first) is not None  # a worker is sending it now
+        assert reminders.deliver(reminder_id=first, on=MONDAY.date()) is False
+        assert first not in reminders.stranded(on=MONDAY.date(), older_than=datetime.timedelta(0))
+    later = MONDAY + datetime.timedelta(minutes=settings.DELIVERY_CLAIM_LEASE_MINUTES + 1)
+    with time_machine.travel(later, tick=False):
+        assert first in reminders.stranded(on=MONDAY.date())  # that worker died: the sweep takes it
+        assert reminders.deliver(reminder_id=first, on=MONDAY.date()) is True
+    row = Reminder.objects.get(pk=first)
+    assert (row.status, row.attempts) == (Reminder.Status.SENT, 2)
+    assert len(mail.outbox) == 1

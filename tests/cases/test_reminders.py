@@ -207,8 +207,8 @@ def test_planning_takes_no_more_queries_for_fifty_units_than_for_five(db, django
 
 
 def test_reminders_written_in_several_batches_still_get_all_their_items(unit, other_unit, monkeypatch):
-    monkeypatch.setattr(reminders, "FLUSH_RECIPIENTS", 2)
-    monkeypatch.setattr(reminders, "FLUSH_LINKS", 3)
+    monkeypatch.setattr(reminders.planning, "FLUSH_RECIPIENTS", 2)
+    monkeypatch.setattr(reminders.planning, "FLUSH_LINKS", 3)
     both = factories.UserFactory(role="staff", units=[unit, other_unit])
     mine = {item(unit, due_in=-1).pk, item(unit, due_in=2).pk}
     theirs = {item(other_unit, due_in=-2).pk, item(other_unit, due_in=5).pk}
@@ -239,7 +239,7 @@ def test_ids_are_read_back_where_the_database_does_not_return_them(unit, staff, 
 
 def test_recipient_recorded_by_a_racing_run_is_left_to_that_run(unit, staff, monkeypatch):
     overdue = item(unit, due_in=-3)
-    plan_digests = reminders._plan_unit_digests
+    plan_digests = reminders.planning._plan_unit_digests
 
     def racing(recorder, **kwargs):
         # Another run records the staff's digest after this one read the week's reminders.
@@ -247,7 +247,7 @@ def test_recipient_recorded_by_a_racing_run_is_left_to_that_run(unit, staff, mon
                                 recipient_email=staff.email, recipient=staff)
         plan_digests(recorder, **kwargs)
 
-    monkeypatch.setattr(reminders, "_plan_unit_digests", racing)
+    monkeypatch.setattr(reminders.planning, "_plan_unit_digests", racing)
     plan = reminders.plan_week(on=ON)
 
     ours, theirs = Reminder.objects.get(recipient_email=unit.email), Reminder.objects.get(recipient_email=staff.email)
@@ -296,11 +296,11 @@ def test_unit_digest_lists_items_by_case_with_deadline_overdue_days_last_note_an
     assert "完成时限:2026-02-27" in text
     assert "最近进展(2026-02-20): 已收回超标车辆2辆。" in text
     assert "最近进展:尚未填报" in text
-    assert f"https://zg.example.gov.cn/admin/cases/measure/{escalated.pk}/change/" in text
+    assert f"https://zg.example.gov.cn/items/{escalated.pk}/" in text
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "督办</span>" in html and "已收回超标车辆2辆。" in html
-    assert f'href="https://zg.example.gov.cn/admin/cases/measure/{overdue.pk}/change/"' in html
+    assert f'href="https://zg.example.gov.cn/items/{overdue.pk}/"' in html
 
 
 def test_escalation_mail_is_a_supervision_notice_to_the_leader(unit):

@@ -156,7 +156,7 @@ def test_trend_ends_at_the_headline_and_marks_the_deadline(client, supervisor, l
     html = response.content.decode()
     assert response.context["deadline"] == case.rectification_deadline
     assert "集中整改期截止" in html
-    assert f"已完成 {head.completed}<" in html and f"未完成 {head.ongoing}<" in html
+    assert f"已销号 {head.completed}<" in html and f"未完成 {head.ongoing}<" in html
 
 
 def test_dashboard_is_in_chinese(client, supervisor, ledger):

@@ -113,6 +113,6 @@ def test_weekly_job_enqueued_through_redis_is_sent_by_a_real_worker(worker):
     assert subjects[supervisor.email].startswith("【整改周汇总】")
     body = messages[staff.email].get_body(("plain",)).get_content()
     assert "[督办,已逾期 20 天] 规范政府采购程序" in body
-    assert "https://zg.example.gov.cn/admin/cases/measure/" in body
+    assert "https://zg.example.gov.cn/items/" in body
     assert messages[staff.email].get_body(("html",)) is not None
     assert Reminder.objects.filter(period=today - timezone.timedelta(days=today.weekday())).count() == 4

@@ -12,6 +12,12 @@ time. What the services would have kept consistent is therefore computed here, i
 - last_progress_at = time of the last update, completed_at = time of the final approval;
 - issue states rolled up with cases.states.roll_up exactly as refresh_issue_states does.
 
+Organisations: a province (基准省) with counties, departments and state enterprises below it,
+and townships under some counties. Every case, unit and measure stays inside one organisation
+(a case's units are its organisation's), the province keeps a few cases of its own, and every
+organisation below the province has a supervisor (`load_orgsup<n>`, its 整改办) so benchmarks
+measure a county supervisor beside the province's (`load_supervisor<n>`).
+
 The same --seed and --today give the same data. Simple-history rows are not generated.
 """
 
@@ -48,6 +54,9 @@ DEPARTMENTS = [
     "商务局", "文化和旅游局", "卫生健康委员会", "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局",
     "林业局", "信访局", "国有资产监督管理委员会", "纪委监委", "组织部", "宣传部", "统战部", "政法委",
 ]
+COUNTY_NAMES = ["东川县", "西岭县", "南湖区", "北原县", "青山县", "白河县", "金沙县", "玉泉区", "石门县", "云台县",
+                "松江区", "柳城县", "临海县", "安平县"]
+TOWNSHIP_NAMES = ["城关镇", "河西乡", "桥头镇", "新民乡", "白沙镇", "龙泉乡", "石桥镇", "东风乡"]
 ENTERPRISES = ["交通投资集团", "能源集团", "水务集团", "城建投资集团", "农业发展集团", "文旅集团", "建工集团"]
 FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红海燕玉兰晓东文斌宇浩凯鹏辉"
@@ -151,7 +160,9 @@ class Command(BaseCommand):
         parser.add_argument("--measures", type=int, default=400_000)
         parser.add_argument("--progress", type=int, default=1_000_000, help="progress updates (at least what the "
                                                                             "states need)")
-        parser.add_argument("--supervisors", type=int, default=20)
+        parser.add_argument("--supervisors", type=int, default=20, help="supervisors of the province")
+        parser.add_argument("--organisations", type=int, default=None,
+                            help="organisations below the province (default: one per 40 cases, at least 2)")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--today", type=datetime.date.fromisoformat, default=None,
@@ -167,6 +178,8 @@ class Command(BaseCommand):
             raise CommandError("--problems must be at least --cases (every case has a problem)")
         if o["measures"] < o["problems"]:
             raise CommandError("--measures must be at least --problems (every problem has a measure)")
+        if o["organisations"] is not None and o["organisations"] < 0:
+            raise CommandError("--organisations cannot be negative")
         if o["supervisors"] < 4:
             raise CommandError("--supervisors must be at least 4 (some cases need four signatures)")
         if User.objects.filter(username__startswith=USER_PREFIX).exists():
@@ -180,6 +193,7 @@ class Command(BaseCommand):
             rows = generator.run(
                 cases=o["cases"], units=o["units"], problems=o["problems"], measures=o["measures"],
                 progress=o["progress"], supervisors=o["supervisors"],
+                organisations=o["organisations"] if o["organisations"] is not None else max(2, o["cases"] // 40),
             )
         elapsed = time.perf_counter() - started
         total = sum(rows.values())
@@ -235,10 +249,11 @@ class Generator:
 
     # --- the province ------------------------------------------------------------------
 
-    def run(self, *, cases, units, problems, measures, progress, supervisors) -> dict[str, int]:
+    def run(self, *, cases, units, problems, measures, progress, supervisors, organisations=2) -> dict[str, int]:
         t = time.perf_counter()
         self.organisation, _ = Organisation.objects.get_or_create(
             name="基准省", parent=None, defaults={"kind": Organisation.Kind.PROVINCE})
+        self.organisations = self._organisations(organisations)
         unit_objs = self._units(units)
         people = self._people(unit_objs, supervisors, cases)
         self.out(f"units and people: {time.perf_counter() - t:.1f} s")
@@ -261,6 +276,49 @@ class Generator:
         self.out(f"issues, measures and progress: {time.perf_counter() - t:.1f} s")
         return dict(self.rows)
 
+    def _organisations(self, count: int) -> list[Organisation]:
+        """The province first, then `count` bodies below it: counties (six in ten, each third one with
+        two townships below it), departments and state enterprises. Built with save() (a few dozen
+        rows), so their paths are what the admin would write."""
+        orgs = [self.organisation]
+        counties = departments = enterprises = 0
+        for i in range(count):
+            slot = i % 10
+            if slot < 6:
+                name = COUNTY_NAMES[counties % len(COUNTY_NAMES)]
+                if counties >= len(COUNTY_NAMES):
+                    name = f"{name[:-1]}{counties // len(COUNTY_NAMES) + 1}{name[-1]}"
+                counties += 1
+                county = self._organisation(name, Organisation.Kind.COUNTY, self.organisation, len(orgs))
+                orgs.append(county)
+                if counties % 3 == 1:
+                    for k in range(2):
+                        orgs.append(self._organisation(TOWNSHIP_NAMES[(counties + k) % len(TOWNSHIP_NAMES)],
+                                                       Organisation.Kind.TOWNSHIP, county, len(orgs)))
+            elif slot < 9:
+                departments += 1
+                name = f"省{DEPARTMENTS[(departments - 1) % len(DEPARTMENTS)]}"
+                if departments > len(DEPARTMENTS):
+                    name += str(departments // len(DEPARTMENTS) + 1)
+                orgs.append(self._organisation(name, Organisation.Kind.DEPARTMENT, self.organisation, len(orgs)))
+            else:
+                enterprises += 1
+                name = f"省{ENTERPRISES[(enterprises - 1) % len(ENTERPRISES)]}"
+                if enterprises > len(ENTERPRISES):
+                    name += str(enterprises // len(ENTERPRISES) + 1)
+                orgs.append(self._organisation(name, Organisation.Kind.ENTERPRISE, self.organisation, len(orgs)))
+        # How much each holds: a few big counties, many small bodies; the province keeps a little.
+        self.org_weights = [0.5] + [self.rng.lognormvariate(0, 0.5) * (0.5 if o.kind == Organisation.Kind.TOWNSHIP
+                                                                       else 1.0) for o in orgs[1:]]
+        return orgs
+
+    def _organisation(self, name: str, kind: str, parent: Organisation, n: int) -> Organisation:
+        org, created = Organisation.objects.get_or_create(
+            name=name, parent=parent,
+            defaults={"kind": kind, "short_name": name[:2] + "整改办", "email": f"org{n}@load.example.cn"})
+        self.rows[Organisation._meta.db_table] += int(created)
+        return org
+
     def _units(self, count: int) -> list[Unit]:
         rng = self.rng
         specs = []  # (name, kind, parent index or None)
@@ -274,10 +332,21 @@ class Generator:
             names.add(name)
             return name
 
-        roots = max(1, count // 20)
+        orgs = self.organisations
+        roots = min(count, max(count // 20, 3 * len(orgs)))
+        # Each organisation gets root units in proportion to its weight (at least one).
+        root_org = list(range(len(orgs)))
+        for _ in range(roots - len(orgs)):
+            root_org.append(self.rng.choices(range(len(orgs)), self.org_weights)[0])
+        root_org = root_org[:roots]
+        org_of: list[int] = []
         for i in range(count):
             if i < roots:
-                if i % 3 == 2:
+                org = orgs[root_org[i]]
+                org_of.append(root_org[i])
+                if org.kind in (Organisation.Kind.COUNTY, Organisation.Kind.TOWNSHIP):
+                    name, kind = f"{org.name}{rng.choice(DEPARTMENTS)}", Unit.Kind.GOVERNMENT
+                elif i % 3 == 2:
                     name, kind = f"省{rng.choice(ENTERPRISES)}", Unit.Kind.ENTERPRISE
                 elif i % 3 == 1:
                     name, kind = f"{rng.choice(CITIES)}市人民政府", Unit.Kind.GOVERNMENT
@@ -288,6 +357,7 @@ class Generator:
             parent = rng.randrange(i)
             while specs[parent][3] >= 2:  # at most three levels, as provinces organise them
                 parent = specs[parent][2]
+            org_of.append(org_of[parent])
             pname = specs[parent][0]
             depth = specs[parent][3] + 1
             if depth == 1:
@@ -303,12 +373,15 @@ class Generator:
                 if d != depth:
                     continue
                 prefix = objs[parent].path if parent is not None else "/"
-                objs[i] = Unit(organisation=self.organisation, name=name, short_name=name[-12:], kind=kind,
+                objs[i] = Unit(organisation=orgs[org_of[i]], name=name, short_name=name[-12:], kind=kind,
                                path=prefix,
                                parent_id=objs[parent].pk if parent is not None else None,
                                email=f"unit{i + 1}@load.example.cn")
                 level.append(objs[i])
             self._insert_tree_level(Unit, level)
+        self.units_of_org = defaultdict(list)
+        for i, o in enumerate(org_of):
+            self.units_of_org[o].append(i)
         return objs
 
     def _people(self, units: list[Unit], supervisors: int, cases: int) -> dict:
@@ -338,6 +411,13 @@ class Generator:
                               password=password, email=f"{USER_PREFIX}supervisor{i + 1}@load.example.cn",
                               is_staff=True))
             groups.append((len(users) - 1, Role.SUPERVISOR))
+        # Each organisation below the province has its own 整改办: one supervisor reading it and
+        # everything under it (a county's supervisor also reads its townships).
+        org_sup_start = len(users)
+        for n, org in enumerate(self.organisations[1:], start=1):
+            users.append(User(username=f"{USER_PREFIX}orgsup{n}", name=self._person(), title=f"{org.name}整改办",
+                              password=password, email=f"{USER_PREFIX}orgsup{n}@load.example.cn", is_staff=True))
+            groups.append((len(users) - 1, Role.SUPERVISOR))
         users.append(User(username=f"{USER_PREFIX}admin", name="系统管理员", password=password, is_staff=True,
                           email=f"{USER_PREFIX}admin@load.example.cn"))
         groups.append((len(users) - 1, Role.ADMIN))
@@ -351,8 +431,11 @@ class Generator:
         through = User.groups.through
         self._insert(through, [through(user_id=users[u].pk, group_id=group_ids[r]) for u, r in groups])
         self._insert(OrganisationMembership, [
-            OrganisationMembership(user_id=u.pk, organisation=self.organisation)
-            for u in users[sup_start:sup_start + supervisors]])
+            *(OrganisationMembership(user_id=u.pk, organisation=self.organisation)
+              for u in users[sup_start:sup_start + supervisors]),
+            *(OrganisationMembership(user_id=users[org_sup_start + n].pk, organisation=org)
+              for n, org in enumerate(self.organisations[1:])),
+        ])
         return {
             "liaison": {unit_pk: users[i].pk for unit_pk, i in liaison_of.items()},
             "leaders": [u.pk for u in users[leader_start:sup_start]],
@@ -380,13 +463,26 @@ class Generator:
         objs = []
         chains = self._chains()
         kinds = [Case.Kind.INSPECTION] * 5 + [Case.Kind.CIRCUIT] * 3 + [Case.Kind.AUDIT, Case.Kind.ENVIRONMENT]
+        # Only organisations with units can rectify; every such organisation gets a case first.
+        holders = [o for o in range(len(self.organisations)) if self.units_of_org[o]]
+        weights = [self.org_weights[o] for o in holders]
+        owners = holders[:count] + rng.choices(holders, weights, k=max(0, count - len(holders)))
+        self.case_org = []
         for i in range(count):
+            org = self.organisations[owners[i]]
+            self.case_org.append(owners[i])
             feedback = self.today - datetime.timedelta(days=rng.randrange(20, 3 * 365))
-            body = f"{rng.choice(CITIES)}{rng.choice(('市', '县', '区'))}{rng.choice(DEPARTMENTS)}"
-            team = f"省委第{CHINESE[rng.randrange(10)]}巡视组"
+            if org.kind == Organisation.Kind.TOWNSHIP:
+                body, team = org.name, f"{org.parent.name}委第{CHINESE[rng.randrange(10)]}巡察组"
+            elif org.kind == Organisation.Kind.PROVINCE:
+                body = f"{rng.choice(CITIES)}{rng.choice(('市', '县', '区'))}{rng.choice(DEPARTMENTS)}"
+                team = f"省委第{CHINESE[rng.randrange(10)]}巡视组"
+            else:
+                body = org.name if rng.random() < 0.5 else f"{org.name}{rng.choice(DEPARTMENTS)}"
+                team = f"省委第{CHINESE[rng.randrange(10)]}巡视组"
             start = feedback - datetime.timedelta(days=rng.randrange(60, 150))
             objs.append(Case(
-                organisation=self.organisation,
+                organisation=org,
                 title=f"关于{team}反馈意见整改落实情况（{body}，第{i + 1}号）", inspected_body=body,
                 inspection_team=team, kind=rng.choice(kinds), inspection_start=start,
                 inspection_end=start + datetime.timedelta(days=rng.randrange(20, 60)), feedback_on=feedback,
@@ -404,7 +500,8 @@ class Generator:
         p = 0
         kinds = [Measure.Kind.IMMEDIATE] * 25 + [Measure.Kind.BY_DEADLINE] * 55 + [Measure.Kind.LONG_TERM] * 20
         for c, case in enumerate(cases):
-            involved = rng.sample(range(len(units)), min(len(units), rng.randint(5, 40)))
+            pool = self.units_of_org[self.case_org[c]]  # a case's units are its organisation's
+            involved = rng.sample(pool, min(len(pool), rng.randint(5, 40)))
             age = (self.today - case.feedback_on).days
             for problem in range(problems_per_case[c]):
                 for _ in range(per_problem[p]):

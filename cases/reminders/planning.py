@@ -1,30 +1,8 @@
-"""Weekly reminders (督办函/提醒函): who gets which items, and building and sending the e-mails.
+"""Planning: who gets which items this week, recorded as one `Reminder` row per recipient.
 
-The week's job has two halves.
-
-* **Planning** (`plan_week`) decides, for every recipient, which items to remind them of, and
-  records one `Reminder` row per recipient, week and kind with its items — all in one
-  transaction, so a week is planned completely or not at all. It streams the items in
-  chunks, ordered by unit (or by person), and holds one unit's items at a time: memory grows
-  with the number of recipients, never with the number of items.
-* **Delivery** (`deliver`) sends one planned reminder: it *claims* the row with a conditional
-  update, renders and sends the mail, and only then marks it sent. A failed send is
-  recorded as failed with the error and never as sent.
-
-Who gets what:
-
-* **Unit digest** — each responsible unit's digest mailbox and each of its staff (members
-  who are not supervisors) get one e-mail listing the unit's items that are overdue, due
-  within `REMINDER_DUE_SOON_DAYS`, or lagging (no progress for `REMINDER_LAGGING_DAYS`).
-  A unit's items are those it leads or supports, sub-units included: the same scope
-  `Measure.objects.restrict()` gives its staff. Someone who works for several units gets
-  one e-mail covering all of them.
-* **Escalation (督办)** — items overdue for `REMINDER_ESCALATE_AFTER_DAYS` or more also go to
-  the item's lead leader and to the head of its lead unit.
-* **Supervisor summary** — every supervisor gets one summary per unit: ongoing, overdue,
-  escalated and the longest overdue, with a link to the dashboard.
-
-Nobody with nothing to report gets anything.
+All in one transaction, so a week is planned completely or not at all. Items are streamed in
+chunks ordered by unit (or by person) and one unit's items are held at a time: memory grows
+with the number of recipients, never with the number of items.
 """
 
 from __future__ import annotations
@@ -33,105 +11,33 @@ import datetime
 import heapq
 import itertools
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
 
 from accounts.models import Membership, Unit, User
 
-from .models import Measure, ProgressUpdate, Reminder, overdue_q, waits_on_time_q
-from .states import State
+from ..models import Measure, Reminder
+from .selection import (
+    CHUNK_SIZE,
+    LEVEL_RANK,
+    PERMISSION_BACKEND,
+    SUPERVISOR_PERM,
+    Thresholds,
+    escalated,
+    item_level,
+    reportable,
+    week_start,
+)
 
 logger = logging.getLogger(__name__)
 
-# Rows fetched per round trip while streaming, and rows written per INSERT.
-CHUNK_SIZE = 2000
 # Planning writes new reminders once this many are pending, or this many item links.
 FLUSH_RECIPIENTS = 500
 FLUSH_LINKS = 10_000
-# A level outranks those before it; a reminder carries the highest level among its items.
-LEVEL_RANK = {
-    Reminder.Level.DUE_SOON: 1,
-    Reminder.Level.LAGGING: 2,
-    Reminder.Level.OVERDUE: 3,
-    Reminder.Level.ESCALATED: 4,
-    Reminder.Level.SUMMARY: 0,
-}
-SUPERVISOR_PERM = "cases.view_all_measures"
-# with_perm needs the backend named once axes sits in AUTHENTICATION_BACKENDS as well.
-PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
-DEFERRED_TASK_PREFIX = "整改提醒顺延"
-WEEKLY_TASK = "cases.tasks.run_weekly_reminders"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The reminder levels, in days (settings REMINDER_*)."""
-
-    due_soon_days: int
-    lagging_days: int
-    escalate_after_days: int
-
-    @classmethod
-    def from_settings(cls) -> Thresholds:
-        return cls(
-            due_soon_days=settings.REMINDER_DUE_SOON_DAYS,
-            lagging_days=settings.REMINDER_LAGGING_DAYS,
-            escalate_after_days=settings.REMINDER_ESCALATE_AFTER_DAYS,
-        )
-
-
-def week_start(day: datetime.date) -> datetime.date:
-    """The Monday of `day`'s week: a reminder's `period`."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
-# --- Selection: which items, at which level -------------------------------------------
-
-
-def reportable(queryset, *, on: datetime.date, thresholds: Thresholds):
-    """Ongoing items that are overdue, due soon, or lagging on `on`."""
-    due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    # An item waiting for sign-off asked for on time is the supervisors' lag, not the unit's.
-    return (queryset.ongoing().filter(deadline__lte=due_by) | queryset.lagging(thresholds.lagging_days, on=on)) \
-        .exclude(waits_on_time_q())
-
-
-def escalated(queryset, *, on: datetime.date, thresholds: Thresholds):
-    """Items overdue for at least `escalate_after_days` on `on` (督办)."""
-    return queryset.overdue(on).filter(deadline__lte=on - datetime.timedelta(days=thresholds.escalate_after_days))
-
-
-def item_level(
-    *, deadline: datetime.date | None, last_activity: datetime.datetime | None, on: datetime.date,
-    thresholds: Thresholds,
-) -> str | None:
-    """The level of one ongoing item on `on`, or None if it needs no reminder.
-
-    The same rules as `reportable` and `escalated`, for one row already in memory.
-    """
-    if deadline is not None and deadline < on:
-        overdue_days = (on - deadline).days
-        return Reminder.Level.ESCALATED if overdue_days >= thresholds.escalate_after_days else Reminder.Level.OVERDUE
-    cutoff = on - datetime.timedelta(days=thresholds.lagging_days)
-    if last_activity is not None and timezone.localdate(last_activity) < cutoff:
-        return Reminder.Level.LAGGING
-    if deadline is not None and deadline <= on + datetime.timedelta(days=thresholds.due_soon_days):
-        return Reminder.Level.DUE_SOON
-    return None
-
-
-# --- Planning ---------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Recipient:
@@ -482,235 +388,3 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
                      item_count=scoped.overdue(on).count())
 
 
-# --- Building the e-mails ----------------------------------------------------------------
-
-
-def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of `name` from templates/emails/<name>-{subject,body-text,body-html}."""
-    subject = render_to_string(f"emails/{name}-subject.txt", context)
-    subject = re.sub(r"\s+", " ", subject).strip()
-    text = render_to_string(f"emails/{name}-body-text.txt", context)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    html = render_to_string(f"emails/{name}-body-html.html", context)
-    return subject, text, html
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-@dataclass
-class ItemRow:
-    measure: Measure
-    level: str
-    days_overdue: int
-    url: str
-    last_note: str
-    last_note_at: datetime.datetime | None
-    idle_days: int
-    days_left: int | None
-
-    @property
-    def escalated(self) -> bool:
-        return self.level == Reminder.Level.ESCALATED
-
-    @property
-    def level_label(self) -> str:
-        return Reminder.Level(self.level).label
-
-
-def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> list[tuple[object, list[ItemRow]]]:
-    """The reminder's items grouped by case, ordered by deadline, loaded in one query."""
-    latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
-    measures = (
-        reminder.measures.select_related("case", "lead_unit", "lead_leader")
-        .annotate(last_note=Subquery(latest_note.values("note")[:1]),
-                  last_note_at=Subquery(latest_note.values("created_at")[:1]))
-        .order_by("case__title", "case_id", F("deadline").asc(nulls_last=True), "pk")
-    )
-    rows = []
-    for measure in measures:
-        level = item_level(deadline=measure.deadline, last_activity=measure.last_progress_at or measure.created_at,
-                           on=on, thresholds=thresholds)
-        if measure.state == State.COMPLETED or level is None:
-            continue  # completed or moved since the week was planned: nothing to urge any more
-        if reminder.kind == Reminder.Kind.ESCALATION:
-            level = Reminder.Level.ESCALATED
-        last_activity = measure.last_progress_at or measure.created_at
-        rows.append(ItemRow(
-            measure=measure, level=level, days_overdue=measure.days_overdue(on),
-            url=absolute(reverse("admin:cases_measure_change", args=[measure.pk])),
-            last_note=measure.last_note or "", last_note_at=measure.last_note_at,
-            idle_days=(on - timezone.localdate(last_activity)).days,
-            days_left=(measure.deadline - on).days if measure.deadline else None,
-        ))
-    return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
-
-
-def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds, user=None) -> list[dict]:
-    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days),
-    over the measures `user` may see (every measure when no user is given).
-
-    Supervisors of the same organisations see the same table, and at province scale it is an
-    aggregate over many measures: computed once per scope and shared through the cache for an hour.
-    """
-    import hashlib
-
-    from django.core.cache import cache
-
-    measures = Measure.objects.all() if user is None else Measure.objects.restrict(user)
-    scope = "all" if user is None or user.scope.everything else hashlib.sha1(
-        ",".join(map(str, sorted(user.scope.organisation_ids | {-u for u in user.scope.unit_ids}))).encode()
-    ).hexdigest()[:16]
-    key = (f"reminders:unit-summary:{on.isoformat()}:{thresholds.due_soon_days}:{thresholds.escalate_after_days}:"
-           f"{scope}")
-    return cache.get_or_set(key, lambda: _unit_summary_rows(measures, on=on, thresholds=thresholds), 3600)
-
-
-def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -> list[dict]:
-    escalate_before = on - datetime.timedelta(days=thresholds.escalate_after_days)
-    due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    ongoing = ~Q(state=State.COMPLETED)
-    rows = (
-        measures.counts_by_unit(on)
-        .annotate(
-            escalated=Count("pk", filter=overdue_q(on) & Q(deadline__lte=escalate_before)),
-            due_soon=Count("pk", filter=ongoing & Q(deadline__gte=on, deadline__lte=due_by)),
-        )
-        .filter(ongoing__gt=0)
-    )
-    result = []
-    for row in rows:
-        oldest = row["oldest_overdue_deadline"]
-        row["longest_overdue_days"] = (on - oldest).days if oldest else 0
-        result.append(row)
-    result.sort(key=lambda r: (-r["overdue"], -r["longest_overdue_days"], r["lead_unit__name"]))
-    return result
-
-
-def build_message(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds | None = None):
-    """The e-mail for one reminder, or None if nothing is left to report (all completed since)."""
-    thresholds = thresholds or Thresholds.from_settings()
-    context = {
-        "reminder": reminder,
-        "on": on,
-        "period": reminder.period,
-        "thresholds": thresholds,
-        "recipient_name": (reminder.recipient.name or reminder.recipient.username) if reminder.recipient
-        else (reminder.unit.name if reminder.unit else reminder.recipient_email),
-        "unit": reminder.unit,
-        "site_url": settings.SITE_URL,
-        "dashboard_url": absolute("/dashboard/"),
-        "reminders_url": absolute(reverse("admin:cases_reminder_changelist")),
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        if reminder.kind == Reminder.Kind.SUPERVISOR_SUMMARY:
-            rows = unit_summary_rows(on=on, thresholds=thresholds, user=reminder.recipient)
-            if not rows:
-                return None
-            context.update(units=rows, totals={
-                key: sum(r[key] for r in rows) for key in ("ongoing", "overdue", "escalated", "due_soon")
-            })
-            name = "supervisor_summary"
-        else:
-            cases = item_rows(reminder, on=on, thresholds=thresholds)
-            if not cases:
-                return None
-            flat = [row for _, group in cases for row in group]
-            counts = {level: sum(1 for r in flat if r.level == level) for level in Reminder.Level.values}
-            context.update(cases=cases, item_total=len(flat), counts=counts,
-                           overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED])
-            name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"
-        subject, text, html = render_email(name, context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[reminder.recipient_email])
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-# --- Sending -------------------------------------------------------------------------------
-
-
-class NothingToReport(Exception):
-    """Every item of a planned reminder was completed before it went out."""
-
-
-def deliver(*, reminder_id: int, on: datetime.date) -> bool:
-    """Claim one reminder, send it, then mark it sent. True if sent now, False if not needed.
-
-    The claim is a conditional UPDATE on a row not yet sent: it holds the row lock until this
-    transaction ends, so a second worker delivering the same reminder waits, then finds it
-    sent and does nothing. A failure is recorded (status failed, the error) and re-raised for
-    the task to retry; the row is marked sent only after the mail server took the message.
-    """
-    failure: Exception | None = None
-    with transaction.atomic():
-        claimed = (Reminder.objects.filter(pk=reminder_id).exclude(status=Reminder.Status.SENT)
-                   .update(attempts=F("attempts") + 1))
-        if not claimed:
-            return False
-        reminder = Reminder.objects.select_related("recipient", "unit").get(pk=reminder_id)
-        try:
-            message = build_message(reminder, on=on)
-            if message is None:
-                raise NothingToReport("every item was completed or rescheduled before sending")
-            message.send()
-        except NothingToReport as exc:
-            # Not an error worth retrying, and not "sent" either: record why nothing went out.
-            Reminder.objects.filter(pk=reminder_id).update(status=Reminder.Status.FAILED, error=str(exc))
-            return False
-        except Exception as exc:  # recorded, then re-raised for the task to retry
-            failure = exc
-            Reminder.objects.filter(pk=reminder_id).update(
-                status=Reminder.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-        else:
-            Reminder.objects.filter(pk=reminder_id).update(
-                status=Reminder.Status.SENT, sent_at=timezone.now(), error="", subject=message.subject[:255],
-            )
-            return True
-    logger.warning("Reminder %s to %s failed: %s", reminder_id, reminder.recipient_email, failure)
-    raise failure
-
-
-def stranded(*, on: datetime.date, older_than: datetime.timedelta = datetime.timedelta(minutes=10)) -> list[int]:
-    """This week's reminders still pending well after they were planned: their send task was
-    never queued (the broker was down) or was lost. Sending them again is safe: delivery claims
-    the row, so a reminder is never sent twice."""
-    return list(
-        Reminder.objects.filter(period=week_start(on), status=Reminder.Status.PENDING,
-                                created_at__lt=timezone.now() - older_than)
-        .order_by("pk").values_list("pk", flat=True)
-    )
-
-
-def retryable(*, period: datetime.date) -> list[int]:
-    """Reminders of the week that were planned but never sent (failed, or left pending)."""
-    return list(
-        Reminder.objects.filter(period=week_start(period)).exclude(status=Reminder.Status.SENT)
-        .order_by("pk").values_list("pk", flat=True)
-    )
-
-
-# --- Holidays and the schedule --------------------------------------------------------------
-
-
-def defer_weekly_run(*, scheduled_on: datetime.date, run_at: datetime.datetime):
-    """Schedule the week's run once at `run_at` (a one-off task, visible in the admin).
-
-    Keyed on the day it was scheduled for, so a beat that fires twice defers once.
-    """
-    import json
-
-    from django_celery_beat.models import ClockedSchedule, PeriodicTask
-
-    clocked, _ = ClockedSchedule.objects.get_or_create(clocked_time=run_at)
-    task, _ = PeriodicTask.objects.update_or_create(
-        name=f"{DEFERRED_TASK_PREFIX} {scheduled_on:%Y-%m-%d}",
-        defaults={
-            "task": WEEKLY_TASK, "clocked": clocked, "one_off": True, "enabled": True,
-            "kwargs": json.dumps({"deferred_from": scheduled_on.isoformat()}),
-            "description": (f"{scheduled_on:%Y-%m-%d} 为法定节假日,本周整改提醒顺延至 "
-                            f"{timezone.localtime(run_at):%Y-%m-%d %H:%M} 发送。"),
-        },
-    )
-    return task
