@@ -339,6 +339,7 @@ def signoff_queue(measures):
     return (
         measures.filter(state=State.SUBMITTED)
         .with_related()
+        .select_related("signoff_requested_by")
         .prefetch_related(
             Prefetch("signoffs", queryset=approvals, to_attr="approvals"),
             Prefetch("progress_updates", queryset=updates[:10], to_attr="recent_updates"),

@@ -410,6 +410,7 @@ def _queue_context(request, bound: dict | None = None) -> dict:
     queue = selectors.signoff_queue(filterset.qs.filter(eligibility.awaiting_signature_of(request.user)))
     page = Paginator(queue, 20).get_page(request.GET.get("page"))
     rows = []
+    eligibility.attach_chains(page.object_list)
     for measure in page.object_list:
         approvals = [s for s in measure.approvals if s.round == measure.signoff_round]
         steps = eligibility.steps_of(measure.case)
