@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from .choices import Action, State
+
+__all__ = [
+    "ONGOING_STATES",
+    "PAPER_SIGNOFF_PERM",
+    "REOPEN_PERM",
+    "RULES",
+    "RULES_BY_ACTION",
+    "SIGN_OFF_PERM",
+    "STATE_RANK",
+    "Action",
+    "Rule",
+    "State",
+    "allowed_rules",
+    "find_rule",
+    "roll_up",
+]
 
 
-class State(models.TextChoices):
-    PLANNED = "planned", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    PHASED = "phased", _("Phased results")
-    SUBMITTED = "submitted", _("Sign-off requested")
-    COMPLETED = "completed", _("Completed")
-    RELAPSED = "relapsed", _("Relapsed")
-
-
+# The states and actions themselves, with their words and colours, are in cases.choices.
 ONGOING_STATES = frozenset(s for s in State.values if s != State.COMPLETED)
 
 # Order used to roll states up and to sort by advancement; relapsed sits with in progress.
@@ -34,23 +41,6 @@ STATE_RANK = {
     State.SUBMITTED: 3,
     State.COMPLETED: 4,
 }
-
-
-class Action(models.TextChoices):
-    NOTE = "note", _("Progress note")
-    START = "start", _("Start")
-    PHASE = "phase", _("Report phased results")
-    SUBMIT = "submit", _("Request sign-off")
-    APPROVE = "approve", _("Sign off")
-    SEND_BACK = "send_back", _("Send back")
-    REOPEN = "reopen", _("Reopen as relapsed")
-    RESUME = "resume", _("Resume rectification")
-    IMPORT = "import", _("Imported")
-    DEADLINE = "deadline", _("Deadline changed")
-    PAPER_SIGNOFF = "paper_signoff", _("Paper sign-off recorded")
-    EXTENSION_REQUEST = "extension_request", _("Extension requested")
-    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
-    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
 
 
 # Permissions that lift an action above the staff of the responsible unit.

@@ -11,13 +11,13 @@ from aiosmtpd.controller import Controller
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from cases import selectors, services
+from cases import selectors
 from cases.models import DeadlineChange, Measure, ProgressUpdate
 from cases.reminders import Thresholds, reportable
 from cases.signoff import services as signoff_services
 from cases.signoff import sheet
 from cases.signoff.models import ExtensionRequest
-from cases.states import Action, State
+from cases.states import Action
 from tests import factories
 from tests.cases.test_signoff_chain import KINDS, People, pdf, request_signoff, send_back, sign
 
@@ -236,10 +236,9 @@ class TestDecisionMail:
 
         measure = factories.MeasureFactory(lead_unit=unit, issue__case=case)
         request_signoff(measure, people.staff)
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-            with transaction.atomic():
-                send_back(measure, people.office)
-                raise RuntimeError("rolled back")
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+            send_back(measure, people.office)
+            raise RuntimeError("rolled back")
         assert not smtp_server.delivered
 
 

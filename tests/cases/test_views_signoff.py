@@ -102,7 +102,8 @@ def test_a_stale_decision_changes_nothing_and_keeps_the_comment(client, supervis
     seen = measure.version
     services.apply_action(measure=Measure.objects.get(pk=measure.pk), action="send_back", by=supervisor2,
                           note="先退回")
-    services.transition_measure(measure=Measure.objects.get(pk=measure.pk), to_state=State.SUBMITTED, by=staff, note="申请销号")
+    services.transition_measure(measure=Measure.objects.get(pk=measure.pk), to_state=State.SUBMITTED, by=staff,
+                                note="申请销号")
     measure.version = seen
     client.force_login(supervisor)
     response = _decide(client, measure, "send_back", "我的退回意见")
