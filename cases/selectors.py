@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Count, F, IntegerField, Min, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -47,6 +47,9 @@ class Headline:
     ongoing: int
     overdue: int
     due_soon: int
+    # Waiting for a signature: the supervisors' lag, shown apart from the units' overdue.
+    awaiting: int = 0
+    longest_wait_days: int = 0
 
     @property
     def problem_rate(self) -> float | None:
@@ -73,7 +76,14 @@ def headline(measures, problems, *, on: datetime.date) -> Headline:
         ongoing=measures.ongoing().count(),
         overdue=measures.overdue(on=on).count(),
         due_soon=measures.due_within(days, on=on).count(),
+        **awaiting_signoff(measures, on=on),
     )
+
+
+def awaiting_signoff(measures, *, on: datetime.date) -> dict:
+    """How many items wait for a signature, and for how many days the oldest request has waited."""
+    row = measures.awaiting_signoff().order_by().aggregate(n=Count("pk"), oldest=Min("signoff_requested_on"))
+    return {"awaiting": row["n"], "longest_wait_days": max((on - row["oldest"]).days, 0) if row["oldest"] else 0}
 
 
 def problems_of(measures, *, cases=None, narrowed: bool = False):

@@ -285,3 +285,22 @@ class TestSheet:
 
 def sheet_type():
     return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class TestAwaitingFigures:
+    def test_the_dashboard_and_the_summary_show_the_wait_apart_from_overdue(self, clock, client, people, unit,
+                                                                             case, supervisor):
+        from cases.reminders import unit_summary_rows
+
+        measure = factories.MeasureFactory(lead_unit=unit, issue__case=case, deadline=TODAY + DAY)
+        request_signoff(measure, people.staff)
+        with time_machine.travel(NOON + 6 * DAY, tick=False):
+            client.force_login(supervisor)
+            response = client.get(reverse("cases:dashboard"))
+            head = response.context["head"]
+            assert (head.overdue, head.awaiting, head.longest_wait_days) == (0, 1, 6)
+            assert "待销号" in response.content.decode()
+            thresholds = Thresholds(due_soon_days=7, lagging_days=14, escalate_after_days=14)
+            row = next(r for r in unit_summary_rows(on=TODAY + 6 * DAY, thresholds=thresholds)
+                       if r["lead_unit"] == unit.pk)
+            assert (row["overdue"], row["awaiting"], row["longest_awaiting_days"]) == (0, 1, 6)
