@@ -412,7 +412,8 @@ def _queue_context(request, bound: dict | None = None) -> dict:
     rows = []
     eligibility.attach_chains(page.object_list)
     for measure in page.object_list:
-        approvals = [s for s in measure.approvals if s.round == measure.signoff_round]
+        approvals = sorted((s for s in measure.approvals if s.round == measure.signoff_round),
+                           key=lambda s: (s.step or 0, s.created_at))
         steps = eligibility.steps_of(measure.case)
         current = next((s for s in steps if s.position == measure.signoff_step), steps[0])
         # The round's entries: everything since the submission that opened it.
