@@ -150,6 +150,11 @@ class Organisation(PathTreeModel):
         related_name="children",
     )
     email = models.EmailField(_("office e-mail"), blank=True, help_text=_("The rectification office's mailbox."))
+    principal_leader = models.ForeignKey(
+        "accounts.User", verbose_name=_("principal leader (主要领导)"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Told of items at the urging levels that reach the principal leader."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -186,7 +191,6 @@ class OrganisationMembership(models.Model):
     class OrgRole(models.TextChoices):
         SUPERVISOR = "supervisor", _("Rectification office (整改办)")
         LEADER = "leader", _("Leader")
-        PRINCIPAL = "principal", _("Principal leader (主要领导)")
 
     user = models.ForeignKey(
         "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="organisation_memberships"

@@ -18,6 +18,12 @@ _READ_CASES = [
     "notices.view_notice",
 ]
 
+# Look-backs (cases.lookback): supervisors record them and set the rules of their organisations.
+LOOKBACK_PERMISSIONS = [
+    "cases.view_lookback", "cases.add_lookback",
+    *(f"cases.{action}_lookbackpolicy" for action in ("view", "add", "change", "delete")),
+]
+
 # The working-day calendar (cases.calendar): the office keeps it, so supervisors may edit it.
 CALENDAR_PERMISSIONS = [
     f"cases.{action}_{model}"
@@ -25,9 +31,18 @@ CALENDAR_PERMISSIONS = [
     for action in ("view", "add", "change", "delete")
 ]
 
+# The urging ladder and its letters (cases.urging): the office sets its ladder, issues letters and
+# the units' channels; staff read the letters to their units (scoping narrows "view").
+URGING_PERMISSIONS = [
+    "cases.issue_letter", "cases.view_letter",
+    *[f"cases.{action}_{model}" for model in ("ladder", "ladderlevel", "notificationchannel")
+      for action in ("view", "add", "change", "delete")],
+]
+
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     # Staff log progress on their own units' measures; scoping narrows "view" to those.
-    Role.STAFF: [*_READ_CASES, "cases.change_measure", "cases.add_progressupdate", "cases.add_evidence"],
+    Role.STAFF: [*_READ_CASES, "cases.view_lookback", "cases.view_outcomefigure", "cases.change_measure",
+                 "cases.add_progressupdate", "cases.add_evidence", "cases.view_letter"],
     # Supervisors read every unit, sign off, reopen, edit the ledger and see reminders.
     Role.SUPERVISOR: [
         *_READ_CASES,
@@ -45,6 +60,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_deadlinechange",
         "cases.view_reminder",
         *CALENDAR_PERMISSIONS,
+        *URGING_PERMISSIONS,
+        *LOOKBACK_PERMISSIONS,
+        "cases.view_outcomefigure",
+        *(f"cases.{action}_reportsubscription" for action in ("view", "add", "change", "delete")),
+        "cases.view_reportdelivery",
         "accounts.view_user",
         "accounts.view_membership",
         "accounts.view_organisationmembership",
@@ -69,7 +89,12 @@ def sync_groups(apps=None) -> None:
         # there yet: its default permissions are granted by the migration that creates it.
         action, _sep, model = codename.partition("_")
         if action not in ("view", "add", "change", "delete"):
-            return True  # not a default model permission: always required
+            # A custom permission ("issue_letter") of a model added later is not there yet either.
+            model = codename.rpartition("_")[2]
+            from django.apps import apps as current
+
+            if model not in {m._meta.model_name for m in current.get_app_config(app_label).get_models()}:
+                return True  # not named after a model (e.g. view_all_measures): always required
         try:
             apps.get_model(app_label, model)
         except LookupError:

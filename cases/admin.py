@@ -23,14 +23,20 @@ from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
 from . import formats, services
-from .forms import MultipleFileField
+from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
+from .outcomes import forms as outcome_forms
+from .outcomes import services as outcome_services
+from .outcomes.admin import OutcomeInline
 from .states import Action, State
 from .templatetags.rectify import state_badge
 
 admin.site.site_header = _("Rectify · rectification ledger")
 admin.site.site_title = _("Rectify")
 admin.site.index_title = _("Rectification ledger")
+# The app list of the index is the navigation; a second copy at the side of every page leaves a
+# laptop's 1366 px too little room for the lists of long Chinese text.
+admin.site.enable_nav_sidebar = False
 
 # --- Shared pieces -------------------------------------------------------------------
 
@@ -221,7 +227,7 @@ class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.refresh_issue_states(obj.case_id)
+        services.case_changed(obj.case_id)
 
 
 # --- Measures ------------------------------------------------------------------------
@@ -310,7 +316,8 @@ class MeasureForm(forms.ModelForm):
                 (r.target, f"{Action(r.action).label} → {State(r.target).label}") for r in rules
             ]
         else:
-            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version"):
+            for name in ("progress_note", "progress_state", "progress_files", "deadline_reason", "seen_version",
+                         *outcome_forms.admin_fields()):
                 self.fields.pop(name)
 
     def clean(self):
@@ -325,18 +332,26 @@ class MeasureForm(forms.ModelForm):
             self.add_error("deadline_reason", _("Give the reason for moving the deadline."))
         to_state = data.get("progress_state") or None
         note = data.get("progress_note", "")
-        try:
-            services.validate_evidence_files(data.get("progress_files") or [])
-        except ValidationError as exc:
-            self.add_error("progress_files", exc)
+        self.figures = outcome_forms.admin_figures(self)
+        refused = getattr(self.request, "_rectify_refused", None)
+        if refused is not None:
+            # The services refused this very submission (e.g. its evidence files): nothing was
+            # written; show why beside the fields, keeping what was typed.
+            add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
-                services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
+                services.check_transition(measure=measure, to_state=to_state, by=user, note=note,
+                                          files=data.get("progress_files") or [])
         except ValidationError as exc:
             self.add_error("progress_state", exc)
         except PermissionDenied as exc:
             self.add_error("progress_state", str(exc))
         return data
+
+
+# The outcome figure rows (cases.outcomes) of the "log progress" section.
+MeasureForm.declared_fields.update(outcome_forms.admin_fields())
+MeasureForm.base_fields.update(MeasureForm.declared_fields)
 
 
 @admin.register(Measure)
@@ -352,13 +367,21 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50
     date_hierarchy = "deadline"
-    inlines = [ProgressInline, SignOffInline, DeadlineChangeInline]
+    inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
                "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
-    # The measure has no public page; "view on site" would only loop back here.
-    view_on_site = False
+
+    def view_on_site(self, obj):
+        """The item's own page (/items/<id>/), where staff log progress."""
+        return reverse("cases:measure-detail", args=[obj.pk])
+
+    def get_ordering(self, request):
+        # Overdue items, unless the user picked a column: the longest overdue first.
+        if request.GET.get(OverdueFilter.parameter_name) == "overdue" and "o" not in request.GET:
+            return ["deadline", "pk"]
+        return super().get_ordering(request)
 
     def get_fieldsets(self, request, obj=None):
         ledger = (_("Ledger"), {"fields": [*LEDGER_FIELDS, "deadline", "original_deadline"]})
@@ -373,6 +396,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
                                  "Saved as one entry of the progress log."),
             })
             fieldsets.insert(0, progress)
+            fieldsets.insert(1, outcome_forms.admin_fieldset())
             if request.user.has_perm("cases.add_deadlinechange"):
                 ledger[1]["fields"].append("deadline_reason")
         return fieldsets
@@ -406,7 +430,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("measure"), ordering="position")
     def measure_text(self, obj):
-        return str(obj)
+        return format_html('<span class="measure-text" title="{}{}">{}</span>', obj.label, obj.text, str(obj))
 
     @admin.display(description=_("issue"), ordering="issue__position")
     def issue_link(self, obj):
@@ -416,7 +440,8 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     def state_display(self, obj):
         return state_badge(obj.state)
 
-    @admin.display(description=_("days overdue"), ordering="deadline")
+    # Ascending days overdue is descending deadline: the header's arrow then means what it says.
+    @admin.display(description=_("days overdue"), ordering="-deadline")
     def overdue_days(self, obj):
         days = obj.days_overdue()
         return format_html('<strong style="color:#b42318">{}</strong>', days) if days else "—"
@@ -452,9 +477,11 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             version = measure.version
         note, to_state, files = data.get("progress_note", ""), data.get("progress_state") or None, \
             data.get("progress_files") or []
-        if note.strip() or to_state or files:
-            services.log_progress(measure=measure, by=request.user, note=note, to_state=to_state, files=files,
-                                  expected_version=version)
+        figures = getattr(form, "figures", [])
+        if note.strip() or to_state or files or figures:
+            outcome_services.log_progress_with_figures(measure=measure, by=request.user, note=note,
+                                                       to_state=to_state, files=files, figures=figures,
+                                                       expected_version=version)
 
     def save_related(self, request, form, formsets, change):
         # The services have saved the measure and its units (so form.save_m2m is not called);
@@ -469,6 +496,13 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             # Someone else saved between this form's check and its save; nothing was written.
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as exc:
+            if request.method != "POST" or hasattr(request, "_rectify_refused"):
+                raise
+            # A service refused the save (the admin's transaction rolled it all back): show the
+            # form again with the service's messages, as for any invalid form.
+            request._rectify_refused = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # --- state actions ---
 
@@ -541,19 +575,12 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "measure", "author", "action", "from_state", "to_state", "short_note"]
     list_filter = ["action", "to_state", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["note", "measure__text"]
     list_select_related = ["measure", "author"]
     date_hierarchy = "created_at"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
 
     @admin.display(description=_("note"))
     def short_note(self, obj):
@@ -561,7 +588,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "kind", "level", "recipient_email", "unit", "item_count", "status", "sent_at",
                     "attempts"]
     list_filter = ["status", "kind", "level", "period"]
@@ -569,25 +596,21 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     date_hierarchy = "period"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
-
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "progress", "size", "uploaded_at"]
     search_fields = ["original_name"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user).select_related("progress")
+    list_select_related = ["progress"]
 
     def has_module_permission(self, request):
         return False
 
 # The working-day calendar registers its own admin.
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
+from .lookback import admin as _lookback_admin  # noqa: E402, F401
+from .reports import admin as _report_admin  # noqa: E402, F401
 from .signoff import admin as _signoff_admin  # noqa: E402, F401
+
+# The urging ladder, channels and letters register their own admin.
+from .urging import admin as _urging_admin  # noqa: E402, F401

@@ -21,6 +21,7 @@ from .calendar.demo import load_demo_calendar
 from .models import Case, Issue, Measure, ProgressUpdate, SignOff, SignoffChain, SignoffStep
 from .signoff import eligibility
 from .states import State
+from .tree import TreeWriter
 
 DEMO_TITLE = "中共青禾县委关于市委第三巡察组巡察反馈意见整改落实情况"
 DEMO_TITLE_B = "中共白溪县委关于省委第二巡视组巡视反馈意见整改落实情况"
@@ -189,6 +190,11 @@ def _load(*, today, seed) -> tuple[Case, bool]:
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
     load_demo_calendar()
+    # Look-backs, outcome figures and the leaders' reports (cases.reports.demo).
+    from .reports import demo as reports_demo
+
+    reports_demo.load(case, supervisor=supervisor, today=today,
+                      staff=list(User.objects.filter(memberships__unit__organisation=county).distinct()))
     return case, True
 
 
@@ -223,10 +229,11 @@ def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, lo
             Membership.objects.get_or_create(user=head, unit=unit, defaults={"role": Membership.UnitRole.HEAD})
             unit.head = head
             unit.save(update_fields=["head"])
-        for n, leader in enumerate(leaders):
-            role = OrganisationMembership.OrgRole.PRINCIPAL if n == 0 else OrganisationMembership.OrgRole.LEADER
+        for leader in leaders:
             OrganisationMembership.objects.get_or_create(user=leader, organisation=organisation,
-                                                         defaults={"role": role})
+                                                         defaults={"role": OrganisationMembership.OrgRole.LEADER})
+        organisation.principal_leader = leaders[0]
+        organisation.save(update_fields=["principal_leader"])
     staff_users = []
     for i, unit in enumerate(units):
         username = logins.get(i, f"{username_prefix}liaison{i + 1}")
@@ -243,19 +250,14 @@ def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, lo
         rectification_deadline=feedback + datetime.timedelta(days=180),
         description="演示数据:青岚省、青禾县、白溪县均为虚构地名,所有单位、人员与数据均为虚构。",
     )
-    position = 0
-    measures: list[Measure] = []
+    writer = TreeWriter(case)
+    planned = []
     chinese = "一二三四五六七八九十"
     for c, (category, problems) in enumerate(tree):
-        position += 1
-        group = Issue.objects.create(case=case, kind=Issue.Kind.GROUP, label=f"({chinese[c]})", title=category,
-                                     position=position)
+        group = writer.add_issue(kind=Issue.Kind.GROUP, label=f"({chinese[c]})", title=category)
         for p, (title, unit_index, leader_index) in enumerate(problems):
-            position += 1
-            problem = Issue.objects.create(
-                case=case, parent=group, kind=Issue.Kind.PROBLEM, label=f"{p + 1}.", title=title,
-                text=f"巡察反馈指出:{title}。", position=position,
-            )
+            problem = writer.add_issue(parent=group, kind=Issue.Kind.PROBLEM, label=f"{p + 1}.", title=title,
+                                       text=f"巡察反馈指出:{title}。")
             topic = title
             count = 3 if (c + p) % 3 else 2
             for k in range(count):
@@ -263,11 +265,13 @@ def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, lo
                                    Measure.Kind.LONG_TERM])
                 deadline = feedback + datetime.timedelta(days=rng.randrange(30, 240))
                 supporting = [units[(unit_index + 1 + k) % len(units)]] if k == 1 else []
-                measures.append(services.create_measure(
+                planned.append(writer.add_measure(
                     issue=problem, text=MEASURE_TEMPLATES[k % len(MEASURE_TEMPLATES)].format(topic=topic),
                     label=f"{chinese[k]}是", lead_unit=units[unit_index], lead_leader=leaders[leader_index],
                     supporting_units=supporting, kind=kind, deadline=deadline,
                 ))
+    writer.write()
+    measures = [new.measure for new in planned]
     _play_history(measures, units, staff_users, supervisor, supervisor2, rng, today)
     _spread_in_time(case, today, rng)
     services.refresh_issue_states(case.pk)

@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -89,3 +90,68 @@ def validate_evidence_file(upload) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+def validate_evidence_upload(files) -> list[str]:
+    """The files of one request: at most EVIDENCE_MAX_FILES_PER_REQUEST files of at most
+    EVIDENCE_MAX_REQUEST_BYTES together, each passing `validate_evidence_file`.
+
+    Every problem is reported at once, under the field `files`; returns each file's sha256.
+    """
+    files = list(files)
+    errors: list[ValidationError] = []
+    if len(files) > settings.EVIDENCE_MAX_FILES_PER_REQUEST:
+        errors.append(ValidationError(
+            _("%(count)s files were sent at once; at most %(limit)s may be attached to one update.")
+            % {"count": len(files), "limit": settings.EVIDENCE_MAX_FILES_PER_REQUEST},
+            code="too_many_files",
+        ))
+    total = sum(upload.size or 0 for upload in files)
+    if total > settings.EVIDENCE_MAX_REQUEST_BYTES:
+        errors.append(ValidationError(
+            _("The files sent together are %(size)s; one update may attach at most %(limit)s.")
+            % {"size": filesizeformat(total), "limit": filesizeformat(settings.EVIDENCE_MAX_REQUEST_BYTES)},
+            code="request_too_large",
+        ))
+    if errors:
+        # Reading and hashing every file of a refused request would only waste time.
+        raise ValidationError({"files": errors})
+    digests = []
+    for upload in files:
+        try:
+            digests.append(validate_evidence_file(upload))
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationError({"files": errors})
+    return digests
+
+
+def check_evidence_quota(measure, files) -> None:
+    """The measure's evidence, with these files, stays within EVIDENCE_QUOTA_FILES files and
+    EVIDENCE_QUOTA_BYTES bytes. Call it with the measure's row claimed, so two uploads at once
+    cannot both slip under the quota."""
+    from .models import Evidence
+
+    files = list(files)
+    if not files:
+        return
+    stored = Evidence.objects.filter(progress__measure=measure).aggregate(n=Count("pk"), size=Sum("size"))
+    count, size = stored["n"] + len(files), (stored["size"] or 0) + sum(f.size or 0 for f in files)
+    errors = []
+    if count > settings.EVIDENCE_QUOTA_FILES:
+        errors.append(ValidationError(
+            _("This item already has %(stored)s evidence files; with these it would have %(count)s, and an item "
+              "may have at most %(limit)s. Combine files (e.g. into one PDF) or ask an administrator.")
+            % {"stored": stored["n"], "count": count, "limit": settings.EVIDENCE_QUOTA_FILES},
+            code="quota_files",
+        ))
+    if size > settings.EVIDENCE_QUOTA_BYTES:
+        errors.append(ValidationError(
+            _("This item's evidence would total %(size)s; an item may hold at most %(limit)s. Compress or combine "
+              "files, or ask an administrator.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.EVIDENCE_QUOTA_BYTES)},
+            code="quota_bytes",
+        ))
+    if errors:
+        raise ValidationError({"files": errors})

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Unit, User
+from accounts.models import Organisation, Unit, User
 
-from .models import Case, Issue, Measure, ProgressUpdate, Reminder
+from .models import Case, Issue, LadderLevel, Measure, ProgressUpdate, Reminder
 from .states import State
 
 
@@ -102,7 +102,16 @@ class MeasureFilterSet(BoundedFilterSet):
         help_text=_("Lead or supporting unit, including its sub-units."),
     )
     lead_unit = filters.ModelMultipleChoiceFilter(label=_("lead unit"), queryset=Unit.objects.all())
+    urging_level = filters.ModelMultipleChoiceFilter(
+        label=_("urging level"), queryset=LadderLevel.objects.all(), method="filter_urging_level",
+        help_text=_("Ongoing items at these levels of the urging ladder."),
+    )
     case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    organisation = filters.ModelChoiceFilter(
+        label=_("organisation (with those below)"), queryset=_visible(Organisation), method="filter_organisation",
+        field_name="case__organisation",
+        help_text=_("Items of the cases of this organisation and of the organisations below it."),
+    )
     issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
                                       method="filter_issue")
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices)
@@ -124,6 +133,11 @@ class MeasureFilterSet(BoundedFilterSet):
             return queryset
         return queryset.ongoing() if value else queryset.completed()
 
+    def filter_urging_level(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.ongoing().filter(urging_level__in=value)
+
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
@@ -144,6 +158,11 @@ class MeasureFilterSet(BoundedFilterSet):
 
     def filter_issue(self, queryset, name, value):
         return queryset.filter(issue__path__startswith=value.path) if value else queryset
+
+    def filter_organisation(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(case__organisation__in=Organisation.objects.filter(path__startswith=value.path))
 
     def filter_search(self, queryset, name, value):
         return search_measures(queryset, value)

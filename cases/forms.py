@@ -26,8 +26,18 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-# --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
+def add_service_error(form: forms.Form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """Show a services ValidationError on a form: a field's errors beside that field (the
+    service's name mapped through `fields`, e.g. {"files": "progress_files"}), the rest on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = (fields or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, errors)
 
+
+# --- Pages: progress on /my/ and the sign-off queue ----------------------------------------
 
 
 class ProgressForm(forms.Form):
@@ -62,12 +72,9 @@ class ProgressForm(forms.Form):
         note = (data.get("note") or "").strip()
         to_state = data.get("to_state") or None
         files = data.get("files") or []
-        if not note and not files and not to_state:
+        if not note and not files and not to_state and not self._has_figures():
             raise ValidationError(_("Write a progress note, attach a file or choose a new state."))
-        try:
-            services.validate_evidence_files(files)
-        except ValidationError as exc:
-            self.add_error("files", exc)
+        # The files themselves are checked once, by the service, when the update is saved.
         if to_state:
             try:
                 services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note,
@@ -77,6 +84,13 @@ class ProgressForm(forms.Form):
             except PermissionDenied as exc:
                 self.add_error("to_state", str(exc))
         return data
+
+
+    def _has_figures(self) -> bool:
+        """Outcome figures (cases.outcomes) attached by the view count as something to save."""
+        outcomes = getattr(self, "outcomes", None)
+        return bool(outcomes is not None and outcomes.is_valid()
+                    and any(getattr(f, "figure", None) for f in outcomes.forms))
 
 
 class SignOffForm(forms.Form):
@@ -103,8 +117,4 @@ class SignOffForm(forms.Form):
         data = super().clean()
         if data.get("decision") == Action.SEND_BACK and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say what is missing: sending back needs a comment."))
-        try:
-            services.validate_evidence_files(data.get("files") or [])
-        except ValidationError as exc:
-            self.add_error("files", exc)
         return data

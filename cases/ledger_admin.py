@@ -17,6 +17,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from notices.drafter import draft_notice, notice_docx, notice_filename
@@ -64,7 +65,8 @@ def notice_view(request, pk):
                             filename=notice_filename(case, "docx"), content_type=DOCX)
     if request.GET.get("format") == "txt":
         response = HttpResponse(draft.text, content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{notice_filename(case, 'txt')}"
+        # RFC 6266 / 5987: filename*=utf-8''<percent-encoded>, not a MIME-encoded header.
+        response["Content-Disposition"] = content_disposition_header(True, notice_filename(case, "txt"))
         return response
     return TemplateResponse(request, "admin/cases/case/notice_draft.html", {
         **_context(request, case, _("Draft progress notice")), "draft": draft,
@@ -80,7 +82,12 @@ def import_view(request, pk):
     token = request.POST.get("token", "")
     if request.method == "POST" and token:
         # Second step: the file checked and previewed in the first step, imported for real.
-        name = _PENDING.format(token=uuid.UUID(token).hex)
+        try:
+            name = _PENDING.format(token=uuid.UUID(token).hex)
+        except ValueError:
+            # Not a token this page ever handed out (edited, truncated): say so, write nothing.
+            messages.error(request, _("This confirmation is not valid; upload the ledger file again."))
+            return HttpResponseRedirect(request.path)
         if not default_storage.exists(name):
             messages.error(request, _("The checked file has expired; upload it again."))
             return HttpResponseRedirect(request.path)

@@ -105,6 +105,10 @@ class Case(models.Model):
         help_text=_("The steps an item must be signed at, in order; empty: the deployment's default chain."),
     )
     description = models.TextField(_("description"), blank=True)
+    urging_ladder = models.ForeignKey(
+        "cases.Ladder", verbose_name=_("urging ladder"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cases", help_text=_("Empty: the ladder of the case's organisation."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -128,7 +132,8 @@ class Case(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:cases_case_change", args=[self.pk])
+        # The admin's "view on site": the case's items on the site, not the admin page again.
+        return reverse("cases:items") + f"?case={self.pk}"
 
     def clean(self) -> None:
         if self.inspection_start and self.inspection_end and self.inspection_end < self.inspection_start:
@@ -306,7 +311,8 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""
-        return self.select_related("case", "issue", "lead_unit", "lead_leader").prefetch_related("supporting_units")
+        return self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level").prefetch_related(
+            "supporting_units")
 
     def for_list(self) -> MeasureQuerySet:
         """`with_related()` narrowed to the columns a list row renders (the API's measure list).
@@ -316,12 +322,14 @@ class MeasureQuerySet(RestrictedQuerySet):
         that needs the whole measure (detail, writes, exports) uses `with_related()`.
         """
         return (
-            self.select_related("case", "issue", "lead_unit", "lead_leader")
+            self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level")
             .only(
                 "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "deadline",
                 "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",
+                "urging_level", "urging_level_since", "urging_level__id", "urging_level__name", "urging_level__rank",
+                "urging_level__colour", "urging_level__document",
             )
             .prefetch_related(Prefetch("supporting_units", queryset=Unit.objects.only("id", "name")))
         )
@@ -386,11 +394,18 @@ class Measure(models.Model):
     signoff_requested_on = models.DateField(_("sign-off requested on"), null=True, blank=True, editable=False)
     last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    # The level of the urging ladder the item is at, kept by cases.urging.levels (not edited).
+    urging_level = models.ForeignKey(
+        "cases.LadderLevel", verbose_name=_("urging level"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    urging_level_since = models.DateField(_("at this level since"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[supporting_units],
-                                excluded_fields=["updated_at", "signoff_round", "signoff_step"])
+                                excluded_fields=["updated_at", "signoff_round", "signoff_step", "urging_level",
+                                                 "urging_level_since"])
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -790,3 +805,109 @@ class NotificationChannel(models.Model):
 
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
+from .urging.models import Ladder, LadderLevel, Letter, LetterEvidence  # noqa: E402, F401
+
+# --- Dashboard figures (kept by cases.figures) ------------------------------------------
+
+
+class UnitFiguresQuerySet(RestrictedQuerySet):
+    # Supervisors' figures: reached through the case's organisation, never through units (a
+    # rollup row mixes the items of a unit with those of its case); see cases.selectors.
+    organisation_lookup = "case__organisation"
+
+
+class UnitFigures(models.Model):
+    """The dashboard's counts for one case × lead unit, as of a day.
+
+    `cases.figures` rewrites a case's rows in the same transaction as every service write to
+    that case, and a nightly task rewrites all of them for the new day (overdue and due soon
+    depend on the date). The dashboard sums these rows instead of 400,000 measures.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    lead_unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(help_text="The day overdue and due-soon were counted for.")
+    total = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dashboard figures")
+        verbose_name_plural = _("dashboard figures")
+        default_permissions = ()  # derived data: nobody edits it
+        constraints = [
+            models.UniqueConstraint(fields=["case", "lead_unit"], name="unitfigures_unique_case_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.lead_unit_id} @ {self.on}"
+
+
+class CaseFigures(models.Model):
+    """Problem-level counts of one case (as the notices count them), kept with `UnitFigures`."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    measures = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+    problems_completed = models.PositiveIntegerField(default=0)
+    # The case's `UnitFigures` summed: what the headline, the case chart and the ranking of
+    # organisations read (2,000 rows for a province rather than 35,000).
+    on = models.DateField(null=True)
+    completed = models.PositiveIntegerField(default=0)
+    ongoing = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+    oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.problems_completed}/{self.problems}"
+
+
+class TrendWeek(models.Model):
+    """Snapshot of one case at the end of a week: completed and remaining items (the trend chart)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="Monday of the week.")
+    completed = models.PositiveIntegerField(default=0)
+    remaining = models.PositiveIntegerField(default=0)
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["case", "week"], name="trendweek_unique_case_week")]
+        indexes = [models.Index(fields=["week", "case"], name="trendweek_week_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} @ {self.week}"
+
+
+class FiguresRefresh(models.Model):
+    """When all figures were last rewritten, and for which day: the dashboard reads the
+    figures only when they are for today (else it counts live and a refresh is queued)."""
+
+    on = models.DateField()
+    finished_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
+from .outcomes.models import OutcomeFigure  # noqa: E402, F401
+from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

@@ -15,11 +15,26 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Min, Prefetch, Q, Value, When
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Case, Issue, Measure, ProgressUpdate, SignOff, ongoing_condition, overdue_condition
+from accounts.models import Organisation, Unit
+from accounts.scoping import scope_of
+
+from .models import (
+    Case,
+    CaseFigures,
+    FiguresRefresh,
+    Issue,
+    Measure,
+    ProgressUpdate,
+    SignOff,
+    TrendWeek,
+    UnitFigures,
+    ongoing_condition,
+    overdue_condition,
+)
 from .states import State
 
 # How many rows the dashboard draws before it offers "all": enough to show who lags, few
@@ -304,6 +319,190 @@ def weekly_trend(measures, *, on: datetime.date, completed_now: int, ongoing_now
     return weeks
 
 
+# --- Organisations below ----------------------------------------------------------------
+
+
+def organisation_choices(user) -> list[tuple[int, str]]:
+    """The organisations a user may filter by, in tree order, indented by depth."""
+    orgs = list(Organisation.objects.restrict(user).order_by("path").values_list("pk", "name", "path"))
+    top = min((p.count("/") for _pk, _name, p in orgs), default=0)
+    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in orgs]
+
+
+def organisation_of_view(user, selected: Organisation | None) -> Organisation | None:
+    """The organisation whose children the ranking compares: the one chosen in the filter, else
+    the highest one the user supervises (None when they supervise none, or several roots)."""
+    if selected is not None:
+        return selected
+    scope = scope_of(user)
+    if scope.everything:
+        roots = list(Organisation.objects.filter(parent=None)[:2])
+        return roots[0] if len(roots) == 1 else None
+    tops = list(Organisation.objects.filter(pk__in=sorted(scope.organisation_ids)).order_by("path")[:50])
+    top = [o for o in tops if not any(o.is_descendant_of(t) for t in tops)]
+    return top[0] if len(top) == 1 else None
+
+
+def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]:
+    """Fold per-organisation counts into one row per child of `parent` (its subtree), plus a
+    row for `parent`'s own cases; worst first: most overdue, then the longest overdue."""
+    children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
+    rows = {parent.pk: Row(key=parent.pk, label=parent.name, extra={"own": True, "oldest": None})}
+    for child in children:
+        rows[child.pk] = Row(key=child.pk, label=child.name, extra={"own": False, "oldest": None})
+    paths = dict(Organisation.objects.filter(path__startswith=parent.path).values_list("pk", "path"))
+    for r in counted:
+        path = paths.get(r["org"])
+        if path is None:
+            continue
+        below = path[len(parent.path):].strip("/")
+        target = int(below.split("/")[0]) if below else parent.pk
+        row = rows.get(target)
+        if row is None:
+            continue
+        row.total += r["total"] or 0
+        row.completed += r["completed"] or 0
+        row.ongoing += r["ongoing"] or 0
+        row.overdue += r["overdue"] or 0
+        if r["oldest"] and (row.extra["oldest"] is None or r["oldest"] < row.extra["oldest"]):
+            row.extra["oldest"] = r["oldest"]
+    shown = [row for row in rows.values() if row.total or not row.extra["own"]]
+    for row in shown:
+        row.extra["longest"] = (on - row.extra["oldest"]).days if row.extra["oldest"] else 0
+    return sorted(shown, key=lambda r: (-r.overdue, -r.extra["longest"], r.rate if r.rate is not None else 101,
+                                        r.label))
+
+
+def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+    """The ranking of the organisations below `parent`, counted from measures (one query)."""
+    overdue = overdue_condition(on)
+    counted = (
+        measures.order_by().values(org=F("case__organisation"))
+        .annotate(total=Count("pk"), completed=Count("pk", filter=Q(state=State.COMPLETED)),
+                  ongoing=Count("pk", filter=ongoing_condition()), overdue=Count("pk", filter=overdue),
+                  oldest=Min("deadline", filter=overdue))
+    )
+    return _rank_rows(counted, parent, on=on)
+
+
+# --- From the figures tables (cases.figures) ---------------------------------------------
+
+# The dashboard filters the figures tables can answer; any other filter counts live.
+FIGURES_FILTERS = {"case", "organisation"}
+
+
+@dataclass
+class Figures:
+    """The figures rows a supervisor's dashboard sums, already scoped and filtered."""
+
+    units: object  # UnitFigures queryset
+    cases: object  # CaseFigures queryset
+    weeks: object  # TrendWeek queryset
+    refresh: FiguresRefresh
+
+
+def figures_ready(user, params, *, cases=(), organisation=None, on: datetime.date) -> Figures | None:
+    """The scoped figures rows when they can answer this dashboard, else None (count live).
+
+    They can when the figures are for today, only case and organisation filters are set, and
+    the user's scope is whole organisations (a supervisor who also works for a unit of an
+    organisation they do not supervise reaches items the organisation rows do not hold).
+    """
+    if any(key not in FIGURES_FILTERS for key, _value in params):
+        return None
+    refresh = FiguresRefresh.objects.filter(on=on).order_by("-finished_at").first()
+    if refresh is None:
+        return None
+    scope = scope_of(user)
+    if not scope.everything and scope.unit_ids and Unit.objects.filter(pk__in=sorted(scope.unit_ids)).exclude(
+            organisation_id__in=sorted(scope.organisation_ids)).exists():
+        return None
+    querysets = []
+    for model in (UnitFigures, CaseFigures, TrendWeek):
+        qs = model.objects.restrict(user)
+        if cases:
+            qs = qs.filter(case__in=[c.pk for c in cases])
+        if organisation is not None:
+            qs = qs.filter(case__organisation__path__startswith=organisation.path)
+        querysets.append(qs)
+    units, case_rows, weeks = querysets
+    return Figures(units=units.filter(on=on), cases=case_rows.filter(on=on, measures__gt=0), weeks=weeks,
+                   refresh=refresh)
+
+
+def headline_from(figures: Figures) -> Headline:
+    """The headline from the per-case rollups: one aggregate query, whatever the size of the province."""
+    sums = figures.cases.aggregate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
+                                   overdue=Sum("overdue"), due_soon=Sum("due_soon"), problems=Sum("problems"),
+                                   done=Sum("problems_completed"))
+    return Headline(problems=sums["problems"] or 0, problems_completed=sums["done"] or 0,
+                    measures=sums["total"] or 0, completed=sums["completed"] or 0, ongoing=sums["ongoing"] or 0,
+                    overdue=sums["overdue"] or 0, due_soon=sums["due_soon"] or 0)
+
+
+def by_case_from(figures: Figures, *, limit: int = TOP_CASES) -> tuple[list[Row], int]:
+    """As `by_case`, from the per-case rollups: one row per case, then the shown cases' titles."""
+    counted = list(figures.cases.values_list("case_id", "measures", "completed", "ongoing", "overdue", "problems",
+                                             "problems_completed"))
+    counted.sort(key=lambda r: (-r[4], r[2] / r[1] if r[1] else 1, r[0]))
+    shown = counted[:limit]
+    cases = Case.objects.in_bulk([r[0] for r in shown])
+    rows = []
+    for pk, total, completed, ongoing, overdue, problems, done in shown:
+        case = cases[pk]
+        case.problem_total, case.problem_completed = problems, done
+        rows.append(Row(
+            key=case.pk, label=case.title, total=total, completed=completed, ongoing=ongoing, overdue=overdue,
+            extra={"case": case, "problem_total": problems, "problem_completed": done,
+                   "problem_rate": case.completion_rate},
+        ))
+    return rows, len(counted)
+
+
+def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") -> list[Row]:
+    """As `by_unit`, from the rollups: grouped by unit id (a hash aggregate), then the names."""
+    counted = list(figures.units.order_by().values("lead_unit").annotate(
+        total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"), overdue=Sum("overdue"),
+        due_soon=Sum("due_soon"), oldest=Min("oldest_overdue_deadline"), last=Max("last_progress_at")))
+    names = dict(Unit.objects.filter(pk__in=[r["lead_unit"] for r in counted]).values_list("pk", "name"))
+    rows = []
+    for r in counted:
+        longest = (on - r["oldest"]).days if r["oldest"] else 0
+        light = LIGHT_RED if r["overdue"] else LIGHT_YELLOW if r["due_soon"] else LIGHT_GREEN
+        rows.append(Row(
+            key=r["lead_unit"], label=names.get(r["lead_unit"], ""), total=r["total"], completed=r["completed"],
+            ongoing=r["ongoing"], overdue=r["overdue"], due_soon=r["due_soon"],
+            extra={"longest": longest, "light": light, "last_progress_at": r["last"]},
+        ))
+    return sort_units(rows, sort)
+
+
+def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+    counted = (figures.cases.order_by().values(org=F("case__organisation"))
+               .annotate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
+                         overdue=Sum("overdue"), oldest=Min("oldest_overdue_deadline")))
+    return _rank_rows(counted, parent, on=on)
+
+
+def weekly_trend_from(figures: Figures, *, on: datetime.date, completed_now: int, ongoing_now: int,
+                      max_weeks: int = MAX_WEEKS) -> list[Week]:
+    """The trend from the weekly snapshots (one query), this week from the headline."""
+    this_week = monday(on)
+    first = this_week - datetime.timedelta(weeks=max_weeks - 1)
+    sums = {r["week"]: r for r in figures.weeks.filter(week__gte=first, week__lt=this_week).order_by()
+            .values("week").annotate(completed=Sum("completed"), remaining=Sum("remaining"))}
+    weeks = []
+    if sums:
+        week = min(sums)
+        while week < this_week:
+            r = sums.get(week)
+            if r is not None:
+                weeks.append(Week(start=week, completed=r["completed"], remaining=r["remaining"]))
+            week += datetime.timedelta(weeks=1)
+    weeks.append(Week(start=this_week, completed=completed_now, remaining=ongoing_now))
+    return weeks
+
+
 # --- Lists ---------------------------------------------------------------------------
 
 
@@ -360,3 +559,42 @@ def signoff_queue(measures):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+@dataclass
+class LevelRow:
+    name: str
+    colour: str
+    rank: int
+    count: int
+    level_ids: list[int]
+
+
+def by_urging_level(measures) -> list[LevelRow]:
+    """Ongoing items per urging level (levels of the same name across ladders counted together), worst first."""
+    rows = (measures.ongoing().filter(urging_level__isnull=False).order_by()
+            .values("urging_level", "urging_level__name", "urging_level__colour", "urging_level__rank")
+            .annotate(n=Count("pk")))
+    merged: dict[str, LevelRow] = {}
+    for row in rows:
+        entry = merged.setdefault(row["urging_level__name"], LevelRow(
+            name=row["urging_level__name"], colour=row["urging_level__colour"], rank=row["urging_level__rank"],
+            count=0, level_ids=[]))
+        entry.count += row["n"]
+        entry.rank = max(entry.rank, row["urging_level__rank"])
+        entry.level_ids.append(row["urging_level"])
+    return sorted(merged.values(), key=lambda r: (-r.rank, r.name))
+
+
+def with_last_state_change(measures):
+    """Each measure's latest state change (action, note, time) as annotations, in the same query:
+    /my/ marks an item a supervisor sent back, with the reason, until it is submitted again."""
+    changes = (
+        ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(from_state=F("to_state"))
+        .order_by("-created_at", "-pk")
+    )
+    return measures.annotate(
+        last_change_action=Subquery(changes.values("action")[:1]),
+        last_change_note=Subquery(changes.values("note")[:1]),
+        last_change_at=Subquery(changes.values("created_at")[:1]),
+    )

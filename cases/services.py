@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 
-from . import notify
-from .evidence import validate_evidence_file
+from . import figures, notify
+from .evidence import check_evidence_quota, validate_evidence_upload
 from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
 from .signoff import eligibility
 from .states import PAPER_SIGNOFF_PERM, RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
@@ -118,24 +118,29 @@ class How:
     PAPER = "paper"  # an administrator's paper sign-off sheet with its scan
 
 
-def _write_state(m: Measure, target: str, *, how: str, at: datetime.datetime) -> None:
-    """Set a measure's state: every state change of every source ends here.
+def check_state_change(*, case, item, source: str, target: str, how: str) -> None:
+    """The rule every state change obeys, whatever its source: an item of a case with a sign-off
+    chain becomes 已销号 only by the last signature of its chain or by a paper sign-off an
+    administrator records with its scan; a ledger, a notice, a rule applied by hand cannot
+    complete it. `_write_state` applies it to a stored measure, the bulk tree writer
+    (`cases.tree`) to the new measures it inserts."""
+    if target != State.COMPLETED or source == State.COMPLETED or how in (How.FINAL_SIGNATURE, How.PAPER):
+        return
+    if how == How.DOCUMENT and not eligibility.is_chained(case):
+        return  # without a chain, the document is the authority, as before chains existed
+    raise TransitionNotAllowed(
+        _("“%(item)s” belongs to a case with a sign-off chain: it is completed only by the chain's "
+          "signatures, or by an administrator recording the paper sign-off sheet with its scan. "
+          "Record it as “%(submitted)s” instead.")
+        % {"item": item, "submitted": State.SUBMITTED.label},
+        code="chain_required",
+    )
 
-    An item of a case with a sign-off chain becomes 已销号 only by the last signature of its
-    chain or by a paper sign-off an administrator records with its scan; a ledger, a notice,
-    a rule applied by hand cannot complete it.
-    """
-    if target == State.COMPLETED and m.state != State.COMPLETED and how not in (How.FINAL_SIGNATURE, How.PAPER):
-        if how == How.DOCUMENT and not eligibility.is_chained(m.case):
-            pass  # without a chain, the document is the authority, as before chains existed
-        else:
-            raise TransitionNotAllowed(
-                _("“%(item)s” belongs to a case with a sign-off chain: it is completed only by the chain's "
-                  "signatures, or by an administrator recording the paper sign-off sheet with its scan. "
-                  "Record it as “%(submitted)s” instead.")
-                % {"item": m, "submitted": State.SUBMITTED.label},
-                code="chain_required",
-            )
+
+def _write_state(m: Measure, target: str, *, how: str, at: datetime.datetime) -> None:
+    """Set a measure's state: every state change of a stored measure ends here (see
+    `check_state_change` for the rule)."""
+    check_state_change(case=m.case, item=m, source=m.state, target=target, how=how)
     m.state = target
     m.last_progress_at = at
     if target == State.COMPLETED:
@@ -146,7 +151,7 @@ def _write_state(m: Measure, target: str, *, how: str, at: datetime.datetime) ->
         m.signoff_step = 0
 
 
-def _open_round(m: Measure, *, by: User | None, at: datetime.datetime) -> None:
+def open_round(m: Measure, *, by: User | None, at: datetime.datetime) -> None:
     """A new sign-off request: the chain starts again at its first step."""
     m.signoff_round += 1
     m.signoff_step = eligibility.steps_of(m.case)[0].position
@@ -185,7 +190,26 @@ def _apply(
     return fresh
 
 
+def _pin(measure: Measure, expected_version: int | None) -> int:
+    """The version a write applies to.
+
+    Given: the caller's; if it is no longer current the claim in `_apply` refuses (StaleMeasure).
+    None (the caller sent no version): the item as it is now. The row is locked first (a no-op
+    UPDATE: a row lock on PostgreSQL, the write lock on SQLite) and the caller's object reloaded,
+    so the rules are checked against the current state and a concurrent writer waits its turn
+    instead of making this write fail with a conflict it never asked to detect.
+    Must run inside transaction.atomic().
+    """
+    if expected_version is not None:
+        return expected_version
+    Measure.objects.filter(pk=measure.pk).update(version=F("version"))
+    measure.refresh_from_db()
+    return measure.version
+
+
 def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[str]) -> None:
+    # The measure's row is claimed (locked) by now, so the quota cannot be raced past.
+    check_evidence_quota(progress.measure, files)
     for upload, digest in zip(files, digests, strict=True):
         Evidence.objects.create(
             progress=progress,
@@ -198,17 +222,13 @@ def _store_files(progress: ProgressUpdate, files: Sequence, digests: Sequence[st
 
 
 def validate_evidence_files(files: Sequence) -> list[str]:
-    """Check every file (see cases.evidence) and report all problems at once; returns the sha256
-    of each. Forms and serializers call this too, to show the messages next to their field."""
-    errors, digests = [], []
-    for upload in files:
-        try:
-            digests.append(validate_evidence_file(upload))
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors, code="bad_evidence")
-    return digests
+    """Check the files of one update (see cases.evidence) and report all problems at once, as
+    a ValidationError on the field `files`; returns the sha256 of each.
+
+    The services run it, once per upload; forms and serializers do not, and show the service's
+    error next to their file field instead.
+    """
+    return validate_evidence_upload(files)
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -230,7 +250,8 @@ def log_progress(
     alone (or files alone) is allowed in any state, e.g. a 回头看 on a completed item.
     """
     note = (note or "").strip()
-    digests = validate_evidence_files(files)
+    digests = validate_evidence_files(files)  # before the row is locked: reading files takes time
+    expected_version = _pin(measure, expected_version)
     if to_state is None or to_state == measure.state:
         _check_actor(by, measure, None)
         if not note and not files:
@@ -241,6 +262,7 @@ def log_progress(
             to_state=measure.state,
         )
         _store_files(progress, files, digests)
+        case_changed(measure.case_id, issues=False)
         return progress
     return _transition(measure=measure, to_state=to_state, by=by, note=note, files=files, digests=digests,
                        expected_version=expected_version)
@@ -309,7 +331,7 @@ def _transition(
             raise StaleMeasure(measure, m.version - 1)
         _write_state(m, rule.target, how=How.RULE, at=now)
         if rule.action == Action.SUBMIT:
-            _open_round(m, by=by, at=now)
+            open_round(m, by=by, at=now)
 
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
@@ -324,7 +346,7 @@ def _transition(
             progress=progress, created_at=now,
         )
         notify.decision_made(progress)
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
 
 
@@ -359,7 +381,7 @@ def _approve(*, measure: Measure, by: User, note: str, files: Sequence, digests:
     )
     if following is None:
         notify.decision_made(progress)
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
 
 
@@ -405,7 +427,7 @@ def record_paper_signoff(
         progress=progress, created_at=now,
     )
     notify.decision_made(progress)
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
 
 
@@ -416,6 +438,7 @@ def transition_measure(
 ) -> ProgressUpdate:
     """Move a measure to `to_state` under the rules; see cases.states."""
     digests = validate_evidence_files(files)
+    expected_version = _pin(measure, expected_version)
     return _transition(measure=measure, to_state=to_state, by=by, note=(note or "").strip(), files=files,
                        digests=digests, expected_version=expected_version)
 
@@ -442,6 +465,7 @@ def change_deadline(
         raise ValidationError({"deadline": _("Give the reason for moving the deadline.")}, code="reason_required")
     if by is None or not by.has_perm("cases.add_deadlinechange"):
         raise PermissionDenied(_("Only a supervisor may move a deadline."))
+    expected_version = _pin(measure, expected_version)
     _check_actor(by, measure, None)
     return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
                           expected_version=expected_version)
@@ -463,12 +487,16 @@ def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reas
     record = DeadlineChange.objects.create(
         measure=measure, old_deadline=old, new_deadline=new_deadline, reason=reason, by=by
     )
+    from .urging import levels
+
+    levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     ProgressUpdate.objects.create(
         measure=measure, author=by, action=action,
         note=note or _("Deadline moved from %(old)s to %(new)s: %(reason)s") % {
             "old": old, "new": new_deadline, "reason": reason},
         from_state=measure.state, to_state=measure.state,
     )
+    case_changed(measure.case_id, issues=False)
     return record
 
 
@@ -486,6 +514,9 @@ def update_measure(
         raise ValueError(f"update_measure cannot set {sorted(unknown)}")
     if by is None or not by.has_perm("cases.add_measure"):
         raise PermissionDenied(_("Only a supervisor may edit the ledger columns of a measure."))
+    expected_version = _pin(measure, expected_version)
+
+    old_case = measure.case_id
 
     def change(m: Measure) -> None:
         for name, value in fields.items():
@@ -496,8 +527,9 @@ def update_measure(
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
     if supporting_units is not None:
         measure.supporting_units.set(supporting_units)
-    if "issue" in fields:
-        refresh_issue_states(measure.case_id)
+    if "issue" in fields and old_case != measure.case_id:
+        case_changed(old_case)
+    case_changed(measure.case_id, issues="issue" in fields)
     return measure
 
 
@@ -530,7 +562,7 @@ def create_measure(
     measure.save()
     if supporting_units:
         measure.supporting_units.set(supporting_units)
-    refresh_issue_states(issue.case_id)
+    case_changed(issue.case_id)
     return measure
 
 
@@ -552,20 +584,34 @@ def record_state_from_source(
     if by is not None and not Measure.objects.restrict(by, "change").filter(pk=measure.pk).exists():
         raise PermissionDenied(_("You may only act on the measures of your own units."))
     at = at or timezone.now()
+    version = _pin(measure, None)  # a document records what happened: applied to the item as it is
     source = measure.state
 
     def change(m: Measure) -> None:
         _write_state(m, to_state, how=How.DOCUMENT, at=at)
         if to_state == State.SUBMITTED and source != State.SUBMITTED:
-            _open_round(m, by=by, at=at)
+            open_round(m, by=by, at=at)
 
-    _apply(measure=measure, expected_version=None, change=change, by=by)
+    _apply(measure=measure, expected_version=version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.IMPORT, note=note, from_state=source, to_state=to_state,
         source_notice=source_notice, created_at=at,
     )
-    refresh_issue_states(measure.case_id)
+    case_changed(measure.case_id)
     return progress
+
+
+def case_changed(case_id: int, *, issues: bool = True) -> None:
+    """After a write to a case: roll its issue states up (unless `issues` is False: nothing that
+    rolls up changed) and recount its dashboard figures (`cases.figures`), in the writer's
+    transaction. Inside `batched_issue_refresh()` both wait for the end of the block."""
+    pending = _postponed_refresh.get()
+    if pending is not None:
+        pending.add(case_id)
+        return
+    if issues:
+        refresh_issue_states(case_id)
+    figures.refresh_case(case_id)
 
 
 # Cases whose roll-up is postponed to the end of a `batched_issue_refresh()` block.
@@ -593,6 +639,7 @@ def batched_issue_refresh():
         _postponed_refresh.reset(token)
     for case_id in sorted(pending):
         refresh_issue_states(case_id)
+        figures.refresh_case(case_id)
 
 
 def refresh_issue_states(case_id: int) -> int:
@@ -608,7 +655,8 @@ def refresh_issue_states(case_id: int) -> int:
         return 0
     issues = list(Issue.objects.filter(case_id=case_id).values_list("pk", "parent_id", "state", "path"))
     states: dict[int, set[str]] = defaultdict(set)
-    for issue_id, state in Measure.objects.filter(case_id=case_id).values_list("issue_id", "state").distinct():
+    pairs = Measure.objects.filter(case_id=case_id).order_by().values_list("issue_id", "state").distinct()
+    for issue_id, state in pairs:
         states[issue_id].add(state)
     # Deepest first, so each node's set already holds its children's states.
     for pk, parent_id, _state, _path in sorted(issues, key=lambda row: -row[3].count("/")):

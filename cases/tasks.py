@@ -58,6 +58,9 @@ def run_weekly_reminders(deferred_from: str | None = None) -> dict:
         reminders.defer_weekly_run(scheduled_on=today, run_at=run_at)
         logger.info("%s is a public holiday: weekly reminders deferred to %s", today, run_at)
         return {"deferred_to": run_at.isoformat()}
+    from .urging import levels
+
+    levels.refresh(on=today)  # the week's reminders speak of today's levels
     plan = run_reminders(on=today)
     return {"period": plan.period.isoformat(), "queued": len(plan.reminder_ids), "already": plan.already_recorded}
 
@@ -108,3 +111,41 @@ def announce_decision_to(progress_id: int, kind: str, key: str) -> None:
     from . import notify
 
     notify.announce_to(progress_id, kind, key)
+
+
+@shared_task
+def run_daily_urging() -> dict:
+    """Every working day: store each item's level, issue the letters due at their level, and let
+    unanswered letters past their reply deadline climb one level."""
+    from .urging import letters, levels
+
+    today = timezone.localdate()
+    if not holidays.is_working_day(today):
+        return {"skipped": today.isoformat()}
+    changed = levels.refresh(on=today)
+    issued = letters.issue_due(on=today)
+    climbed = letters.escalate_overdue(on=today)
+    return {"levels_changed": changed, "letters_issued": len(issued), "letters_escalated": len(climbed)}
+
+
+@shared_task(bind=True, autoretry_for=RETRYABLE, retry_backoff=SEND_BACKOFF_SECONDS,
+             retry_backoff_max=SEND_BACKOFF_MAX_SECONDS, retry_jitter=True, max_retries=SEND_MAX_RETRIES,
+             rate_limit=settings.DELIVERY_RATE_LIMIT)
+def send_letter(self, letter_id: int) -> int:
+    """Mail one issued letter with its .docx and 签收 link to its recipients."""
+    from .urging import letters
+    from .urging.models import Letter
+
+    return letters.send(Letter.objects.select_related("unit", "organisation", "level").get(pk=letter_id))
+
+
+@shared_task(name="cases.tasks.refresh_figures")
+def refresh_figures() -> dict:
+    """Recount every dashboard figure for today and snapshot the week of the day that ended."""
+    from . import figures
+
+    done = figures.refresh_all()
+    return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
+# Tasks of the feature packages, registered with the worker through this module.
+from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
+from .reports import tasks as _report_tasks  # noqa: E402, F401

@@ -18,21 +18,27 @@ from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Unit
 
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
-from .forms import ProgressForm, SignOffForm
+from .forms import ProgressForm, SignOffForm, add_service_error
 from .models import Case, Measure
+from .outcomes import forms as outcome_forms
+from .outcomes import selectors as outcome_selectors
+from .outcomes import services as outcome_services
 from .signoff import eligibility
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
-DASHBOARD_FILTERS = ("case", "unit", "kind")
+DASHBOARD_FILTERS = ("organisation", "case", "unit", "kind")
 # Parameters that are about the page, not about which items are counted.
 PAGE_PARAMS = {"sort", "page", "ordering", "units"}
 
@@ -46,7 +52,9 @@ def _filter_params(request) -> list[tuple[str, str]]:
 def _url(name: str, params, **extra) -> str:
     query = [(k, v) for k, v in params if k not in extra]
     for key, value in extra.items():
-        if value is not None and value != "":
+        if isinstance(value, list | tuple):
+            query.extend((key, str(v)) for v in value)
+        elif value is not None and value != "":
             query.append((key, str(value)))
     return reverse(name) + ("?" + urlencode(query) if query else "")
 
@@ -130,20 +138,46 @@ def dashboard(request):
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     selected_cases = list(cleaned.get("case") or [])
     narrowed = any(k not in ("case",) for k, _v in params)
-    problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
-    head = selectors.headline(measures, problems, on=today)
-
+    organisation = cleaned.get("organisation")
+    figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
+    if figures is not None:
+        head = selectors.headline_from(figures)
+    else:
+        problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
+        head = selectors.headline(measures, problems, on=today)
     def items(**extra) -> str:
         return _url("cases:items", params, **extra)
 
-    case_rows, case_total = selectors.by_case(measures, on=today)
+    selected_values = {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS}
+    org_choices = selectors.organisation_choices(request.user)
+
+    case_rows, case_total = (selectors.by_case_from(figures) if figures is not None
+                             else selectors.by_case(measures, on=today))
     single_case = selected_cases[0] if len(selected_cases) == 1 else (
         case_rows[0].extra["case"] if case_total == 1 else None)
     category_rows = selectors.by_category(measures, single_case, on=today) if single_case else []
     sort = request.GET.get("sort", "light")
-    unit_rows = selectors.by_unit(measures, on=today, sort=sort)
+    unit_rows = (selectors.by_unit_from(figures, on=today, sort=sort) if figures is not None
+                 else selectors.by_unit(measures, on=today, sort=sort))
     show_all_units = request.GET.get("units") == "all"
-    weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    if figures is not None:
+        weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    else:
+        weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
+    ranked_parent = selectors.organisation_of_view(request.user, organisation)
+    org_rows = []
+    if ranked_parent is not None and ranked_parent.children.exists():
+        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
+                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    org_params = [p for p in params if p[0] not in ("organisation", "case")]
+    for row in org_rows:
+        target = ranked_parent.pk if row.extra["own"] else row.key
+        row.extra["links"] = {
+            "open": _url("cases:dashboard", org_params, organisation=target),
+            "all": _url("cases:items", org_params, organisation=target),
+            "completed": _url("cases:items", org_params, organisation=target, ongoing="false"),
+            "overdue": _url("cases:items", org_params, organisation=target, overdue="true"),
+        }
     deadline = single_case.rectification_deadline if single_case else None
 
     part_filter = {"all": {}, "completed": {"ongoing": "false"}, "ongoing": {"ongoing": "true", "overdue": "false"},
@@ -159,16 +193,26 @@ def dashboard(request):
     def unit_link(row, part):
         return _url("cases:items", params, lead_unit=row.key, **part_filter[part])
 
-    for row in unit_rows:
+    shown_units = unit_rows if show_all_units else unit_rows[:50]
+    # The chart answers "who lags": the units with the most overdue items, worst first.
+    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    # Links only for the rows drawn (a province has 2,000 units; 50 are shown).
+    for row in {id(r): r for r in [*shown_units, *laggards]}.values():
         row.extra["links"] = {
             "ongoing": _url("cases:items", params, lead_unit=row.key, ongoing="true"),
             "overdue": _url("cases:items", params, lead_unit=row.key, overdue="true"),
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
-    # The chart answers "who lags": the units with the most overdue items, worst first.
-    laggards = [r for r in selectors.sort_units(unit_rows, "overdue") if r.overdue][: selectors.TOP_UNITS]
+    level_rows = selectors.by_urging_level(measures)
+    for row in level_rows:
+        row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
+        "level_rows": level_rows,
+        "figures": figures,
+        "org_rows": org_rows,
+        "ranked_parent": ranked_parent,
+        "organisation": organisation,
         "filterset": filterset,
         "params": params,
         "today": today,
@@ -203,7 +247,7 @@ def dashboard(request):
             laggards, title=_("Units with overdue items"), link=unit_link, show_rate=True,
             desc=_("Lead units with overdue items, the most overdue first."),
         ),
-        "unit_rows": unit_rows if show_all_units else unit_rows[:50],
+        "unit_rows": shown_units,
         "unit_total": len(unit_rows),
         "show_all_units": show_all_units,
         "sort": sort,
@@ -224,14 +268,32 @@ def dashboard(request):
         "deadline": deadline,
         "deadline_drawn": charts.deadline_on_chart(weeks, deadline),
         "overdue_items": selectors.overdue_items(measures, on=today),
-        "case_choices": Case.objects.restrict(request.user).only("pk", "title"),
+        # A province has thousands of cases and units: options are built in one pass, not by
+        # the template engine (which spent seconds on 4,000 <option>s).
+        "case_options": _options(Case.objects.restrict(request.user).values_list("pk", "title"),
+                                 selected_values.get("case", []), width=40),
         # Only the units this user may see: another organisation's units are not even named.
-        "unit_choices": Unit.objects.restrict(request.user).filter(is_active=True).only("pk", "name").order_by("name"),
+        "unit_options": _options(Unit.objects.restrict(request.user).filter(is_active=True).order_by("name")
+                                 .values_list("pk", "name"), selected_values.get("unit", [])),
+        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
-        "selected": {k: [v for p, v in params if p == k] for k in DASHBOARD_FILTERS},
+        "selected": selected_values,
     }
+    context.update(outcome_context(measures))
     return render(request, "cases/dashboard.html", context)
+
+
+def outcome_context(measures) -> dict:
+    """The outcome figures (cases.outcomes) of the dashboard's measures: totals, and per case,
+    organisation and lead unit (the ten largest of each), in one query."""
+    total, groups = outcome_selectors.breakdown(measures)
+    return {
+        "outcomes": total,
+        "outcomes_by": [(title, groups[by]) for by, title in (
+            ("case", _("By case")), ("organisation", _("By organisation")), ("unit", _("By lead unit")))],
+    }
 
 
 def _unit_sort_labels() -> list[tuple[str, str]]:
@@ -239,6 +301,19 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _options(pairs, selected, *, width: int | None = None):
+    """<option> elements for (value, label) pairs, escaped, the selected ones marked (one join:
+    format_html per option cost half a second for a province's 4,000 options)."""
+    chosen = set(selected)
+    parts = []
+    for pk, text in pairs:
+        if width is not None and len(text) > width:
+            text = text[: width - 1] + "…"
+        mark = " selected" if str(pk) in chosen else ""
+        parts.append(f'<option value="{escape(pk)}"{mark}>{escape(text)}</option>')
+    return mark_safe("".join(parts))
 
 
 def _problems_url(cases, narrowed: bool, fallback: str, *, completed: bool = False) -> str:
@@ -276,17 +351,23 @@ def items(request):
     })
 
 
-@login_required
-def my_items(request):
-    """A staff member's own units' items, overdue first, each with its update form."""
+def _my_items_context(request, bound: dict | None = None) -> dict:
+    """/my/ with, for a refused update, that card's form as submitted (`bound`: pk → form)."""
     user = request.user
     today = selectors.today()
     mine = Measure.objects.restrict(user).for_units(user.unit_ids)
     filterset = _filterset(request, mine)
-    queryset = selectors.overdue_first(filterset.qs, on=today)
+    queryset = selectors.with_last_state_change(selectors.overdue_first(filterset.qs, on=today))
     page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
     rules = services.available_actions_for(user, page.object_list)
-    cards = [{"measure": m, "form": ProgressForm(measure=m, user=user, rules=rules[m.pk])} for m in page.object_list]
+    cards = []
+    for m in page.object_list:
+        form = (bound or {}).get(m.pk) or ProgressForm(measure=m, user=user, rules=rules[m.pk])
+        if not hasattr(form, "outcomes"):
+            form.outcomes = outcome_forms.outcome_formset(m)
+        # A supervisor sent it back and it has not been submitted again: say so, with the reason.
+        sent_back = m.last_change_action == Action.SEND_BACK and m.state != State.SUBMITTED
+        cards.append({"measure": m, "form": form, "sent_back": sent_back, "refused": m.pk in (bound or {})})
     days = selectors.due_soon_days()
     summary = {
         "overdue": (mine.overdue(on=today).count(), "?overdue=true"),
@@ -294,7 +375,7 @@ def my_items(request):
         "ongoing": (mine.ongoing().count(), "?ongoing=true"),
         "submitted": (mine.filter(state=State.SUBMITTED).count(), f"?state={State.SUBMITTED}"),
     }
-    return render(request, "cases/my_items.html", {
+    context = {
         "filterset": filterset,
         "page": page,
         "cards": cards,
@@ -302,7 +383,92 @@ def my_items(request):
         "today": today,
         "has_units": bool(user.unit_ids),
         "page_query": urlencode([(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]),
-    })
+    }
+    if not user.unit_ids and user.is_supervisor:
+        # A supervisor follows the organisation rather than a unit: show where their work is.
+        context["supervising"] = {
+            "waiting": Measure.objects.restrict(user).filter(state=State.SUBMITTED).count(),
+            "overdue": Measure.objects.restrict(user).overdue(on=today).count(),
+            "can_sign_off": user.has_perm("cases.sign_off_measure"),
+        }
+    return context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_items(request):
+    """A staff member's own units' items, overdue first, each with its update form.
+
+    The forms post back here, so a refused update comes back on this page, at its card, with
+    the note as typed and the reason beside the field, and a saved one returns to the same list.
+    """
+    if request.method == "POST":
+        try:
+            pk = int(request.POST.get("measure", ""))
+            measure = selectors.with_recent_progress(Measure.objects.restrict(request.user)).get(pk=pk)
+        except (ValueError, Measure.DoesNotExist):
+            raise Http404 from None
+        form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
+        saved, status = _save_progress(request, measure, form)
+        if saved:
+            return HttpResponseRedirect(request.get_full_path() + f"#m{measure.pk}")
+        # The browser lands at the top of the page it posted from: focus brings the refused card into view.
+        form.fields["note"].widget.attrs["autofocus"] = True
+        context = _my_items_context(request, bound={measure.pk: form})
+        if not any(card["refused"] for card in context["cards"]):
+            # The item is no longer in this list (e.g. someone else completed it): say why at the top.
+            messages.error(request, f"{measure}: " + " ".join(e for errs in form.errors.values() for e in errs))
+        return render(request, "cases/my_items.html", context, status=status)
+    return render(request, "cases/my_items.html", _my_items_context(request))
+
+
+def _save_progress(request, measure: Measure, form: ProgressForm) -> tuple[bool, int]:
+    """Log what the form holds through the services. On success a message says what happened
+    (including that sign-off was requested); otherwise the reason is on the form, which keeps
+    the note, and its state choices are those valid for the item as it is now."""
+    # The outcome figure rows (cases.outcomes) are saved on the same entry.
+    form.outcomes = outcome_forms.outcome_formset(measure, request.POST)
+    figures_ok = outcome_forms.is_valid(form.outcomes)
+    if not form.is_valid() or not figures_ok:
+        return False, 400
+    data = form.cleaned_data
+    try:
+        outcome_services.log_progress_with_figures(
+            measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
+            files=data["files"], figures=outcome_forms.figures_of(form.outcomes), expected_version=data["version"],
+        )
+    except services.StaleMeasure:
+        # Nothing was written; the form keeps the note so the user need not retype it.
+        form.add_error(None, _(
+            "Someone else changed this item while you were writing. Nothing was saved: check its "
+            "new state below, then send your note again (attach the files again too)."))
+        measure.refresh_from_db()
+        form.measure = measure
+        fresh = ProgressForm(measure=measure, user=request.user)
+        form.fields["to_state"].choices = fresh.fields["to_state"].choices
+        form.can_submit = fresh.can_submit
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = measure.version
+        return False, 409
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return False, 400
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return False, 400
+    files = len(data["files"])
+    if data["to_state"] == State.SUBMITTED:
+        text = _("Progress saved and sign-off requested: %(item)s. It now waits in the supervisors' "
+                 "sign-off queue.")
+    elif data["to_state"]:
+        text = _("Progress saved: %(item)s is now “%(state)s”.")
+    else:
+        text = _("Progress saved: %(item)s")
+    text = text % {"item": measure, "state": State(data["to_state"]).label if data["to_state"] else ""}
+    if files:
+        text += " " + ngettext("%(n)s file attached.", "%(n)s files attached.", files) % {"n": files}
+    messages.success(request, text)
+    return True, 200
 
 
 # --- One item ------------------------------------------------------------------------------
@@ -325,42 +491,21 @@ def _safe_next(request, default: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def measure_detail(request, pk: int):
-    """The item with its whole log; POST logs progress (also the target of the forms on /my/)."""
+    """The item with its whole log; POST logs progress and returns to `next` (default: the item)."""
     measure = _visible_measure(request, pk)
     status = 200
     if request.method == "POST":
         form = ProgressForm(request.POST, request.FILES, measure=measure, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.log_progress(
-                    measure=measure, by=request.user, note=data["note"], to_state=data["to_state"] or None,
-                    files=data["files"], expected_version=data["version"],
-                )
-            except services.StaleMeasure:
-                # Nothing was written; the form keeps the note so the user need not retype it.
-                status = 409
-                form.add_error(None, _(
-                    "Someone else changed this item while you were writing. Nothing was saved: check its "
-                    "new state below, then send your note again (attach the files again too)."))
-                measure = _visible_measure(request, pk)
-                form.measure = measure
-            except (ValidationError, PermissionDenied) as exc:
-                status = 400
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
-            else:
-                messages.success(request, _("Progress saved: %(item)s") % {"item": measure})
-                return HttpResponseRedirect(_safe_next(request, reverse("cases:my-items")) + f"#m{measure.pk}")
-        else:
-            status = 400
+        saved, status = _save_progress(request, measure, form)
+        if saved:
+            return HttpResponseRedirect(_safe_next(request, reverse("cases:measure-detail", args=[measure.pk]))
+                                        + f"#m{measure.pk}")
         if status == 409:
-            # Offer the choices valid for the item as it is now, keeping what was typed.
-            fresh = ProgressForm(measure=measure, user=request.user)
-            form.fields["to_state"].choices = fresh.fields["to_state"].choices
-            form.data = form.data.copy()
-            form.data[form.add_prefix("version")] = measure.version
+            measure = _visible_measure(request, pk)
+            form.measure = measure
     else:
         form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
     return render_detail(request, measure, form=form, status=status)
 
 
@@ -372,6 +517,7 @@ def render_detail(request, measure: Measure, *, form=None, status: int = 200, **
 
     if form is None:
         form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
     user = request.user
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")
     pending = ExtensionRequest.objects.pending().filter(measure=measure).select_related("requested_by").first()

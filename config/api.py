@@ -37,6 +37,7 @@ import cases.api.urls
 import notices.api.urls
 from cases.services import StaleMeasure
 from config.client_ip import client_ip
+from config.errors import error_body
 from config.lockout import lockout_response
 
 # --- Errors --------------------------------------------------------------------------
@@ -57,8 +58,6 @@ INVALID_MESSAGE = gettext_lazy("Some of the input is not valid; see the messages
 
 logger = logging.getLogger(__name__)
 
-def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}}
 
 
 def _flatten(detail, prefix="") -> dict[str, list[str]]:

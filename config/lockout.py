@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from config.errors import error_body
+
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
@@ -19,8 +21,6 @@ def lockout_message() -> str:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    from config.api import error_body
-
     message = lockout_message()
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):

@@ -52,7 +52,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.RectifyAdminConfig",  # django.contrib.admin, with the index in working order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # With DEBUG on, a 404 shows the site's page, not Django's technical one (config/error_pages.py).
+    "config.error_pages.ProductionNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,6 +91,9 @@ MIDDLEWARE = [
     # Last, so it sees the lockout flag the login attempt set and answers with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# DEBUG only: show Django's technical 404 page (with the URL patterns) instead of the site's.
+DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -160,6 +165,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root by whitenoise: /favicon.ico, which browsers ask for on every page.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -181,7 +188,23 @@ EVIDENCE_EXTENSIONS = env.list(
     default=["pdf", "ofd", "jpg", "jpeg", "png", "gif", "webp", "doc", "docx", "xls", "xlsx", "wps", "et",
              "ppt", "pptx", "txt", "csv", "zip", "rar", "7z", "mp4"],
 )
+# One update (a request) may attach at most this many files, of at most this much together;
+# one item (measure) may hold at most this many files and bytes of evidence in all.
+EVIDENCE_MAX_FILES_PER_REQUEST = env.int("EVIDENCE_MAX_FILES_PER_REQUEST", default=10)
+EVIDENCE_MAX_REQUEST_BYTES = env.int("EVIDENCE_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+EVIDENCE_QUOTA_FILES = env.int("EVIDENCE_QUOTA_FILES", default=200)
+EVIDENCE_QUOTA_BYTES = env.int("EVIDENCE_QUOTA_BYTES", default=500 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Django's own cap on files per request, above the evidence limit so the evidence check (with
+# its clear message) answers first; beyond it the request is refused before any file is kept.
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
+# Ledger and plan-table imports (cases.limits): the work is bounded by the input's size, so
+# a request finishes well inside gunicorn's timeout; bigger files are refused with a message.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=40 * 1024 * 1024)
+IMPORT_MAX_SHEET_ROWS = env.int("IMPORT_MAX_SHEET_ROWS", default=20000)
+IMPORT_BLANK_ROWS_END = env.int("IMPORT_BLANK_ROWS_END", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
@@ -198,7 +221,7 @@ elif env.str("EMAIL_HOST", default=""):
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "config.mail.EmlFileBackend"  # one .eml file per message
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -276,6 +299,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts (ReDoc would otherwise ask for Montserrat and Roboto, which are not installed
+    # and would be fetched from the internet by its stock page; see templates/drf_spectacular/redoc.html).
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {
+        "fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
+        "headings": {"fontFamily": '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif'},
+        "code": {"fontFamily": 'ui-monospace, Menlo, Consolas, "Noto Sans Mono CJK SC", monospace'},
+    }}},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind`; name each choice set after its model in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -286,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "accounts.models.Unit.Kind",
         "NoticeKindEnum": "notices.models.Notice.Kind",
         "ReminderKindEnum": "cases.models.Reminder.Kind",
+        "OutcomeKindEnum": "cases.outcomes.kinds.Kind",
     },
 }
 
@@ -308,6 +339,8 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="整改台账")
 # Weeks before 1 January from which a year without working-day data is flagged (cases.calendar.banner).
 CALENDAR_WARN_WEEKS = env.int("CALENDAR_WARN_WEEKS", default=8)
+# Look-backs (cases.lookback): checks due within this many working days are queued and mailed.
+LOOKBACK_REMIND_WORKING_DAYS = env.int("LOOKBACK_REMIND_WORKING_DAYS", default=5)
 
 # --- Security -----------------------------------------------------------------------
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 = the header is not
@@ -340,9 +373,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "config.logfilters.ClientErrorWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # Django's own "django" handler would print every record a second time on the way to root.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "django": {"handlers": [], "level": "INFO"}},
 }
 
 # --- History ------------------------------------------------------------------------

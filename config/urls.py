@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_scoping import view_on_site
 from cases import views as cases_views
 from cases.downloads import evidence_download
 
@@ -12,5 +13,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("evidence/<int:pk>/", evidence_download, name="evidence-download"),
     path("api/", include("config.api")),
+    # Before the admin's own /r/ route, which looks the object up without scoping.
+    path(f"{settings.ADMIN_URL}r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site),
+         name="admin-view-on-site"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

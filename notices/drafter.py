@@ -15,7 +15,6 @@ and reported in `warnings` for the author to check, since it would contradict th
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from django.utils import timezone
 from cases.choices import VOCABULARY
 from cases.ledger import latest_note_subquery
 from cases.models import Case, Issue, Measure
+from cases.outcomes.words import case_paragraph
 from cases.states import State
 
 # The sentence that closes each measure, in the words the notice parser reads as the state.
@@ -113,7 +113,7 @@ def draft_notice(case: Case, *, on: datetime.date | None = None) -> DraftNotice:
     add(("title", draft.title))
     add(("body", _opening(case, body, team, kind)))
     add(("heading1", "一、组织整改落实情况"))
-    add(("body", PLACEHOLDER_ORGANISATION.format(body=body, kind=kind)))
+    add(("body", case_paragraph(case) or PLACEHOLDER_ORGANISATION.format(body=body, kind=kind)))
     add(("body", _figures_sentence(figures, on, kind)))
     add(("heading1", "二、集中整改期内整改进展情况" if _in_concentrated_period(case, on)
          else f"二、{kind}反馈问题整改落实情况"))
@@ -251,56 +251,13 @@ def _cn_date(day: datetime.date, *, same_year: datetime.date | None = None) -> s
 
 
 def notice_docx(draft: DraftNotice) -> bytes:
-    """The draft as a Word document laid out like an official document (GB/T 9704-2012):
-    A4, title in 小标宋 二号, body in 仿宋 三号 with a two-character indent and 28-point
-    lines, headings in 黑体 and 楷体, signature and date on the right."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    """The draft as a Word document laid out like an official document (GB/T 9704-2012,
+    `cases.officialdoc`): title in 小标宋 二号, body in 仿宋 三号, headings in 黑体 and 楷体,
+    signature and date on the right."""
+    from cases.officialdoc import official_docx
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    document.core_properties.title = draft.title
-    document.core_properties.author = draft.issuer
-
-    fonts = {
-        "title": ("方正小标宋简体", 22, False),
-        "heading1": ("黑体", 16, False),
-        "heading2": ("楷体_GB2312", 16, False),
-        "heading3": ("仿宋_GB2312", 16, True),
-        "body": ("仿宋_GB2312", 16, False),
-        "signature": ("仿宋_GB2312", 16, False),
-    }
-    for style, text in draft.paragraphs:
-        paragraph = document.add_paragraph()
-        font_name, size, bold = fonts[style]
-        run = paragraph.add_run(text)
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.name = font_name
-        run.element.rPr.rFonts.set(qn("w:eastAsia"), font_name)
-        fmt = paragraph.paragraph_format
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(28 if style != "title" else 36)
-        fmt.space_before = fmt.space_after = Pt(0)
-        if style == "title":
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            fmt.space_after = Pt(28)
-        elif style == "signature":
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            fmt.right_indent = Pt(size * 4)
-            if text == draft.issuer:
-                fmt.space_before = Pt(28)
-        else:
-            fmt.first_line_indent = Pt(size * 2)
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    stream = io.BytesIO()
-    document.save(stream)
-    return stream.getvalue()
+    return official_docx(draft.paragraphs, title=draft.title, author=draft.issuer,
+                         signature_gap_before=draft.issuer)
 
 
 def notice_filename(case: Case, suffix: str) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +31,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, Unit, User
 from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
+from cases.names import comparison_key
 from cases.signoff import eligibility
 from cases.states import State
+from cases.tree import NewIssue, TreeWriter
 from notices.models import Notice, content_hash
 from notices.parser.model import IssueNode, ParsedNotice
 from notices.parser.model import Measure as ParsedMeasure
@@ -321,10 +322,8 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
     notice.case = target
     notice.save(update_fields=["case"])
 
-    issues: dict[int, Issue] = {}
-    position = _next_issue_position(target) if plan.case else 0
     with services.batched_issue_refresh():
-        _write_tree(plan, target, notice, responsible, issues, position)
+        _write_tree(plan, target, notice, responsible)
 
     counts = plan.counts()
     message = _result_message(plan, target, counts, created=plan.case is None)
@@ -332,25 +331,47 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
                         unit_created=plan.unit is None, counts=counts, message=message)
 
 
-def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit, issues: dict, position: int):
+def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> None:
+    """New issues and measures in bulk through cases.tree (statements that do not grow per measure);
+    the states a later notice reports on matched measures through the services."""
+    issues: dict[int, Issue | NewIssue] = {}
+    writer = TreeWriter(target, reason=_("Notice import"))
+    matched = Issue.objects.in_bulk([n.issue_id for n in plan.nodes if n.action == "match"])
+    updates: list[MeasurePlan] = []
     for node_plan in plan.nodes:
         if node_plan.action == "match":
-            issue = Issue.objects.get(pk=node_plan.issue_id)
+            issue = matched[node_plan.issue_id]
         else:
-            position += 1
             node = node_plan.node
-            issue = Issue(
-                case=target,
+            issue = writer.add_issue(
                 parent=issues[id(node_plan.parent)] if node_plan.parent else None,
                 kind=node.kind,
                 label=(node.label or "")[:_LABEL_MAX],
                 title=(node.title or node.text or node.label or "—")[:_ISSUE_TITLE_MAX],
                 text=node.text or "",
-                position=position,
             )
-            issue.save()
         issues[id(node_plan)] = issue
-        _apply_measures(node_plan, issue, notice=notice, unit=responsible, plan=plan)
+        for m in node_plan.measures:
+            parsed = m.parsed
+            if m.action == "create":
+                # The note is the notice's own report, word for word; `source_notice` says where it is from.
+                state, extra = _state_for(m.state, target)
+                writer.add_measure(
+                    issue=issue, text=parsed.text, lead_unit=responsible, deadline=m.deadline, kind=m.kind,
+                    label=(parsed.label or "")[:_LABEL_MAX], state=state,
+                    note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
+                    reported_at=plan.reported_at,
+                )
+            elif m.action in ("state", "note"):
+                updates.append(m)
+    writer.write()
+    measures = Measure.objects.in_bulk([m.measure_id for m in updates])
+    for m in updates:
+        state, extra = _state_for(m.state, target)
+        services.record_state_from_source(
+            measure=measures[m.measure_id], to_state=state, note=_with(m.parsed.text, extra), source_notice=notice,
+            at=plan.reported_at,
+        )
 
 
 CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
@@ -364,27 +385,8 @@ def _state_for(state: str, case) -> tuple[str, str]:
     return state, ""
 
 
-def _apply_measures(node_plan: NodePlan, issue: Issue, *, notice: Notice, unit: Unit, plan: ImportPlan) -> None:
-    for m in node_plan.measures:
-        parsed = m.parsed
-        # The note is the notice's own report, word for word; `source_notice` says where it is from.
-        note = parsed.text
-        to_state, extra = _state_for(m.state, issue.case)
-        note = f"{note}\n{extra}" if extra else note
-        if m.action == "create":
-            measure = services.create_measure(
-                issue=issue, text=parsed.text, lead_unit=unit, deadline=m.deadline, kind=m.kind,
-                label=(parsed.label or "")[:_LABEL_MAX], by=None,
-            )
-            if to_state != State.PLANNED:
-                services.record_state_from_source(
-                    measure=measure, to_state=to_state, note=note, source_notice=notice, at=plan.reported_at,
-                )
-        elif m.action in ("state", "note"):
-            measure = Measure.objects.select_related("case").get(pk=m.measure_id)
-            services.record_state_from_source(
-                measure=measure, to_state=to_state, note=note, source_notice=notice, at=plan.reported_at,
-            )
+def _with(note: str, extra: str) -> str:
+    return f"{note}\n{extra}" if extra else note
 
 
 def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, created: bool) -> str:
@@ -638,11 +640,6 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _next_issue_position(case: Case) -> int:
-    last = Issue.objects.filter(case=case).order_by("-position").values_list("position", flat=True).first()
-    return last or 0
-
-
 def _plan_nodes(parsed: ParsedNotice, case: Case | None, default_deadline: datetime.date) -> list[NodePlan]:
     """Walk the tree in document order, matching each node against the case's issues."""
     matcher = _IssueMatcher(case) if case is not None else None
@@ -763,15 +760,9 @@ class _IssueMatcher:
 
 # --- Small helpers -------------------------------------------------------------------
 
-_DROP = {"P", "S", "Z", "C"}
-
-
 def normalise_key(text: str | None) -> str:
-    """A comparison key: width folded, spaces, punctuation and symbols dropped."""
-    if not text:
-        return ""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in _DROP).lower()
+    """A comparison key: width folded, spaces, punctuation and symbols dropped (cases.names)."""
+    return comparison_key(text)
 
 
 def _clean_name(text: str | None) -> str:

@@ -14,8 +14,10 @@ from urllib.parse import urlparse
 import pytest
 
 from tests import factories
+from tests.resources import IN_CI, service_missing
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+__all__ = ["IN_CI", "service_missing"]
+
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -25,13 +27,6 @@ def _reachable(url: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def service_missing(what: str) -> None:
-    """Skip locally, fail in CI: CI must exercise the real services."""
-    if IN_CI:
-        pytest.fail(f"{what} (CI=true: service-backed tests must not skip)")
-    pytest.skip(what)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import asdict
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
@@ -59,6 +58,17 @@ class CsvRenderer(_FileRenderer):
     media_type, format, charset = "text/csv", "csv", "utf-8"
 
 
+class ErrorsAsJSON:
+    """A file endpoint answers its errors (404, 403, 400…) in the API's JSON error shape, whatever
+    file format was asked for: an error is never sent as an .xlsx, .docx or text file."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
 class CanReadAllUnits(HasPermission):
     permission = "cases.view_all_measures"
     message = _("Only a supervisor may draft the notice of a whole case.")
@@ -68,7 +78,7 @@ def _case(request, pk) -> Case:
     return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
-class LedgerExportView(APIView):
+class LedgerExportView(ErrorsAsJSON, APIView):
     renderer_classes = [XlsxRenderer, CsvRenderer, JSONRenderer]
 
     @extend_schema(summary="Export the case's ledger (整改台账) as .xlsx or .csv",
@@ -94,7 +104,7 @@ class LedgerImportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Check and list the changes; write nothing.")
 
 
-class LedgerImportView(APIView):
+class LedgerImportView(ErrorsAsJSON, APIView):
     permission_classes = [CanEditLedger]
     parser_classes = [MultiPartParser]
 
@@ -114,13 +124,11 @@ class LedgerImportView(APIView):
                                           dry_run=form.validated_data["dry_run"])
         except ledger.LedgerRejected as exc:
             return Response(exc.result.as_dict(), status=status.HTTP_400_BAD_REQUEST)
-        except PermissionDenied as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return Response({**result.as_dict(), "dry_run": form.validated_data["dry_run"],
                          "report": result.report()})
 
 
-class NoticeDraftView(APIView):
+class NoticeDraftView(ErrorsAsJSON, APIView):
     permission_classes = [CanReadAllUnits]
     renderer_classes = [TextRenderer, DocxRenderer, JSONRenderer]
 

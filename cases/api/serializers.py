@@ -7,7 +7,6 @@ object can afford to compute; writes have their own serializers that only parse 
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from rest_framework import serializers
 from accounts.models import Unit, User
 from cases import services
 from cases.models import Case, Evidence, Issue, Measure, ProgressUpdate, Reminder
+from cases.outcomes.serializers import OutcomeFigureSerializer, OutcomesField
 from cases.states import Action, State
 
 # --- Small nested shapes -------------------------------------------------------------
@@ -170,8 +170,28 @@ class MeasureRowsSerializer(serializers.ListSerializer):
                 "last_progress_at": moment(m.last_progress_at),
                 "completed_at": moment(m.completed_at),
                 "updated_at": moment(m.updated_at),
+                "urging_level": urging_level_ref(m),
             })
         return out
+
+
+def urging_level_ref(measure) -> dict | None:
+    """The urging level an ongoing item is at ({id, name, rank, colour, document, since}), or None."""
+    level = measure.urging_level if measure.urging_level_id is not None else None
+    if level is None or measure.state == State.COMPLETED:
+        return None
+    return {"id": level.pk, "name": level.name, "rank": level.rank, "colour": level.colour,
+            "document": level.document,
+            "since": measure.urging_level_since.isoformat() if measure.urging_level_since else None}
+
+
+class UrgingLevelRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField()
+    colour = serializers.CharField()
+    document = serializers.CharField()
+    since = serializers.DateField(allow_null=True)
 
 
 class MeasureListSerializer(serializers.ModelSerializer):
@@ -189,13 +209,14 @@ class MeasureListSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     is_overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
+    urging_level = serializers.SerializerMethodField()
 
     class Meta:
         model = Measure
         fields = [
             "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader", "lead_unit",
             "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
-            "days_overdue", "last_progress_at", "completed_at", "updated_at",
+            "days_overdue", "last_progress_at", "completed_at", "updated_at", "urging_level",
         ]
         list_serializer_class = MeasureRowsSerializer
 
@@ -210,6 +231,10 @@ class MeasureListSerializer(serializers.ModelSerializer):
 
     def get_days_overdue(self, obj) -> int:
         return obj.days_overdue(self._today())
+
+    @extend_schema_field(UrgingLevelRefSerializer(allow_null=True))
+    def get_urging_level(self, obj) -> dict | None:
+        return urging_level_ref(obj)
 
 
 class AvailableActionSerializer(serializers.Serializer):
@@ -404,14 +429,9 @@ class ProgressInputSerializer(VersionedInputSerializer):
                                        help_text="A new state, if the item has moved (same rules as transition).")
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, default=list,
                                   help_text="Evidence files (佐证材料), multipart field `files`, repeated.")
-
-    def validate_files(self, files):
-        # The service's own check, run here so each message is tied to the field.
-        try:
-            services.validate_evidence_files(files)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        return files
+    outcomes = OutcomesField(required=False, default=list,
+                             help_text="Outcome figures on the same entry (cases.outcomes): a JSON list; in "
+                                       "multipart, a JSON string.")
 
 
 class DeadlineInputSerializer(VersionedInputSerializer):
@@ -420,13 +440,14 @@ class DeadlineInputSerializer(VersionedInputSerializer):
 
 
 class ProgressCreatedSerializer(ProgressUpdateSerializer):
-    """A new progress entry, with the measure's state and version after it."""
+    """A new progress entry, with the measure's state and version after it, and its outcome figures."""
 
     measure_state = serializers.CharField(source="measure.state", read_only=True)
     measure_version = serializers.IntegerField(source="measure.version", read_only=True)
+    outcomes = OutcomeFigureSerializer(many=True, read_only=True)
 
     class Meta(ProgressUpdateSerializer.Meta):
-        fields = [*ProgressUpdateSerializer.Meta.fields, "measure_state", "measure_version"]
+        fields = [*ProgressUpdateSerializer.Meta.fields, "measure_state", "measure_version", "outcomes"]
 
 
 # --- Reminders -----------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
+from cases.outcomes.api import OutcomeFigureViewSet
+
 from . import ledger, views
 
 # (prefix, viewset, basename): basenames carry an "api-" prefix so URL names never clash
@@ -11,6 +13,7 @@ routes = [
     ("progress", views.ProgressUpdateViewSet, "api-progress"),
     ("reminders", views.ReminderViewSet, "api-reminder"),
     ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
+    ("outcomes", OutcomeFigureViewSet, "api-outcome"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).
 urlpatterns = [*ledger.urlpatterns]

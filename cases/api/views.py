@@ -35,6 +35,7 @@ from cases.filters import (
     ReminderFilterSet,
 )
 from cases.models import Case, Issue, Measure, ProgressUpdate, Reminder
+from cases.outcomes import services as outcome_services
 
 from . import serializers as s
 from .permissions import CanEditLedger, CanMoveDeadline
@@ -247,9 +248,9 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     def progress(self, request, pk=None):
         measure = self.get_object()
         data = self._input(s.ProgressInputSerializer)
-        entry = services.log_progress(
+        entry = outcome_services.log_progress_with_figures(
             measure=measure, by=request.user, note=data["note"], to_state=data["to_state"], files=data["files"],
-            expected_version=expected_version(request, measure, data.get("version")),
+            figures=data["outcomes"], expected_version=expected_version(request, measure, data.get("version")),
         )
         body = s.ProgressCreatedSerializer(entry, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag(measure)})

@@ -112,9 +112,8 @@ class _UserRoles:
             | set(Membership.objects.filter(user=user, role=Membership.UnitRole.HEAD).values_list("unit_id", flat=True))
         )
         self.office_ids = sorted(_supervised_organisation_ids(user)) if user.has_perm(SIGN_OFF_PERM) else []
-        self.led_organisation_ids = sorted(OrganisationMembership.objects.filter(
-            user=user, role=OrganisationMembership.OrgRole.PRINCIPAL
-        ).values_list("organisation_id", flat=True))
+        self.led_organisation_ids = sorted(Organisation.objects.filter(principal_leader=user)
+                                           .values_list("pk", flat=True))
 
     def condition(self, step: Step) -> Q | None:
         if step.signer == Signer.LEAD_UNIT_HEAD:
@@ -186,8 +185,8 @@ def signers_of(measure, step: Step):
                                   organisation_memberships__role="supervisor").distinct()
         return [u for u in candidates if u.has_perm(SIGN_OFF_PERM)]
     if step.signer == Signer.PRINCIPAL_LEADER:
-        return users.filter(organisation_memberships__organisation_id=measure.case.organisation_id,
-                            organisation_memberships__role="principal").distinct()
+        leader_id = measure.case.organisation.principal_leader_id
+        return users.filter(pk=leader_id) if leader_id else users.none()
     return users.filter(pk__in=sorted(step.people_ids))
 
 

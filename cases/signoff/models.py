@@ -3,8 +3,8 @@
 A `SignoffChain` is an ordered list of `SignoffStep`s. One chain may be the deployment's
 default; a case may name its own. Each step says who may sign there: a role in the measure's
 context (the lead unit's head, the measure's lead leader, the case organisation's 整改办 — its
-supervisors or those of an organisation above it —, its principal leader: an organisation
-membership with the role 主要领导) or named people. Who matches a step for one measure is worked out in
+supervisors or those of an organisation above it —, its principal leader,
+`Organisation.principal_leader`) or named people. Who matches a step for one measure is worked out in
 `cases.signoff.eligibility`; the services in `cases.services` apply the chain.
 """
 

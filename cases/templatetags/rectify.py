@@ -21,6 +21,30 @@ def state_badge(state: str) -> str:
     )
 
 
+# The urging ladder's colours (cases.urging.models.Colour); the level's name is always written
+# out, so nobody needs the colour to read it.
+LEVEL_COLOURS = {
+    "green": ("#067647", "#ecfdf3"),
+    "yellow": ("#854a0e", "#fef7c3"),
+    "orange": ("#b93815", "#fef6ee"),
+    "red": ("#b42318", "#fef3f2"),
+}
+
+
+@register.simple_tag
+def urging_badge(measure) -> str:
+    """The urging level an ongoing item is at (nothing for a completed item or one below every level)."""
+    level = getattr(measure, "urging_level", None)
+    if level is None or getattr(measure, "state", None) == State.COMPLETED:
+        return ""
+    fg, bg = LEVEL_COLOURS.get(level.colour, ("#475467", "#f2f4f7"))
+    return format_html(
+        '<span class="urging-badge urging-{}" title="{}" style="color:{};background:{};border:1px solid {};'
+        'padding:0 7px;border-radius:3px;white-space:nowrap">{}</span>', level.colour, level.name, fg, bg, fg,
+        level.name,
+    )
+
+
 @register.filter
 def percent(rate) -> str:
     """`{{ row.rate|percent }}` → "40.0%": the one way a rate is written (cases.formats)."""

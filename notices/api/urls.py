@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .import_views import NoticeImportView
+from .plan_views import PlanImportView
 
 routes = [
     ("notices", views.NoticeViewSet, "api-notice"),
@@ -11,4 +12,5 @@ routes = [
 urlpatterns = [
     # Before the router's notices/<pk>/, so "import" is not read as a notice id.
     path("notices/import/", NoticeImportView.as_view(), name="api-notice-import"),
+    path("notices/plans/", PlanImportView.as_view(), name="api-plan-import"),
 ]

@@ -36,11 +36,7 @@ def docx_lines(document: Any) -> tuple[list[str], list[ParseWarning]]:
             lines.extend(_table_lines(block))
     warnings: list[ParseWarning] = []
     if numbering.rendered:
-        warnings.append(ParseWarning(
-            "docx_numbering",
-            f"Word 自动编号已按其格式写出（{numbering.rendered} 处）"
-            f"（automatic list numbers were written out, {numbering.rendered} paragraphs）",
-        ))
+        warnings.append(ParseWarning.of("docx_numbering", n=numbering.rendered))
     return lines, warnings
 
 

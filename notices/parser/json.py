@@ -45,7 +45,8 @@ def notice_to_dict(notice: ParsedNotice) -> dict[str, Any]:
             "measures": len(notice.measures()),
         },
         "warnings": [
-            {"code": warning.code, "message": warning.message, "line": warning.line}
+            {"code": warning.code, "message": warning.message, "line": warning.line,
+             "template": warning.template, "params": dict(warning.params)}
             for warning in notice.warnings
         ],
         "sections": [
@@ -84,6 +85,10 @@ def measure_to_dict(measure: Measure) -> dict[str, Any]:
         "numbers": [{"value": n.value, "unit": n.unit, "phrase": n.phrase} for n in measure.numbers],
         "deadline": _iso(measure.deadline),
         "deadline_phrase": measure.deadline_phrase,
+        "long_term": measure.long_term,
+        "units": list(measure.units),
+        "leader": measure.leader,
+        "fields": dict(measure.fields),
     }
 
 

@@ -24,17 +24,29 @@ STYLE_ARABIC_PAREN = "arabic_paren"  # （1）
 STYLE_ARABIC_HALF = "arabic_half"  # 1)
 STYLE_CIRCLED = "circled"  # ①
 STYLE_ORDINAL = "ordinal"  # 一是 (measures, occasionally problems)
+STYLE_DI = "di"  # 第一、 第二、
+STYLE_PROBLEM_N = "problem_n"  # 问题1： 问题一：
+STYLE_CN_HALF = "cn_half"  # 二） — a （二） that lost its opening bracket
 STYLE_NONE = ""  # a heading whose label was lost
 
-RANKS: dict[str, int] = {
+# The conventional order of the styles (smaller is higher). It is where learning starts:
+# :func:`learn_ranks` moves a style when the document itself shows another nesting, and
+# places the styles convention does not rank (问题N：) where the document first uses them.
+RANKS: dict[str, float] = {
     STYLE_ASPECT: 0,
+    STYLE_DI: 0,
     STYLE_CN_PAREN: 1,
+    STYLE_CN_HALF: 1.5,
     STYLE_ARABIC_DOT: 2,
     STYLE_ARABIC_PAREN: 3,
     STYLE_ARABIC_HALF: 4,
     STYLE_CIRCLED: 5,
 }
+# Styles without a conventional rank: they are placed by the document.
+UNRANKED_STYLES = frozenset({STYLE_PROBLEM_N})
+STRUCTURAL_STYLES = frozenset(RANKS) | UNRANKED_STYLES
 NUMERIC_STYLES = frozenset({STYLE_ARABIC_DOT, STYLE_ARABIC_PAREN, STYLE_ARABIC_HALF})
+CN_STYLES = frozenset({STYLE_CN_PAREN, STYLE_CN_HALF})
 
 CN_NUM = "[一二三四五六七八九十]{1,3}"
 _CN_VALUES = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -44,7 +56,10 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (STYLE_SECTION, re.compile(rf"^({CN_NUM})\s*、")),
     (STYLE_ASPECT, re.compile(rf"^第({CN_NUM})(?:个)?(?:方面|部分|大类|类)(?:问题)?")),
+    (STYLE_DI, re.compile(rf"^第({CN_NUM})\s*[、.]")),
+    (STYLE_PROBLEM_N, re.compile(rf"^问题\s*(\d{{1,3}}|{CN_NUM})\s*(?:[:、.]|\s)")),
     (STYLE_CN_PAREN, re.compile(rf"^\(\s*({CN_NUM})\s*\)")),
+    (STYLE_CN_HALF, re.compile(rf"^({CN_NUM})\)")),
     (STYLE_ARABIC_PAREN, re.compile(r"^\(\s*(\d{1,3})\s*\)")),
     (STYLE_ARABIC_HALF, re.compile(r"^(\d{1,3})\)")),
     (STYLE_ARABIC_DOT, re.compile(r"^(\d{1,3})\s*[.、](?![.、])")),
@@ -68,7 +83,7 @@ class Label:
     rest: str  # the line after the label
 
     @property
-    def rank(self) -> int:
+    def rank(self) -> float:
         return RANKS.get(self.style, 99)
 
 
@@ -102,7 +117,7 @@ def chinese_numeral(value: int) -> str:
 
 # Every label starts with one of these; checking the first character rejects most body
 # paragraphs before any regex runs.
-_LABEL_START = frozenset("一二三四五六七八九十第(（﹙" + "0123456789０１２３４５６７８９" + _CIRCLED)
+_LABEL_START = frozenset("一二三四五六七八九十第(（﹙问" + "0123456789０１２３４５６７８９" + _CIRCLED)
 
 
 def read_label(line: str) -> Label | None:
@@ -126,7 +141,8 @@ def _read_label(line: str) -> Label | None:
         match = pattern.match(folded)
         if match is None:
             continue
-        if style == STYLE_ARABIC_DOT and _DECIMAL_TAIL.match(folded[match.end():]):
+        # "2.5亿元…" opens a sentence; "4．3个部门…" (a full-width point, or 、) is item 4.
+        if style == STYLE_ARABIC_DOT and line[match.end() - 1] == "." and _DECIMAL_TAIL.match(folded[match.end():]):
             return None
         number = _number(style, match.group(1))
         if number is None:
@@ -151,3 +167,40 @@ def _number(style: str, raw: str) -> int | None:
     if raw.isdigit():
         return int(raw)
     return cn_to_int(raw)
+
+
+def learn_ranks(labels: list[Label]) -> dict[str, float]:
+    """The nesting of the styles ``labels`` use (in document order), learned from the document.
+
+    Convention (:data:`RANKS`) is the starting point. A style the convention does not rank
+    goes just below the style of the label in front of its first use (at the top when it
+    comes first). Then restarts are evidence: when a style's numbering restarts at 1 right
+    after another style's label, at least twice, and never the other way round, the
+    restarting style is nested under the other one, whatever the convention says
+    (``（1）关于…方面`` → ``1.…问题`` → ``1.`` again under ``（2）``).
+    """
+    ranks: dict[str, float] = {}
+    previous: Label | None = None
+    encloses: dict[tuple[str, str], int] = {}
+    for label in labels:
+        style = label.style
+        if style not in ranks:
+            if style in RANKS:
+                ranks[style] = RANKS[style]
+            elif previous is not None:
+                ranks[style] = ranks[previous.style] + 0.25
+            else:
+                ranks[style] = -1.0
+        if label.number == 1 and previous is not None and previous.style != style:
+            key = (previous.style, style)
+            encloses[key] = encloses.get(key, 0) + 1
+        previous = label
+    for _ in range(len(ranks)):
+        changed = False
+        for (outer, inner), count in encloses.items():
+            if count >= 2 and not encloses.get((inner, outer)) and ranks[inner] <= ranks[outer]:
+                ranks[inner] = ranks[outer] + 0.5
+                changed = True
+        if not changed:
+            break
+    return ranks

@@ -105,6 +105,13 @@ def read_layout(all_lines: list[str]) -> Layout:
         if signed_by is not None and body_end > body_start and kept[body_end - 1] == signed_by:
             body_end -= 1
             layout.signature_line = body_end
+            # Joint notices are signed by two bodies, one per line ("中共云岭州委" above
+            # "云岭州人民政府"); the first one signs for both.
+            while body_end - 1 > body_start and _looks_like_signer(kept[body_end - 1]) and \
+                    len(kept[body_end - 1]) <= 20 and read_label(kept[body_end - 1]) is None:
+                body_end -= 1
+                layout.signature_line = body_end
+                layout.signed_by = kept[body_end]
     closing_start = _find_closing(kept, body_start, body_end)
     layout.closing = (closing_start, body_end)
     layout.sections = _find_sections(kept, body_start, closing_start, layout.warnings)
@@ -215,12 +222,8 @@ def _find_sections(lines: list[str], start: int, end: int, warnings: list[ParseW
             continue
         if label.number == expected or (label.number == expected + 1 and headings):
             if label.number != expected:
-                warnings.append(ParseWarning(
-                    "numbering_gap",
-                    f"部分标题“{chinese_numeral(expected)}、”缺失，直接出现“{label.text}”"
-                    f"（section {expected} is missing）",
-                    index + 1,
-                ))
+                warnings.append(ParseWarning.of("numbering_gap.section", index + 1,
+                                                expected=f"{chinese_numeral(expected)}、", label=label.text))
             headings.append((index, label.number, label.text, label.rest))
             expected = label.number + 1
     sections = []

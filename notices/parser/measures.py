@@ -128,17 +128,11 @@ def _check_sequence(split: Split) -> None:
         if missing > 0:
             names = "、".join(f"{chinese_numeral(n)}是" for n in range(previous + 1, segment.number))
             if len(loose) == missing:
-                message = (f"“{names}”标记缺失，已将其前的 {missing} 个无标记段落视为这些措施"
-                           f"（markers {names} lost; the {missing} unmarked paragraph(s) before "
-                           f"“{segment.label}” are taken as those measures）")
-                split.warnings.append(ParseWarning("lost_ordinal_markers", message, loose[0].line + 1))
+                split.warnings.append(ParseWarning.of("lost_ordinal_markers", loose[0].line + 1, names=names,
+                                                      n=missing, label=segment.label))
             else:
-                split.warnings.append(ParseWarning(
-                    "numbering_gap",
-                    f"措施编号从第{previous}项跳到“{segment.label}”，缺少“{names}”"
-                    f"（measure markers jump to “{segment.label}”; {names} missing）",
-                    segment.line + 1,
-                ))
+                split.warnings.append(ParseWarning.of("numbering_gap.measures", segment.line + 1,
+                                                      label=segment.label, names=names))
         previous = segment.number
         loose = []
 
@@ -177,4 +171,5 @@ def make_measure(label: str, text: str, line: int, notice_date: date | None) -> 
         deadline=deadline,
         deadline_phrase=deadline_phrase,
         line=line + 1,
+        long_term=state.long_term,
     )

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from notices.parser.messages import TEMPLATES, render
 
 # Measure states, least advanced first. The order matters: a text that reports several states
 # at once ("2个问题已完成整改,1个问题正按计划推进") is given the least advanced one.
@@ -33,12 +36,24 @@ class ParseWarning:
     """Something the parser could not read cleanly, or an assumption it had to make.
 
     ``line`` is the 1-based line number in :attr:`ParsedNotice.text`, or None when the
-    warning concerns the notice as a whole.
+    warning concerns the notice as a whole. ``template`` is one of
+    :data:`notices.parser.messages.TEMPLATES` (the English gettext msgid) and ``params``
+    fill it; :attr:`message` renders them in the active interface language.
     """
 
     code: str
-    message: str
+    template: str
     line: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, line: int | None = None, **params: Any) -> ParseWarning:
+        """The warning ``key`` (``code`` or ``code.variant``) of :data:`messages.TEMPLATES`."""
+        return cls(key.split(".", 1)[0], TEMPLATES[key], line, params)
+
+    @property
+    def message(self) -> str:
+        return render(self.template, self.params)
 
 
 @dataclass(slots=True)
@@ -66,6 +81,12 @@ class Measure:
     deadline: date | None = None
     deadline_phrase: str = ""
     line: int | None = None
+    # The wording makes it a long-term measure (长期坚持): it needs no deadline.
+    long_term: bool = False
+    # Field lines of the item (责任单位：… 责任领导：… 整改时限：…), when the notice has them.
+    units: list[str] = field(default_factory=list)
+    leader: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

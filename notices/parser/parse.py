@@ -9,7 +9,7 @@ from pathlib import Path
 
 from notices.parser.errors import ParseError
 from notices.parser.header import read_header
-from notices.parser.labels import RANKS, STYLE_SECTION, _read_label_cached, read_label
+from notices.parser.labels import STRUCTURAL_STYLES, STYLE_SECTION, _read_label_cached, read_label
 from notices.parser.layout import Layout, SectionSpan, assign_roles, read_layout
 from notices.parser.model import (
     ROLE_CLOSING,
@@ -21,6 +21,7 @@ from notices.parser.model import (
     ParseWarning,
     Section,
 )
+from notices.parser.reflow import reflow
 from notices.parser.text import FORMAT_TEXT, _fold_cached, check_text, fold, normalise_lines, read_source
 from notices.parser.tree import (
     assign_kinds,
@@ -93,6 +94,8 @@ def _guarded(run: Callable[[], ParsedNotice]) -> ParsedNotice:
 def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: bool) -> ParsedNotice:
     lines = normalise_lines(check_text(raw))
     _require_notice(lines)
+    lines, reflow_warnings = reflow(lines)
+    warnings = [*warnings, *reflow_warnings]
     layout = read_layout(lines)
     # Roles first: the header reads declared totals from the organisational section only.
     assign_roles(layout, [_structure_score(layout, section) for section in layout.sections])
@@ -103,10 +106,7 @@ def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: b
     if not issues:
         if strict:
             raise ParseError("no_issue_tree", "未找到逐条列出的问题（编号条目）", "no issue tree found")
-        warnings.append(ParseWarning(
-            "no_issue_tree",
-            "未找到逐条列出的问题（编号条目），问题树为空（no numbered issue tree found; the tree is empty）",
-        ))
+        warnings.append(ParseWarning.of("no_issue_tree"))
     text = "\n".join(layout.lines)
     return ParsedNotice(
         header=header,
@@ -138,7 +138,7 @@ def _structure_score(layout: Layout, section: SectionSpan) -> int:
     styles = set()
     for line in layout.lines[section.start:section.end]:
         label = read_label(line)
-        if label is None or label.style not in RANKS or label.style == STYLE_SECTION:
+        if label is None or label.style not in STRUCTURAL_STYLES or label.style == STYLE_SECTION:
             continue
         styles.add(label.style)
         score += 2 if len(line) <= 60 and "。" not in line.rstrip("。") else 1
@@ -178,18 +178,11 @@ def _check_declared(issues: list[IssueNode], header: NoticeHeader, level: int, w
     declared = header.declared
     listed = problem_count(issues, level)
     if "problems" in declared and declared["problems"] != listed:
-        warnings.append(ParseWarning(
-            "declared_mismatch",
-            f"通报声明问题 {declared['problems']} 个，问题树中列出 {listed} 个"
-            f"（the notice declares {declared['problems']} problems but lists {listed}）",
-        ))
+        warnings.append(ParseWarning.of("declared_mismatch.problems", declared=declared["problems"], listed=listed))
     categories = len(issues)
     if "categories" in declared and declared["categories"] != categories and level > 0:
-        warnings.append(ParseWarning(
-            "declared_mismatch",
-            f"通报声明 {declared['categories']} 个方面（类），问题树中列出 {categories} 个"
-            f"（the notice declares {declared['categories']} categories but lists {categories}）",
-        ))
+        warnings.append(ParseWarning.of("declared_mismatch.categories", declared=declared["categories"],
+                                        listed=categories))
 
 
 def _sections(layout: Layout) -> list[Section]:

@@ -1,9 +1,28 @@
 """What a measure's wording says: its state, its figures and its deadline.
 
 Notices do not fill in a state column; they write "已全部整改到位", "正按计划推进",
-"取得阶段性成效". The state proposed here is only a proposal for the importer, so the
-phrase that justified it is always returned with it, and where a text reports several
-states at once the least advanced one wins: it is the one still to be watched.
+"取得阶段性成效", "达到序时进度". The state proposed here is only a proposal for the
+importer, so the phrase that justified it is always returned with it.
+
+Precedence, when a text holds several state wordings (tested one rule at a time in
+``tests/notices/test_states.py``):
+
+1. **A verdict wins.** The wording that closes the text (its last clause), or a state
+   phrase standing alone at its start ("整改情况：已完成。新建…", "达到序时进度。…"), is
+   the notice's verdict on the measure; the other wordings describe steps of it ("3个项目
+   已开工建设，其余…，已取得阶段性成效" is phased). Where both ends carry one, the less
+   advanced of the two wins.
+2. **Otherwise the least advanced wording wins**: "2个问题已完成整改,1个问题正按计划推进"
+   mid-text is in progress; it is the one still to be watched.
+3. **"已完成，长期坚持" is completed**, and long-term: 长期坚持 after a completion says
+   the measure is kept up, not that it is unfinished. Alone ("长期坚持", "需长期坚持") it is
+   phased and long-term.
+4. **达到序时进度 / 未达到序时进度** (on / behind schedule) are in progress.
+5. A completion that is negated ("未整改到位") or ahead ("将…整改到位") is in progress; one
+   that states an aim ("确保整改到位") says nothing.
+
+Deadlines: a date the text states ("2024年6月底前") is one; "年内" alone names no date
+and is not taken for 31 December (the measure then gets the import's default deadline).
 """
 
 from __future__ import annotations
@@ -19,10 +38,12 @@ from notices.parser.text import fold
 
 DEFAULT_STATE = "in_progress"
 
-# The phrases of each state are in the one vocabulary of states (cases.choices).
-_PATTERN = {state: VOCABULARY[state].notice_pattern for state in STATES}
-_COMPLETED, _PHASED, _IN_PROGRESS, _SUBMITTED, _PLANNED = (
-    _PATTERN["completed"], _PATTERN["phased"], _PATTERN["in_progress"], _PATTERN["submitted"], _PATTERN["planned"])
+_COMPLETED = VOCABULARY["completed"].notice_pattern  # cases.choices
+_PHASED = VOCABULARY["phased"].notice_pattern  # cases.choices
+_IN_PROGRESS = VOCABULARY["in_progress"].notice_pattern  # cases.choices
+_SUBMITTED = VOCABULARY["submitted"].notice_pattern  # cases.choices
+_ON_SCHEDULE = r"未?达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
+_PLANNED = VOCABULARY["planned"].notice_pattern  # cases.choices
 
 _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (state, re.compile(pattern))
@@ -32,8 +53,14 @@ _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("in_progress", _IN_PROGRESS),
         ("submitted", _SUBMITTED),
         ("planned", _PLANNED),
+        ("in_progress", _ON_SCHEDULE),
     )
 )
+# 长期坚持 right after a completion ("已完成，长期坚持", "已完成整改并长期坚持") marks a
+# long-term measure that is done, not an unfinished one.
+_KEPT_UP = re.compile(r"[，,、;；。\s]{0,2}(?:并|需|仍需|将)?(?:长期坚持|持续巩固|常态化推进|长期推进)")
+LONG_TERM = re.compile(r"长期坚持|长期整改|久久为功|长期推进|常态长效|常抓不懈")
+_CLAUSE_END = "，,。；;！!？?"
 # A completion that is negated ("未整改到位") or still ahead ("将…彻底整改到位") is not one.
 _NEGATION = re.compile(r"(?:未|没有|尚未|不)$")
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|预期)[^，,。；;！!]{0,10}$")
@@ -47,23 +74,70 @@ class StateRead:
     phrase: str
     basis: str
     phrases: list[str] = field(default_factory=list)
+    long_term: bool = False
 
 
 def read_state(text: str) -> StateRead:
-    """Propose a state for ``text``: the least advanced state any of its phrases reports."""
+    """Propose a state for ``text`` by the precedence rules of the module docstring."""
     folded = fold(text)
-    hits: list[tuple[int, str, str]] = []
+    hits: list[tuple[int, int, str, str]] = []  # (start, end, state, phrase)
+    completions_kept_up: list[int] = []
     for state, pattern in _STATE_PATTERNS:
         for match in pattern.finditer(folded):
             qualified = _qualified(state, folded, match.start())
             if qualified is not None:
-                hits.append((qualified[1], qualified[0], text[qualified[1]:match.end()]))
+                hits.append((qualified[1], match.end(), qualified[0], text[qualified[1]:match.end()]))
+                if qualified[0] == "completed" and _KEPT_UP.match(folded, match.end()):
+                    completions_kept_up.append(match.end())
+    long_term = bool(LONG_TERM.search(folded))
+    if completions_kept_up:
+        # Rule 3: the 长期坚持 that follows a completion is no state of its own.
+        hits = [hit for hit in hits if not (hit[2] == "phased" and _follows(hit[0], completions_kept_up, folded))]
     if not hits:
-        return StateRead(DEFAULT_STATE, "", "default")
+        return StateRead(DEFAULT_STATE, "", "default", long_term=long_term)
     hits.sort()
-    phrases = list(dict.fromkeys(phrase for _, _, phrase in hits))
-    state, phrase = min(((state, phrase) for _, state, phrase in hits), key=lambda item: STATES.index(item[0]))
-    return StateRead(state, phrase, "phrase", phrases)
+    phrases = list(dict.fromkeys(hit[3] for hit in hits))
+    least = min(hits, key=lambda hit: (STATES.index(hit[2]), hit[0]))
+    verdicts = _verdicts(hits, folded)
+    verdict = min(verdicts, key=lambda hit: (STATES.index(hit[2]), hit[0])) if verdicts else least
+    # The verdict decides the state; when it agrees with the least advanced wording, the
+    # first phrase saying so is the one shown.
+    chosen = least if verdict[2] == least[2] else verdict
+    return StateRead(chosen[2], chosen[3], "phrase", phrases, long_term=long_term)
+
+
+def _follows(start: int, ends: list[int], folded: str) -> bool:
+    return any(end <= start <= end + 4 for end in ends)
+
+
+def _verdicts(hits: list[tuple[int, int, str, str]], folded: str) -> list[tuple[int, int, str, str]]:
+    """The verdicts of rule 1: a clause that is nothing but a state wording, closing the
+    text ("…，已取得阶段性成效。") or opening it ("已完成。新建…").
+
+    A clause that goes on with figures or objects ("已完成分房7856套", "基本满足…的需要")
+    reports a step, not a verdict.
+    """
+    if len(hits) < 2:
+        return []
+    body = folded.rstrip(_CLAUSE_END + " ")
+    last_start = max(body.rfind(mark) for mark in _CLAUSE_END) + 1
+    verdicts = [hit for hit in hits if hit[0] >= last_start and _whole_clause(body, last_start, len(body), hit)]
+    verdicts = [hit for hit in verdicts if not _FUTURE_PHRASE.match(hit[3])]
+    first = hits[0]
+    first_end = min((position for mark in _CLAUSE_END if (position := body.find(mark)) >= 0), default=len(body))
+    if first[0] < first_end and _whole_clause(body, 0, first_end, first):
+        verdicts.append(first)
+    return verdicts
+
+
+# A plan ("计划2024年9月底前完成") closing the text says what is ahead, not where it stands.
+_FUTURE_PHRASE = re.compile(r"^(?:将|拟|计划|预计|力争|争取|有望)")
+_VERDICT_SLACK = 4  # characters a verdict clause may hold besides its state wording (已, 均, 目前…)
+
+
+def _whole_clause(body: str, start: int, end: int, hit: tuple[int, int, str, str]) -> bool:
+    clause = body[start:end].strip()
+    return bool(clause) and len(clause) - (min(hit[1], end) - hit[0]) <= _VERDICT_SLACK
 
 
 def _qualified(state: str, folded: str, start: int) -> tuple[str, int] | None:
@@ -142,7 +216,6 @@ _DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
     ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False)),
     ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False)),
     ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True)),
-    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)内", True)),
     ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False)),
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False)),
@@ -154,7 +227,8 @@ _DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
 def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str]:
     """The first deadline ``text`` states, resolved against the notice's own date.
 
-    年内/年底 mean 31 December of the notice year; "11月全部完成" the end of November; a
+    年底 means 31 December of the notice year (年内 alone names no date and is not read as
+    one); "11月全部完成" the end of November; a
     school-year deadline ("今年暑期开学前") is read as 1 September, when Chinese schools
     open. Relative spans ("两年内") are not resolved: nothing says from when they run.
     A time followed by 已 ("7月份已调配到位"), or a bare month already past when the notice

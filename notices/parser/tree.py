@@ -22,15 +22,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from notices.parser.fields import Fields, extract_fields
 from notices.parser.labels import (
+    CN_STYLES,
     NUMERIC_STYLES,
-    RANKS,
+    STRUCTURAL_STYLES,
     STYLE_ARABIC_HALF,
     STYLE_NONE,
     STYLE_ORDINAL,
     STYLE_SECTION,
     Label,
     chinese_numeral,
+    learn_ranks,
     read_bare_number,
     read_label,
 )
@@ -50,6 +53,7 @@ from notices.parser.model import (
     IssueNode,
     ParseWarning,
 )
+from notices.parser.model import Measure as ParsedMeasure
 from notices.parser.text import fold
 
 _HEADING_MAX = 60
@@ -96,16 +100,18 @@ def build_section_tree(
     """
     warnings: list[ParseWarning] = []
     labels = _structural_labels(lines, start, end, warnings)
-    root = Draft("", STYLE_NONE, None, -1, start, "")
+    ranks = learn_ranks([labels[index] for index in sorted(labels)])
+    root = Draft("", STYLE_NONE, None, -2, start, "")
     stack = [root]
     for index in range(start, end):
         label = labels.get(index)
         if label is None:
             stack[-1].body.append((index, lines[index]))
             continue
-        while stack[-1].rank >= label.rank:
+        rank = ranks[label.style]
+        while stack[-1].rank >= rank:
             stack.pop()
-        node = Draft(label.text, label.style, label.number, label.rank, index, label.rest)
+        node = Draft(label.text, label.style, label.number, rank, index, label.rest)
         stack[-1].children.append(node)
         stack.append(node)
     _restore_lost_headings(root, warnings)
@@ -119,7 +125,7 @@ def _structural_labels(lines: list[str], start: int, end: int, warnings: list[Pa
     bare: dict[int, Label] = {}
     for index in range(start, end):
         label = read_label(lines[index])
-        if label is not None and label.style in RANKS:
+        if label is not None and label.style in STRUCTURAL_STYLES:
             labels[index] = label
         elif label is None and _is_heading_like(lines[index]):
             candidate = read_bare_number(lines[index])
@@ -130,22 +136,59 @@ def _structural_labels(lines: list[str], start: int, end: int, warnings: list[Pa
         repaired = _repair_bare(candidate, index, labels, numeric)
         if repaired is not None:
             labels[index], example = repaired
-            warnings.append(ParseWarning(
-                "label_damaged",
-                f"编号“{candidate.text}”缺少括号等符号，按相邻的“{example}”同级编号处理"
-                f"（label “{candidate.text}” lost its punctuation; read as a sibling of the neighbouring "
-                f"“{example}” item）",
-                index + 1,
-            ))
+            warnings.append(ParseWarning.of("label_damaged.bare", index + 1, label=candidate.text, example=example))
+    _repair_siblings(labels, warnings)
     half = [index for index, label in labels.items() if label.style == STYLE_ARABIC_HALF]
     if half:
-        warnings.append(ParseWarning(
-            "half_paren_label",
-            f"{len(half)} 处编号写作“1)”，可能是丢失了“（”的“（1）”，按其自身层级处理"
-            f"（{len(half)} labels written as “1)”, probably “（1）” that lost its “（”; kept as their own level）",
-            min(half) + 1,
-        ))
+        warnings.append(ParseWarning.of("half_paren_label", min(half) + 1, n=len(half)))
     return labels
+
+
+def _repair_siblings(labels: dict[int, Label], warnings: list[ParseWarning]) -> None:
+    """A label whose style differs from both neighbours of its own sequence takes theirs.
+
+    "（2）… 3）… （4）…": the "3）" lost its opening bracket. It is read as the sibling it is
+    (not a level below, which its own style would say) when the numbers run on across it,
+    no other label of its style stands between those neighbours, and its style is the
+    rarer one.
+    """
+    order = sorted(labels)
+    counts: dict[str, int] = {}
+    for index in order:
+        counts[labels[index].style] = counts.get(labels[index].style, 0) + 1
+    for position, index in enumerate(order):
+        label = labels[index]
+        family = NUMERIC_STYLES if label.style in NUMERIC_STYLES else CN_STYLES if label.style in CN_STYLES else None
+        if family is None or label.number is None:
+            continue
+        before = _neighbour(labels, order, position, -1, family, label.style)
+        after = _neighbour(labels, order, position, 1, family, label.style)
+        if before is None or before.number != label.number - 1:
+            continue
+        if after is not None and (after.style != before.style or after.number != label.number + 1):
+            continue
+        if counts[label.style] >= counts.get(before.style, 0):
+            continue
+        labels[index] = Label(before.style, label.number, label.text, label.rest)
+        warnings.append(ParseWarning.of("label_damaged.sibling", index + 1, label=label.text, example=before.text))
+
+
+def _neighbour(labels: dict[int, Label], order: list[int], position: int, step: int, family, style: str):
+    """The nearest label of ``family`` in direction ``step`` with another style, or None when
+    a label of ``style`` itself comes first."""
+    position += step
+    while 0 <= position < len(order):
+        other = labels[order[position]]
+        if other.style in family:
+            if other.style == style:
+                return None if step < 0 else _SAME_STYLE
+            return other
+        position += step
+    return None
+
+
+# A sentinel meaning "the next label of the family has the same style": not a lone damaged one.
+_SAME_STYLE = Label("", -99, "", "")
 
 
 def _repair_bare(
@@ -188,21 +231,11 @@ def _restore_lost_headings(parent: Draft, warnings: list[ParseWarning]) -> None:
             if heading is not None:
                 line, text = heading
                 node = Draft("", first.style, (first.number or 2) - 1, top, line, text)
-                warnings.append(ParseWarning(
-                    "lost_heading_marker",
-                    f"标题“{text}”缺少编号，按其后编号推断为“{_previous_label(first)}”"
-                    f"（heading “{text}” lost its label; taken as {_previous_label(first)}, the category "
-                    f"before “{first.label}”）",
-                    line + 1,
-                ))
+                warnings.append(ParseWarning.of("lost_heading_marker", line + 1, heading=text,
+                                                label=_previous_label(first), next=first.label))
             else:
                 node = Draft("", first.style, (first.number or 2) - 1, top, orphans[0].line, "")
-                warnings.append(ParseWarning(
-                    "missing_heading",
-                    f"“{first.label}”之前的条目没有所属类别，已归入一个无标题类别"
-                    f"（items before “{first.label}” have no category; grouped under an untitled one）",
-                    orphans[0].line + 1,
-                ))
+                warnings.append(ParseWarning.of("missing_heading", orphans[0].line + 1, next=first.label))
             node.children = orphans
             parent.children = [node, *children[first_top:]]
     for child in parent.children:
@@ -247,11 +280,7 @@ def _check_numbering(root: Draft, warnings: list[ParseWarning], last_overall: di
         key = (parent_of[id(node)], node.style)
         allowed = {1, last_here.get(key, 0) + 1, last_overall.get(node.style, 0) + 1}
         if node.number not in allowed and node.label:
-            warnings.append(ParseWarning(
-                "numbering_gap",
-                f"编号“{node.label}”与前一编号不连续（label “{node.label}” does not follow the previous number）",
-                node.line + 1,
-            ))
+            warnings.append(ParseWarning.of("numbering_gap", node.line + 1, label=node.label))
         last_here[key] = node.number
         last_overall[node.style] = node.number
 
@@ -322,13 +351,8 @@ def _promote_node(node: Draft, siblings_have_items: bool, warnings: list[ParseWa
     node.body = []
     node.head = node.head[: _title_end(node)]
     last = groups[-1].label.text
-    warnings.append(ParseWarning(
-        "ordinal_problems",
-        f"“{_title(node) or node.label}”下没有编号条目，其“一是…{last}”各段分别列出问题，"
-        f"已作为 {len(children)} 个问题读取（no numbered items: its 一是…{last} paragraphs each "
-        f"state a problem, read as {len(children)} problems）",
-        node.line + 1,
-    ))
+    warnings.append(ParseWarning.of("ordinal_problems", node.line + 1, title=_title(node) or node.label,
+                                    last=last, n=len(children)))
 
 
 def _names_problem(text: str) -> int | None:
@@ -365,6 +389,21 @@ def _title(node: Draft) -> str:
 # --- From drafts to nodes ---------------------------------------------------------------
 
 
+# "本方面共3个问题，已整改到位1个，2个正在推进中。" sums up a category; "总的看，…" sums up
+# the whole part. Neither is a measure of the item it happens to follow.
+_SUMMARY = re.compile(
+    r"^(?:本方面|该方面|此方面|本类|该类|本部分|该部分|以上|上述|本组|其中)?(?:反馈)?(?:问题)?"
+    r"(?:共|合计|总计)(?:有|计)?(?:反馈)?(?:问题)?\s*(?:\d+|[一二三四五六七八九十两]+)\s*(?:个|项|条|类)(?:问题)?"
+    r"[^。]{0,40}?(?:整改|完成|推进|成效|销号|到位)"
+)
+_CLOSING = re.compile(r"^(?:总的看|总体看|总的来看|总体来看|总体上看|从总体上看|整体来看|综上|总之)")
+_SUMMARY_MAX = 90
+
+
+def _is_summary(text: str) -> bool:
+    return len(text) <= _SUMMARY_MAX and bool(_SUMMARY.match(fold(text).lstrip()))
+
+
 def to_nodes(
     drafts: list[Draft], notice_date: date | None, warnings: list[ParseWarning], level: int = 0
 ) -> list[IssueNode]:
@@ -373,8 +412,18 @@ def to_nodes(
         if not draft.head and draft.body and _is_heading_like(draft.body[0][1]):
             # A label alone on its line ("（一）") with the heading on the next one.
             draft.head = draft.body.pop(0)[1]
-        paragraphs = _own_paragraphs(draft)
+        paragraphs = []
+        for line, text in _own_paragraphs(draft):
+            if _is_summary(text):
+                warnings.append(ParseWarning.of("summary_lines", line + 1, n=1))
+            elif _CLOSING.match(fold(text).lstrip()) and (line, text) in draft.body:
+                warnings.append(ParseWarning.of("closing_text", line + 1, start=text[:12]))
+            else:
+                paragraphs.append((line, text))
+        fields, paragraphs = extract_fields(paragraphs, notice_date)
         measures, measure_warnings = build_measures(paragraphs, notice_date)
+        if fields:
+            apply_fields(measures, fields)
         warnings.extend(measure_warnings)
         text_parts = [draft.head] + [text for _, text in draft.body]
         node = IssueNode(
@@ -391,6 +440,19 @@ def to_nodes(
         node.children = to_nodes(draft.children, notice_date, warnings, level + 1)
         nodes.append(node)
     return nodes
+
+
+def apply_fields(measures: list[ParsedMeasure], fields: Fields) -> None:
+    """Give an item's field data to its measures: its units, leader and deadline."""
+    for measure in measures:
+        measure.units = list(fields.units)
+        measure.leader = fields.leader
+        measure.fields = dict(fields.raw)
+        if fields.deadline is not None:
+            measure.deadline, measure.deadline_phrase = fields.deadline, fields.deadline_phrase
+        elif fields.long_term:
+            measure.deadline, measure.deadline_phrase = None, fields.raw.get("deadline", "")
+        measure.long_term = measure.long_term or fields.long_term
 
 
 def section_node(label: str, number: int | None, title: str, line: int, children: list[IssueNode]) -> IssueNode:

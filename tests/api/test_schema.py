@@ -24,6 +24,7 @@ from schemathesis.checks import (
 
 from config.wsgi import application
 from tests import factories
+from tests.security.test_no_external_urls import _external
 
 # Examples and random fuzzing only: the boundary-value "coverage" phase alone takes minutes
 # over ~30 operations, which is beyond this suite's budget.
@@ -46,7 +47,7 @@ def test_docs_pages_use_only_local_assets(client, url):
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
-    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+    assert _external(html) == []  # no URL of any other host (the whole site: tests/security)
 
 
 @pytest.fixture

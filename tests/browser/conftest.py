@@ -23,7 +23,10 @@ PASSWORD = "pw-test-123"
 def browser():
     if not shutil.which(CHROMIUM):
         service_missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        service_missing("Playwright is not installed (pip install -r requirements-dev.txt)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium

@@ -26,7 +26,8 @@ def test_two_concurrent_transitions_one_wins_and_nothing_is_lost():
         barrier.wait()
         try:
             with transaction.atomic():
-                services.transition_measure(measure=copy, to_state=target, by=user, note=f"by {user}")
+                services.transition_measure(measure=copy, to_state=target, by=user, note=f"by {user}",
+                                            expected_version=copy.version)
             outcomes.append("ok")
         except services.StaleMeasure:
             outcomes.append("stale")

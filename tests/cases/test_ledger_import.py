@@ -256,3 +256,62 @@ def test_the_report_of_a_bad_file_is_in_the_active_language(ledger_case, supervi
         "长期坚持的措施填“长期坚持”。",
     ]
     assert report.startswith("台账文件:bad.xlsx\n案件:")
+
+
+def test_full_width_and_half_width_labels_are_the_same_issue(ledger_case, supervisor, unit):
+    # The case has "（一）全面从严治党方面 / 1.主体责任不实"; a hand-typed row writes (一) and 1．
+    data = sheet([
+        ["", 1, "(一)全面从严治党方面 / 1．主体责任不实", "三是建立台账。", "", unit.name, "2026-12-31", "", "", ""],
+    ], title=f"{ledger_case.title}整改台账")
+    result = import_ledger(data, file_name="half.xlsx", user=supervisor)
+    assert result.summary["issues_created"] == 0 and result.summary["measures_created"] == 1
+    assert Issue.objects.filter(case=ledger_case).count() == 2
+    assert Measure.objects.get(text="建立台账。").issue.label == "1."
+
+
+def test_an_exported_ledger_retyped_with_half_width_labels_changes_nothing(ledger_case, supervisor):
+    data = edit(export(ledger_case), {(3, "反馈问题"): "(一) 全面从严治党方面 / 1.主体责任不实"})
+    result = read_ledger(data, file_name="x.xlsx", user=supervisor)
+    assert result.ok and not result.new_issues and not result.changed_rows
+
+
+@pytest.mark.parametrize("value", ["2026年13月", "2026-13-01", "2026-02-30", "0001-01-01", "9999-12-31",
+                                   datetime.datetime(1900, 1, 1), "2026年0月底前"])
+def test_impossible_deadlines_are_refused_with_a_message(ledger_case, supervisor, value):
+    errors = _refused(edit(export(ledger_case), {(3, "完成时限"): value}), supervisor, ledger_case)
+    assert len(errors) == 1 and "第3行" in errors[0] and "完成时限" in errors[0], errors
+    assert "不是有效日期" in errors[0] or "年份应在" in errors[0], errors
+
+
+def _blank_tail(rows: int) -> bytes:
+    from openpyxl import Workbook as StreamedWorkbook
+
+    wb = StreamedWorkbook(write_only=True)
+    ws = wb.create_sheet("整改台账")
+    ws.append(["整改台账"])
+    ws.append(HEADERS)
+    for _ in range(rows):
+        ws.append([None, None, " ", None, None, None, None, None, None, " "])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_that_unpacks_too_large_is_refused_before_it_is_read(ledger_case, supervisor, settings):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024
+    errors = _refused(_blank_tail(20000), supervisor, ledger_case)
+    assert len(errors) == 1 and "解压后" in errors[0] and "空行" in errors[0], errors
+
+
+def test_reading_stops_after_a_long_run_of_blank_rows(ledger_case, supervisor, settings):
+    settings.IMPORT_BLANK_ROWS_END = 50
+    result = read_ledger(_blank_tail(3000), file_name="b.xlsx", user=supervisor, case=ledger_case)
+    assert result.warnings and "第52行" in result.warnings[0], result.warnings
+    assert [str(e) for e in result.errors] == ["文件:表格中没有数据行。"]
+
+
+def test_a_sheet_of_too_many_rows_is_refused_with_its_row(ledger_case, supervisor, settings):
+    settings.IMPORT_MAX_SHEET_ROWS = 100
+    settings.IMPORT_BLANK_ROWS_END = 1000
+    errors = _refused(_blank_tail(500), supervisor, ledger_case)
+    assert len(errors) == 1 and "第101行" in errors[0] and "100" in errors[0], errors

@@ -74,7 +74,8 @@ def test_stale_write_is_refused(staff, supervisor, measure):
     copy = Measure.objects.get(pk=measure.pk)
     services.log_progress(measure=measure, by=staff, note="第一次更新")
     with pytest.raises(services.StaleMeasure):
-        services.transition_measure(measure=copy, to_state=State.IN_PROGRESS, by=supervisor, note="基于旧版本")
+        services.transition_measure(measure=copy, to_state=State.IN_PROGRESS, by=supervisor, note="基于旧版本",
+                                    expected_version=copy.version)
     measure.refresh_from_db()
     assert measure.state == State.PLANNED
     assert ProgressUpdate.objects.count() == 1

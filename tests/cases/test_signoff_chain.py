@@ -36,7 +36,9 @@ class People:
         self.office = factories.UserFactory(role="supervisor", name="整改办", title="整改办主任")
         self.principal = factories.UserFactory(name="主要领导", title="县委书记", organisations=[])
         OrganisationMembership.objects.create(user=self.principal, organisation=organisation,
-                                              role=OrganisationMembership.OrgRole.PRINCIPAL)
+                                              role=OrganisationMembership.OrgRole.LEADER)
+        organisation.principal_leader = self.principal
+        organisation.save()
         for user in (self.staff, self.head, self.leader, self.office, self.principal):
             from accounts.scoping import forget_scope
 
@@ -130,7 +132,7 @@ def test_the_requester_never_signs_their_own_request(people, item, case, supervi
     assert not eligibility.may_sign(supervisor, item)
     with pytest.raises(PermissionDenied) as exc:
         sign(item, supervisor)
-    assert "yourself" in str(exc.value) or "自己" in str(exc.value)
+    assert "yourself" in str(exc.value) or "本人" in str(exc.value)
     assert not Measure.objects.filter(eligibility.awaiting_signature_of(supervisor)).exists()
     sign(item, people.office)
     with pytest.raises(PermissionDenied):

@@ -146,3 +146,99 @@ def test_query_count_does_not_grow_with_the_items(client, staff, unit, case, dja
     with django_assert_max_num_queries(len(small)):
         response = client.get(reverse("cases:my-items"))
     assert len(response.context["cards"]) == 14
+
+
+# --- The forms post to /my/ itself -------------------------------------------------------------
+
+
+def _post_my(client, measure, query="", **fields):
+    data = {"measure": measure.pk, f"m{measure.pk}-version": measure.version, f"m{measure.pk}-note": "",
+            f"m{measure.pk}-to_state": ""}
+    data.update({f"m{measure.pk}-{k}": v for k, v in fields.items()})
+    return client.post(reverse("cases:my-items") + query, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+
+def test_the_cards_post_to_my_items_not_to_another_page(client, staff, measure):
+    client.force_login(staff)
+    html = client.get(reverse("cases:my-items") + "?ongoing=true").content.decode()
+    assert 'action="/my/?ongoing=true"' in html and f'name="measure" value="{measure.pk}"' in html
+
+
+def test_a_refused_form_on_my_items_stays_on_my_items_with_the_note(client, staff, measure):
+    client.force_login(staff)
+    response = _post_my(client, measure, "?ongoing=true", note="本周进展", files=SimpleUploadedFile("x.exe", b"MZ\x90"))
+    assert response.status_code == 400
+    assert response.templates[0].name == "cases/my_items.html"
+    card = next(c for c in response.context["cards"] if c["measure"].pk == measure.pk)
+    assert card["refused"] and card["form"].errors
+    html = response.content.decode()
+    assert "本周进展" in html and "autofocus" in html
+    assert not ProgressUpdate.objects.filter(measure=measure).exists()
+
+
+def test_a_saved_update_returns_to_the_same_list(client, staff, measure):
+    client.force_login(staff)
+    response = _post_my(client, measure, "?ongoing=true", note="进展")
+    assert response.status_code == 302
+    assert response["Location"] == f"/my/?ongoing=true#m{measure.pk}"
+
+
+def test_a_stale_form_on_my_items_says_so_on_my_items(client, staff, supervisor, measure):
+    client.force_login(staff)
+    seen = measure.version
+    services.log_progress(measure=Measure.objects.get(pk=measure.pk), by=supervisor, note="督办意见")
+    measure.version = seen
+    response = _post_my(client, measure, note="我写了很长的说明")
+    assert response.status_code == 409
+    assert response.templates[0].name == "cases/my_items.html"
+    assert "我写了很长的说明" in response.content.decode()
+
+
+def test_posting_another_units_item_to_my_items_is_a_404(client, staff, other_measure):
+    client.force_login(staff)
+    assert _post_my(client, other_measure, note="越权").status_code == 404
+    assert client.post(reverse("cases:my-items"), {"measure": "x"}).status_code == 404
+
+
+def test_save_and_request_sign_off_says_sign_off_was_requested(client, staff, measure):
+    client.force_login(staff)
+    response = _post_my(client, measure, note="已整改到位", to_state=State.SUBMITTED)
+    assert response.status_code == 302
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "并已申请销号" in page and "已进入销号审核" in page
+    plain = _post_my(client, Measure.objects.get(pk=measure.pk), note="补充说明")
+    assert "已申请销号" not in client.get(plain["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+def test_a_sent_back_item_is_marked_with_the_reason(client, staff, supervisor, measure):
+    services.log_progress(measure=measure, by=staff, note="申请", to_state=State.SUBMITTED)
+    measure.refresh_from_db()
+    services.apply_action(measure=measure, action="send_back", by=supervisor, note="缺少会议纪要")
+    client.force_login(staff)
+    response = client.get(reverse("cases:my-items"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    card = response.context["cards"][0]
+    assert card["sent_back"]
+    html = response.content.decode()
+    assert "已退回" in html and "缺少会议纪要" in html
+    # Submitted again: no longer marked.
+    measure.refresh_from_db()
+    services.log_progress(measure=measure, by=staff, note="已补充", to_state=State.SUBMITTED)
+    assert not client.get(reverse("cases:my-items")).context["cards"][0]["sent_back"]
+
+
+def test_a_supervisor_without_a_unit_is_shown_where_their_work_is(client, supervisor, measure):
+    measure.state = State.SUBMITTED
+    measure.save()
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:my-items"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert "尚未归属任何单位" not in html
+    assert response.context["supervising"]["waiting"] == 1
+    assert reverse("cases:signoff-queue") in html and reverse("cases:dashboard") in html
+
+
+def test_staff_without_a_unit_are_told_to_ask_for_one(client, db):
+    lonely = factories.UserFactory(role="staff")
+    client.force_login(lonely)
+    response = client.get(reverse("cases:my-items"))
+    assert "supervising" not in response.context

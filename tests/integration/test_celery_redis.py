@@ -77,12 +77,9 @@ def worker(redis_url, tmp_path):
 
 
 def _read_mail(folder: Path) -> list[email.message.EmailMessage]:
-    messages = []
-    for path in sorted(folder.glob("*.log")):
-        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if raw.strip():
-                messages.append(email.message_from_bytes(raw, policy=policy.default))
-    return messages
+    """The file backend of `make run` writes one .eml per message (config/mail.py)."""
+    assert not list(folder.glob("*.log"))
+    return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]
 
 
 @pytest.mark.postgres

@@ -4,8 +4,8 @@ The published notices live outside the project, in a ``shared/notices`` folder b
 repository (``../shared/notices``; from a git worktree such as ``/work/wt/parser`` the nearest
 ancestor holding ``shared/notices`` is used, and ``RECTIFY_SHARED_NOTICES`` overrides both).
 See its README.md for the facts read off them by hand. Tests that need them skip, saying
-why, when that folder is absent — except under ``CI=true``, where they fail, the rule of
-``service_missing`` in ``tests/conftest.py`` (replicated here: no Django is needed).
+why, when that folder is absent — except under ``CI=true``, where they fail: the rule of
+``tests.resources.service_missing``, called here.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from notices.parser import ParsedNotice, parse_file
+from tests.resources import IN_CI, service_missing
+
+__all__ = ["IN_CI", "notices_missing"]
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
@@ -23,7 +24,6 @@ SAMPLES = HERE / "samples"
 SNAPSHOTS = HERE / "snapshots"
 CORPUS = HERE / "corpus"
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _find_shared() -> Path:
@@ -45,9 +45,7 @@ SAMPLE_NAMES = ("university-2023", "enterprise-2024", "township-2024")
 
 def notices_missing(what: str) -> None:
     """Skip locally, fail in CI: CI must run against the published notices."""
-    if IN_CI:
-        pytest.fail(f"{what} (CI=true: tests of the published notices must not skip)")
-    pytest.skip(what)
+    service_missing(what)
 
 
 def shared_path(name: str) -> Path:

@@ -13,6 +13,7 @@ from cases import services
 from cases.demo import load_demo
 from cases.models import Case, Issue, Measure
 from cases.states import State
+from notices import importer
 from notices.drafter import PARSED_STATE, case_figures, draft_notice, notice_docx
 from notices.parser import parse_file, parse_text
 from tests.notices.parser_fixtures import SHARED_NOTICES, notices_missing
@@ -111,7 +112,6 @@ def test_a_note_contradicting_the_state_is_left_out_and_reported(case, unit, sta
     "laishan-2020", "leizhou-2021", "wanzhi-2024", "zhengxiang-2024",
 ])
 def test_shared_notice_imported_then_drafted_parses_back_to_the_case(name, rectify_admin):
-    importer = pytest.importorskip("notices.importer", reason="the notice importer is not there yet")
     source = SHARED / f"{name}.txt"
     if not source.exists():
         notices_missing(f"{source} is not available")

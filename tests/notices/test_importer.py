@@ -132,21 +132,19 @@ def test_a_default_deadline_chosen_by_the_administrator_wins():
 
 def test_a_failure_half_way_writes_nothing(monkeypatch):
     parsed = parse_file(notice_path("leizhou-2021.txt"))
-    real_create = services.create_measure
-    calls = {"n": 0}
+    written = {}
 
-    def fails_on_the_tenth(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise RuntimeError("disk full")
-        return real_create(**kwargs)
+    def fails_after_the_measures(objs, **kwargs):
+        # The issues and measures are in by now: the failure must undo them too.
+        written["measures"] = Measure.objects.count()
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "create_measure", fails_on_the_tenth)
+    monkeypatch.setattr(ProgressUpdate.objects, "bulk_create", fails_after_the_measures)
 
     with pytest.raises(RuntimeError, match="disk full"):
         import_notice(parsed)
 
-    assert calls["n"] == 10  # it did get half way before failing
+    assert written["measures"] == len(parsed.measures())  # it did get half way before failing
     assert not Notice.objects.exists()
     assert not Case.objects.exists()
     assert not Issue.objects.exists()

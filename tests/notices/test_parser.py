@@ -360,11 +360,18 @@ def test_it_reads_laishan_headings_without_items_as_problems() -> None:
 
 @pytest.mark.parametrize(
     ("phrase", "deadline"),
-    [("11月", date(2020, 11, 30)), ("今年暑期开学前", date(2020, 9, 1)), ("年内", date(2020, 12, 31))],
+    [("11月", date(2020, 11, 30)), ("今年暑期开学前", date(2020, 9, 1))],
 )
 def test_it_resolves_laishan_deadlines_against_the_notice_year(phrase: str, deadline: date) -> None:
     found = {(m.deadline_phrase, m.deadline) for m in parsed_shared("laishan-2020").measures()}
     assert (phrase, deadline) in found
+
+
+def test_it_takes_no_deadline_from_a_vague_within_the_year() -> None:
+    """"年内有望开工建设" names no date: the importer's default applies, not 31 December."""
+    vague = [m for m in parsed_shared("laishan-2020").measures() if "年内" in m.text and "年底" not in m.text]
+    assert len(vague) >= 5
+    assert all(m.deadline is None for m in vague if "月" not in m.text)
 
 
 # --- wanzhi ------------------------------------------------------------------------------------

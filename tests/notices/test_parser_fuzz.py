@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from notices.parser import ParsedNotice, ParseError, parse_file, parse_text
 from notices.parser.model import STATES
-from tests.notices.parser_fixtures import IN_CI, shared_texts
+from tests.notices.parser_fixtures import notices_missing, shared_texts
 
 FUZZ = settings(
     max_examples=120,
@@ -91,9 +91,12 @@ def test_random_bytes_under_any_file_name_give_a_result_or_a_parse_error(data: b
     _check(lambda: parse_file(b"PK\x03\x04" + data if filename == "a.docx" else data, filename))
 
 
-needs_notices = pytest.mark.skipif(
-    not NOTICES and not IN_CI, reason="the shared notices (../shared/notices) are absent"
-)
+@pytest.fixture(scope="module")
+def shared_notices() -> dict[str, str]:
+    """The published notices to mutate: their absence skips locally and fails under CI=true."""
+    if not NOTICES:
+        notices_missing("the shared notices (../shared/notices) are absent")
+    return NOTICES
 
 
 @st.composite
@@ -119,17 +122,15 @@ def mutated_notice(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-@needs_notices
 @FUZZ
-@given(mutated_notice())
-def test_mutated_notices_give_a_result_or_a_parse_error(text: str) -> None:
+@given(text=mutated_notice())
+def test_mutated_notices_give_a_result_or_a_parse_error(shared_notices, text: str) -> None:
     _check(lambda: parse_text(text))
 
 
-@needs_notices
 @FUZZ
-@given(st.data())
-def test_notices_with_random_characters_deleted_still_parse(data: st.DataObject) -> None:
+@given(data=st.data())
+def test_notices_with_random_characters_deleted_still_parse(shared_notices, data: st.DataObject) -> None:
     text = NOTICES[data.draw(st.sampled_from(sorted(NOTICES)))]
     positions = data.draw(st.lists(st.integers(min_value=0, max_value=len(text) - 1), max_size=200))
     damaged = "".join(char for index, char in enumerate(text) if index not in set(positions))

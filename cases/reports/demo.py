@@ -1,0 +1,77 @@
+"""Demo data for look-backs, outcome figures and the periodic reports (called by `cases.demo`).
+
+Everything goes through the services: the county's look-back rules, the checks of its items
+(one held, one relapsed, the rest waiting in the queue), outcome figures on some progress
+entries spread over the last month, and the county leaders' weekly and monthly reports.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from accounts.models import User
+from cases.lookback import services as lookback_services
+from cases.lookback.models import Lookback, LookbackPolicy, Period
+from cases.models import Measure
+from cases.outcomes import services as outcome_services
+from cases.outcomes.models import OutcomeFigure
+from cases.states import State
+
+from .models import ReportSubscription
+
+FIGURES = [
+    ("给予党纪政务处分", [{"kind": "discipline", "count": "2"}, {"kind": "organisational", "count": "1"}]),
+    ("约谈提醒,开展批评教育", [{"kind": "admonition", "count": "3"}, {"kind": "criticism", "count": "6"}]),
+    ("追缴违规发放补贴资金", [{"kind": "recovered", "amount": "36.8", "money_unit": "wan"}]),
+    ("督促退还多收取的费用", [{"kind": "returned", "amount": "125600", "money_unit": "yuan"}]),
+    ("挽回经济损失", [{"kind": "retrieved", "amount": "210", "money_unit": "wan"}]),
+    ("制定完善制度", [
+        {"kind": "rule_made", "title": "《青禾县公务接待管理办法》", "doc_number": "青办发〔2026〕7号"},
+        {"kind": "rule_revised", "title": "《青禾县政府投资项目管理办法》", "doc_number": "青政办发〔2026〕3号"},
+    ]),
+    ("立案审查调查", [{"kind": "investigation", "count": "2"}]),
+]
+
+
+def load(case, *, supervisor: User, staff: list[User], today: datetime.date) -> None:
+    organisation = case.organisation
+    LookbackPolicy.objects.get_or_create(organisation=organisation, kind="immediate",
+                                         defaults={"months_after_completion": 1})
+    LookbackPolicy.objects.get_or_create(organisation=organisation, kind="by_deadline",
+                                         defaults={"months_after_completion": 2})
+    LookbackPolicy.objects.get_or_create(organisation=organisation, kind="long_term",
+                                         defaults={"period": Period.MONTH})
+    lookback_services.plan_lookbacks(case_ids=[case.pk])
+    due = list(Lookback.objects.current().filter(measure__case=case, due_on__lte=today)
+               .select_related("measure__case").order_by("due_on", "pk")[:2])
+    if len(due) == 2:
+        lookback_services.record_lookback(
+            measure=due[0].measure, by=supervisor, outcome=Lookback.Outcome.HELD,
+            note="实地回访和抽查台账,整改成果巩固,未发现反弹。")
+        lookback_services.record_lookback(
+            measure=due[1].measure, by=supervisor, outcome=Lookback.Outcome.RELAPSED,
+            note="回头看抽查发现,个别村仍存在违规发放补贴问题,整改不彻底。")
+    # Outcome figures on progress entries of the last month.
+    measures = list(Measure.objects.filter(case=case).exclude(state=State.PLANNED).order_by("position", "pk"))
+    staff_of = {}
+    for user in staff:
+        for unit_id in user.unit_ids:
+            staff_of.setdefault(unit_id, user)
+    for i, (note, rows) in enumerate(FIGURES):
+        measure = measures[(i * 7) % len(measures)]
+        author = staff_of.get(measure.lead_unit_id, supervisor)
+        entry = outcome_services.log_progress_with_figures(
+            measure=measure, by=author, note=note, figures=outcome_services.clean_figures(rows))
+        when = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=28 - 4 * i),
+                                                             datetime.time(10)))
+        type(entry).objects.filter(pk=entry.pk).update(created_at=when)
+        OutcomeFigure.objects.filter(progress=entry).update(created_at=when)
+    leaders = list(User.objects.filter(username__in=["leader_li", "leader_zhao"]))
+    for name, kind in (("青禾县委巡察整改周汇总", "week"), ("青禾县委巡察整改月调度", "month")):
+        subscription, created = ReportSubscription.objects.get_or_create(
+            name=name, defaults={"organisation": organisation, "kind": kind, "created_by": supervisor,
+                                 "extra_emails": "zgb@qinghe.example.cn"})
+        if created:
+            subscription.recipients.set(leaders)

@@ -1,0 +1,41 @@
+"""Admin pages of the urging ladder, the notification channels and the letters (scoped)."""
+
+from django.contrib import admin
+
+from accounts.admin_scoping import RestrictedAdminMixin
+
+from ..models import NotificationChannel
+from .models import Ladder, LadderLevel, Letter
+
+
+class LadderLevelInline(admin.TabularInline):
+    model = LadderLevel
+    extra = 0
+    fields = ["rank", "name", "threshold_days", "colour", "to_liaison", "to_unit_head", "to_lead_leader",
+              "to_principal_leader", "copy_to", "document", "reply_days"]
+
+
+@admin.register(Ladder)
+class LadderAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organisation"]
+    inlines = [LadderLevelInline]
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "kind", "unit", "user", "is_active"]
+    list_filter = ["kind", "is_active"]
+    fields = ["kind", "name", "unit", "user", "address", "secret", "is_active"]
+    autocomplete_fields = ["unit", "user"]
+
+
+@admin.register(Letter)
+class LetterAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "unit", "document", "issued_on", "reply_by", "state"]
+    list_filter = ["state", "document"]
+    search_fields = ["number", "unit__name"]
+    readonly_fields = [f.name for f in Letter._meta.fields]
+    filter_horizontal = ()
+
+    def has_add_permission(self, request):
+        return False  # letters are issued by the ladder or by a supervisor, numbered by the service

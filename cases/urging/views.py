@@ -1,0 +1,93 @@
+"""Letter pages: supervisors see letters by state; the unit acknowledges (签收) and answers (反馈)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import letters as service
+from .models import Letter
+
+STATES = ("issued", "acknowledged", "answered", "overdue", "escalated")
+
+
+def _filtered(queryset, state: str, today):
+    if state == "overdue":
+        return queryset.overdue(today)
+    if state in Letter.State.values:
+        return queryset.filter(state=state)
+    return queryset
+
+
+@login_required
+def letter_list(request):
+    today = timezone.localdate()
+    letters = Letter.objects.restrict(request.user).select_related("unit", "level", "organisation")
+    counts = {state: _filtered(letters, state, today).count() for state in STATES}
+    state = request.GET.get("state", "")
+    shown = _filtered(letters, state, today).order_by("-issued_on", "-pk")[:200]
+    return render(request, "cases/letters.html", {
+        "letters": shown, "counts": counts, "state": state, "today": today,
+        "labels": {"issued": _("Issued"), "acknowledged": _("Acknowledged"), "answered": _("Answered"),
+                   "overdue": _("Overdue"), "escalated": _("Escalated")},
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_detail(request, pk: int):
+    letter = get_object_or_404(Letter.objects.restrict(request.user).select_related(
+        "unit", "level", "organisation", "escalated_to"), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "acknowledge":
+                service.acknowledge(letter=letter, by=request.user)
+                messages.success(request, _("Letter %(number)s acknowledged.") % {"number": letter.number})
+            else:
+                service.answer(letter=letter, by=request.user, reply=request.POST.get("reply", ""),
+                               files=request.FILES.getlist("files"))
+                messages.success(request, _("Reply to %(number)s sent.") % {"number": letter.number})
+            return redirect(letter.get_absolute_url())
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    return render(request, "cases/letter_detail.html", {
+        "letter": letter, "items": letter.measures.with_related().order_by("deadline", "pk"),
+        "evidence": letter.evidence.all(), "error": error, "reply": request.POST.get("reply", ""),
+        "can_answer": letter.unit_id in request.user.unit_ids and letter.state in (
+            Letter.State.ISSUED, Letter.State.ACKNOWLEDGED),
+        "overdue": letter in Letter.objects.overdue(timezone.localdate()),
+    }, status=400 if error else 200)
+
+
+@login_required
+def letter_docx(request, pk: int):
+    letter = get_object_or_404(Letter.objects.restrict(request.user).select_related("unit", "organisation"), pk=pk)
+    response = HttpResponse(service.letter_docx(letter), content_type=(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(service.letter_filename(letter))}"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def letter_ack_link(request, token: str):
+    """The signed link in the mail: GET shows the letter's number and a button (mail scanners
+    that follow links must not acknowledge anything); POST acknowledges."""
+    try:
+        letter, _email = service.letter_from_token(token)
+    except (ValidationError, Letter.DoesNotExist):
+        raise Http404(_("This link is not valid.")) from None
+    if request.method == "POST":
+        try:
+            letter = service.acknowledge_by_link(token=token)
+        except ValidationError as exc:
+            raise Http404(" ".join(exc.messages)) from None
+    return render(request, "cases/letter_ack.html", {"letter": letter, "token": token})

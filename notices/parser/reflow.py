@@ -1,0 +1,99 @@
+"""Joining the lines of a paragraph that a web page or a mail client broke apart.
+
+Text copied from a web page often arrives with a hard line break every N characters, so one
+measure ("一是…已完成。二是推进矿山 / 生态修复，正按计划推进…") would read as two paragraphs,
+the second without its marker. A line is joined to the next when it is a fragment of a
+sentence and the next line does not start something of its own:
+
+* the document shows a wrap width (see :func:`wrap_width`) and the line reaches it, and
+* the line does not end a sentence (。；！？：, a closing quote or bracket), and
+* the next line is not a label, a field line (责任单位：…) or a date.
+
+A text that shows no wrapping is left exactly as it is; headings, titles and signatures,
+which are shorter than the wrap width, are never joined. The joins are counted in one
+``reflowed_lines`` warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from notices.parser.dates import read_date_line
+from notices.parser.labels import STYLE_ORDINAL, read_label
+from notices.parser.model import ParseWarning
+
+_TERMINAL = frozenset("。；;！!？?：:”’」』）)】〕>")
+FIELD_LINE = re.compile(
+    r"^(?:责任单位|牵头单位|配合单位|协办单位|主办单位|责任部门|牵头部门|责任领导|牵头领导|分管领导|责任人|"
+    r"整改时限|完成时限|整改期限|时限要求|完成时间|整改目标|整改要求|整改措施|整改情况|整改进展|进展情况|完成情况|"
+    r"整改成效|落实情况|整改结果|存在问题|问题表现)\s*[:：]"
+)
+_MIN_WIDTH = 16
+_TOLERANCE = 3
+_MIN_WRAPPED = 4
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a page wrapped the text at, or None when the text shows no wrapping.
+
+    Wrapped lines stop at one width without ending a sentence. Headings also end without
+    punctuation, but they open with their label, hold no full stop and vary in length; so the
+    text is wrapped at ``W`` when at least four such fragments are ``W-3``…``W`` characters
+    long and they are at least half of the unterminated lines of that length or more.
+    """
+    lengths: Counter[int] = Counter()
+    bare: Counter[int] = Counter()
+    for line in lines:
+        if len(line) < _MIN_WIDTH or line[-1] in _TERMINAL:
+            continue
+        lengths[len(line)] += 1
+        label = read_label(line)
+        # A heading opens with its label and holds no full stop; a fragment of a paragraph
+        # is unlabelled, or holds a full stop inside.
+        if label is None or label.style == STYLE_ORDINAL or "。" in line:
+            bare[len(line)] += 1
+    for width in sorted(bare, reverse=True):
+        near = sum(bare.get(width - gap, 0) for gap in range(_TOLERANCE + 1))
+        longer = sum(count for length, count in lengths.items() if length >= width - _TOLERANCE)
+        if near >= _MIN_WRAPPED and near * 2 >= longer:
+            return width
+    return None
+
+
+def reflow(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
+    width = wrap_width(lines)
+    if width is None:
+        return lines, []
+    out: list[str] = []
+    joined = 0
+    first_join: int | None = None
+    index = 0
+    count = len(lines)
+    while index < count:
+        line = fragment = lines[index]
+        while index + 1 < count and _continues(fragment, lines[index + 1], width):
+            if first_join is None:
+                first_join = len(out) + 1
+            fragment = lines[index + 1]
+            line += fragment
+            index += 1
+            joined += 1
+        out.append(line)
+        index += 1
+    warnings = []
+    if joined:
+        warnings.append(ParseWarning.of("reflowed_lines", first_join, n=joined))
+    return out, warnings
+
+
+def _continues(line: str, following: str, width: int) -> bool:
+    """Whether ``following`` carries on the paragraph that the wrapped ``line`` broke off."""
+    if len(line) < width - _TOLERANCE or line[-1] in _TERMINAL:
+        return False
+    if FIELD_LINE.match(following) or read_date_line(following) is not None:
+        return False
+    label = read_label(following)
+    # A wrapped line may start with "一是" (the marker stays inside the paragraph), never
+    # with the label of an item of its own.
+    return label is None or label.style == STYLE_ORDINAL

@@ -1,0 +1,234 @@
+"""From tables to a plan: categories, problems and their measures, with names and deadlines (no database).
+
+A table's header row is the first of its first ten rows in which a problem or measure column and
+at least one other column can be placed (`columns.place_header`, or the mapping the administrator
+chose for headers it cannot place). Below it, a row whose cells all hold one text is a category
+heading (一、…方面, merged across the table); every other row is a measure of the problem in its
+problem cell, an empty problem cell (an unexpanded merge) meaning the problem above.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from cases.ledger.cells import DEADLINE_YEARS, read_date, split_label
+from cases.models import Measure
+from cases.names import comparison_key
+
+from .columns import LABELS, place_header
+from .tables import Table
+
+_NAMES_SPLIT = re.compile(r"[、,，;；/\n]+|\s{2,}")
+_DATE_IN_TEXT = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?(?:底|末)?|(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?|(\d{4})\s*年\s*(?:底|末)"
+)
+_LONG_TERM = re.compile(r"长期坚持|长期整改|持续整改|常态化|久久为功|长期推进")
+_IMMEDIATE = re.compile(r"立行立改|立即整改|即知即改|立知立改|即查即改")
+
+
+@dataclass(slots=True)
+class PlanProblem:
+    label: str
+    title: str
+    category: int | None  # index into PlanRead.categories
+    measures: list[PlanMeasure] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PlanMeasure:
+    table: str
+    row: int
+    label: str
+    text: str
+    leaders: list[str]
+    lead_units: list[str]
+    units: list[str]  # supporting, or all responsible units when the plan names no lead unit
+    deadline: datetime.date | None
+    kind: str
+    deadline_text: str
+
+
+@dataclass(slots=True)
+class PlanIssue:
+    table: str
+    row: int  # 0: the table or file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("%(table)s, row %(row)s") % {"table": self.table, "row": self.row} if self.row else self.table
+        if self.column:
+            where = _("%(where)s, “%(column)s”") % {"where": where, "column": self.column}
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(slots=True)
+class PlanRead:
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (label, title)
+    problems: list[PlanProblem] = field(default_factory=list)
+    errors: list[PlanIssue] = field(default_factory=list)
+    warnings: list[PlanIssue] = field(default_factory=list)
+    # Header texts no column takes, per table: the mapping step offers them.
+    unplaced: dict[str, list[str]] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table → header text → key
+
+    def measures(self) -> list[PlanMeasure]:
+        return [m for p in self.problems for m in p.measures]
+
+
+def read_plan(tables: list[Table], *, mapping: dict[str, str] | None = None, max_rows: int = 5000) -> PlanRead:
+    """`mapping`: header text → column key (or "ignore") chosen by the administrator."""
+    chosen = {comparison_key(k): v for k, v in (mapping or {}).items()}
+    plan = PlanRead()
+    read_any = False
+    for table in tables:
+        header = _find_header(table, chosen)
+        if header is None:
+            continue
+        read_any = True
+        number, columns = header
+        plan.columns[table.name] = {table.rows[number][i]: key for i, key in columns.items()}
+        unplaced = [text for i, text in enumerate(table.rows[number]) if text and i not in columns
+                    and chosen.get(comparison_key(text)) != "ignore"]
+        if unplaced:
+            plan.unplaced[table.name] = list(dict.fromkeys(unplaced))
+        _read_table(table, number, columns, plan)
+        if len(plan.measures()) > max_rows:
+            plan.errors.append(PlanIssue(table.name, 0, "", _("More than %(max)s measures; split the plan and import "
+                                                             "the parts separately.") % {"max": max_rows}))
+            return plan
+    if not read_any:
+        plan.errors.append(PlanIssue(_("File"), 0, "", _(
+            "No table with a header row such as “%(problem)s”, “%(measure)s”, “%(units)s” was found.")
+            % {"problem": LABELS["problem"], "measure": LABELS["measure"], "units": LABELS["units"]}))
+    elif not plan.measures():
+        plan.errors.append(PlanIssue(_("File"), 0, "", _("The tables hold no measures.")))
+    return plan
+
+
+def _find_header(table: Table, chosen: dict[str, str]) -> tuple[int, dict[int, str]] | None:
+    for number, row in enumerate(table.rows[:10]):
+        columns: dict[int, str] = {}
+        for i, text in enumerate(row):
+            key = chosen.get(comparison_key(text)) or place_header(text)
+            if key and key != "ignore" and key not in columns.values():
+                columns[i] = key
+        if ("problem" in columns.values() or "measure" in columns.values()) and len(columns) >= 2:
+            return number, columns
+    return None
+
+
+def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRead) -> None:
+    index_of = {key: i for i, key in columns.items()}
+    problem: PlanProblem | None = None
+    category: int | None = len(plan.categories) - 1 if plan.categories else None
+    by_key: dict[tuple[int | None, str], PlanProblem] = {}
+    for offset, row in enumerate(table.rows[header + 1:], start=header + 2):
+        number = offset if table.first_row == 1 else table.first_row + offset - 1
+
+        def cell(key, row=row):
+            i = index_of.get(key)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        filled = {text for text in row if text}
+        if not filled:
+            continue
+        spans_row = all(row)  # one text merged across the whole row
+        lone = not cell("measure") and not cell("units") and not cell("lead_unit")
+        if len(filled) == 1 and (spans_row or (lone and _is_heading(next(iter(filled))))):
+            text = next(iter(filled))
+            label, title = split_label(text)
+            plan.categories.append((label, title or text))
+            category, problem = len(plan.categories) - 1, None
+            continue
+        if "category" in index_of and cell("category"):
+            label, title = split_label(cell("category"))
+            key = (label, title or cell("category"))
+            if not plan.categories or plan.categories[-1] != key:
+                plan.categories.append(key)
+            category = len(plan.categories) - 1
+        problem_text = cell("problem")
+        measure_text = cell("measure")
+        if problem_text:
+            label, title = split_label(problem_text)
+            if not label and cell("number"):
+                number_text = cell("number")
+                label = f"{number_text}." if number_text.isdigit() else number_text
+            title = title or problem_text
+            key = (category, comparison_key(title))
+            problem = by_key.get(key)
+            if problem is None:
+                problem = by_key[key] = PlanProblem(label=label, title=title, category=category)
+                plan.problems.append(problem)
+        elif problem is None and "problem" in index_of:
+            plan.errors.append(PlanIssue(table.name, number, LABELS["problem"], _("The problem cell is empty.")))
+            continue
+        if "problem" not in index_of and problem is None:
+            problem = PlanProblem(label="", title=measure_text[:60] or "—", category=category)
+            plan.problems.append(problem)
+        if not measure_text:
+            if "measure" in index_of:
+                plan.errors.append(PlanIssue(table.name, number, LABELS["measure"], _("The measure cell is empty.")))
+            continue
+        label, text = split_label(measure_text)
+        deadline_text = cell("deadline")
+        deadline, kind, message = read_deadline(deadline_text, f"{measure_text} {cell('kind')}")
+        if message:
+            plan.errors.append(PlanIssue(table.name, number, LABELS["deadline"], message))
+        lead_units = split_names(cell("lead_unit"))
+        units = split_names(cell("units")) + split_names(cell("supporting"))
+        problem.measures.append(PlanMeasure(
+            table=table.name, row=number, label=label, text=text or measure_text,
+            leaders=split_names(cell("leader")) or split_names(cell("person")), lead_units=lead_units, units=units,
+            deadline=deadline, kind=kind, deadline_text=deadline_text,
+        ))
+
+
+def _is_heading(text: str) -> bool:
+    """A lone labelled short line (一、政治建设方面) between the rows is a category heading."""
+    label, _title = split_label(text)
+    return bool(label) and len(text) <= 80
+
+
+def split_names(text: str) -> list[str]:
+    return [n.strip() for n in _NAMES_SPLIT.split(text or "") if n.strip()]
+
+
+def read_deadline(text: str, wording: str) -> tuple[datetime.date | None, str, str]:
+    """(deadline, kind, error message) from a 完成时限 cell such as 2026年6月底前, 2026-06-30, 长期坚持."""
+    text = (text or "").strip()
+    long_term = _LONG_TERM.search(text) or (not text and _LONG_TERM.search(wording))
+    immediate = _IMMEDIATE.search(text) or _IMMEDIATE.search(wording)
+    kind = (Measure.Kind.LONG_TERM if long_term and not _DATE_IN_TEXT.search(text) else
+            Measure.Kind.IMMEDIATE if immediate else Measure.Kind.BY_DEADLINE)
+    if not text or kind == Measure.Kind.LONG_TERM:
+        return None, kind, ""
+    match = _DATE_IN_TEXT.search(text)
+    if match is None:
+        if immediate:
+            return None, kind, ""
+        return None, kind, _("“%(value)s” is not a date; write e.g. 2026年6月30日, 2026年6月底前 or 长期坚持.") % {
+            "value": text}
+    day = read_date(_date_text(match))
+    if day is None:
+        return None, kind, _("“%(value)s” is not a valid date.") % {"value": text}
+    if not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
+        return None, kind, _("“%(value)s” is not a plausible deadline: the year must be between %(first)s and "
+                             "%(last)s.") % {"value": text, "first": DEADLINE_YEARS[0], "last": DEADLINE_YEARS[1]}
+    return day, kind, ""
+
+
+def _date_text(match: re.Match) -> str:
+    g = match.groups()
+    if g[0]:
+        return f"{g[0]}年{g[1]}月{g[2]}日" if g[2] else f"{g[0]}年{g[1]}月"
+    if g[3]:
+        return f"{g[3]}-{g[4]}-{g[5]}" if g[5] else f"{g[3]}年{g[4]}月"
+    return f"{g[6]}年底"
