@@ -129,7 +129,7 @@ class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "kind", "inspected_body", "inspection_team", "description"]}),
         (_("Dates"), {"fields": [("inspection_start", "inspection_end"), "feedback_on", "rectification_deadline"]}),
-        (_("Sign-off"), {"fields": ["signoffs_required"]}),
+        (_("Sign-off"), {"fields": ["signoff_chain"]}),
         (_("Issue tree"), {"fields": ["issue_tree"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
@@ -293,7 +293,7 @@ class DeadlineChangeInline(admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
     readonly_fields = fields
 
 
@@ -352,7 +352,8 @@ class MeasureForm(forms.ModelForm):
             add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
-                services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
+                services.check_transition(measure=measure, to_state=to_state, by=user, note=note,
+                                          files=data.get("progress_files") or [])
         except ValidationError as exc:
             self.add_error("progress_state", exc)
         except PermissionDenied as exc:
@@ -529,7 +530,8 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     # --- state actions ---
 
     def _run_action(self, request, queryset, action: str):
-        rule_needs_reason = action in (Action.SEND_BACK, Action.REOPEN)
+        # A sign-off request needs its note as send-back and reopen need their reason.
+        rule_needs_reason = action in (Action.SUBMIT, Action.SEND_BACK, Action.REOPEN)
         if rule_needs_reason and "apply" not in request.POST:
             return TemplateResponse(request, "admin/cases/measure/action_reason.html", {
                 **self.admin_site.each_context(request),
@@ -631,6 +633,7 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
 from .reports import admin as _report_admin  # noqa: E402, F401
+from .signoff import admin as _signoff_admin  # noqa: E402, F401
 
 # The urging ladder, channels and letters register their own admin.
 from .urging import admin as _urging_admin  # noqa: E402, F401

@@ -62,6 +62,9 @@ class Headline:
     ongoing: int
     overdue: int
     due_soon: int
+    # Waiting for a signature: the supervisors' lag, shown apart from the units' overdue.
+    awaiting: int = 0
+    longest_wait_days: int = 0
 
     @property
     def problem_rate(self) -> float | None:
@@ -88,7 +91,14 @@ def headline(measures, problems, *, on: datetime.date) -> Headline:
         ongoing=measures.ongoing().count(),
         overdue=measures.overdue(on=on).count(),
         due_soon=measures.due_within(days, on=on).count(),
+        **awaiting_signoff(measures, on=on),
     )
+
+
+def awaiting_signoff(measures, *, on: datetime.date) -> dict:
+    """How many items wait for a signature, and for how many days the oldest request has waited."""
+    row = measures.awaiting_signoff().order_by().aggregate(n=Count("pk"), oldest=Min("signoff_requested_on"))
+    return {"awaiting": row["n"], "longest_wait_days": max((on - row["oldest"]).days, 0) if row["oldest"] else 0}
 
 
 def problems_of(measures, *, cases=None, narrowed: bool = False):
@@ -574,6 +584,7 @@ def signoff_queue(measures):
     return (
         measures.filter(state=State.SUBMITTED)
         .with_related()
+        .select_related("signoff_requested_by")
         .prefetch_related(
             Prefetch("signoffs", queryset=approvals, to_attr="approvals"),
             Prefetch("progress_updates", queryset=updates[:10], to_attr="recent_updates"),

@@ -33,6 +33,7 @@ from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
 from cases.names import body_key, comparison_key
 from cases.outcomes import notices as outcome_notices
+from cases.signoff import eligibility
 from cases.states import State
 from cases.tree import NewIssue, TreeWriter
 from notices.models import Notice, content_hash
@@ -388,10 +389,11 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             parsed = m.parsed
             if m.action == "create":
                 # The note is the notice's own report, word for word; `source_notice` says where it is from.
+                state, extra = _state_for(m.state, target)
                 created[id(m)] = writer.add_measure(
                     issue=issue, text=parsed.text, lead_unit=responsible, deadline=m.deadline, kind=m.kind,
-                    label=(parsed.label or "")[:_LABEL_MAX], state=m.state,
-                    note=parsed.text if m.state != State.PLANNED else "", source_notice=notice,
+                    label=(parsed.label or "")[:_LABEL_MAX], state=state,
+                    note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
                     reported_at=plan.reported_at,
                 )
             elif m.action in ("state", "note"):
@@ -399,8 +401,9 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     writer.write()
     measures = Measure.objects.in_bulk([m.measure_id for m in updates])
     for m in updates:
+        state, extra = _state_for(m.state, target)
         services.record_state_from_source(
-            measure=measures[m.measure_id], to_state=m.state, note=m.parsed.text, source_notice=notice,
+            measure=measures[m.measure_id], to_state=state, note=_with(m.parsed.text, extra), source_notice=notice,
             at=plan.reported_at,
         )
     # Each measure plan's measure, by its position in the plan (for the confirmed outcome figures).
@@ -408,6 +411,21 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     placed = {index[key]: new.measure for key, new in created.items()}
     placed.update({index[id(m)]: measures[m.measure_id] for m in updates})
     return placed
+
+
+CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
+
+
+def _state_for(state: str, case) -> tuple[str, str]:
+    """The state a notice may record on `case`, and a note to add: on a case with a sign-off chain a
+    notice records "completed" as "sign-off requested", so the chain still decides (cases.services)."""
+    if state == State.COMPLETED and eligibility.is_chained(case):
+        return State.SUBMITTED, CHAIN_NOTE
+    return state, ""
+
+
+def _with(note: str, extra: str) -> str:
+    return f"{note}\n{extra}" if extra else note
 
 
 def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, created: bool) -> str:
