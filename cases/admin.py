@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_history import ReadableHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
@@ -119,7 +119,7 @@ class VisibleCaseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
                     "problems", "rate"]
     list_filter = ["kind", "feedback_on"]
@@ -129,7 +129,7 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "kind", "inspected_body", "inspection_team", "description"]}),
         (_("Dates"), {"fields": [("inspection_start", "inspection_end"), "feedback_on", "rectification_deadline"]}),
-        (_("Sign-off"), {"fields": ["signoffs_required"]}),
+        (_("Sign-off"), {"fields": ["signoff_chain"]}),
         (_("Issue tree"), {"fields": ["issue_tree"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
@@ -140,9 +140,10 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
+        from .jobs.views import job_urls
         from .ledger_admin import ledger_urls
 
-        return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+        return ledger_urls(self.admin_site.admin_view) + job_urls(self.admin_site.admin_view) + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -213,7 +214,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
     list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "text", "label"]
@@ -292,11 +293,12 @@ class DeadlineChangeInline(admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
     readonly_fields = fields
 
 
-LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units"]
+LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                 "supporting_units"]
 
 
 class MeasureForm(forms.ModelForm):
@@ -350,7 +352,8 @@ class MeasureForm(forms.ModelForm):
             add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
-                services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
+                services.check_transition(measure=measure, to_state=to_state, by=user, note=note,
+                                          files=data.get("progress_files") or [])
         except ValidationError as exc:
             self.add_error("progress_state", exc)
         except PermissionDenied as exc:
@@ -364,7 +367,7 @@ MeasureForm.base_fields.update(MeasureForm.declared_fields)
 
 
 @admin.register(Measure)
-class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     form = MeasureForm
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]
@@ -473,6 +476,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             new = services.create_measure(
                 issue=data["issue"], text=data["text"], lead_unit=data.get("lead_unit"), deadline=data.get("deadline"),
                 kind=data["kind"], lead_leader=data.get("lead_leader"),
+                responsible_person=data.get("responsible_person", ""),
                 supporting_units=data.get("supporting_units") or (), label=data.get("label", ""), by=request.user,
             )
             obj.pk = new.pk
@@ -526,7 +530,8 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     # --- state actions ---
 
     def _run_action(self, request, queryset, action: str):
-        rule_needs_reason = action in (Action.SEND_BACK, Action.REOPEN)
+        # A sign-off request needs its note as send-back and reopen need their reason.
+        rule_needs_reason = action in (Action.SUBMIT, Action.SEND_BACK, Action.REOPEN)
         if rule_needs_reason and "apply" not in request.POST:
             return TemplateResponse(request, "admin/cases/measure/action_reason.html", {
                 **self.admin_site.each_context(request),
@@ -628,6 +633,7 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
 from .reports import admin as _report_admin  # noqa: E402, F401
+from .signoff import admin as _signoff_admin  # noqa: E402, F401
 
 # The urging ladder, channels and letters register their own admin.
 from .urging import admin as _urging_admin  # noqa: E402, F401
