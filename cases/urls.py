@@ -15,6 +15,7 @@ urlpatterns = [
     path("signoff/", views.signoff_queue, name="signoff-queue"),
     path("signoff/<int:pk>/", views.signoff_decide, name="signoff-decide"),
     path("letters/", urging_views.letter_list, name="letters"),
+    path("letters/new/", urging_views.letter_new, name="letter-new"),
     path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),
     path("letters/ack/<str:token>/", urging_views.letter_ack_link, name="letter-ack-link"),

@@ -58,7 +58,8 @@ def item(unit, leader, deadline):
                                         issue__case__organisation=unit.organisation)
 
 
-def planned(on=MONDAY.date()):
+def planned(on=None):
+    on = on or MONDAY.date()
     levels.refresh(on=on)
     with time_machine.travel(MONDAY, tick=False):
         plan = plan_week(on=on)
@@ -66,7 +67,7 @@ def planned(on=MONDAY.date()):
 
 
 def test_green_items_go_to_the_liaison_only(county):
-    _organisation, unit, liaison, leader = county
+    _organisation, unit, _liaison, leader = county
     green = item(unit, leader, D(2027, 3, 26))  # 19 working days ahead: 绿色提醒
     found = planned()
     assert green.__class__.objects.get(pk=green.pk).urging_level.name == "绿色提醒"
