@@ -13,6 +13,7 @@ routes = [
     ("measures", views.MeasureViewSet, "api-measure"),
     ("progress", views.ProgressUpdateViewSet, "api-progress"),
     ("reminders", views.ReminderViewSet, "api-reminder"),
+    ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
     ("outcomes", OutcomeFigureViewSet, "api-outcome"),
     ("letters", LetterViewSet, "api-letter"),
 ]
