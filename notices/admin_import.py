@@ -208,6 +208,7 @@ class NoticeImportAdminMixin:
     def _render_preview(self, request, plan: ImportPlan, confirm: ConfirmForm):
         return self._render(request, "admin/notices/notice/import_preview.html", {
             "title": _("Preview of the import"), "plan": plan, "confirm": confirm,
+            "outcome_proposals": plan.outcome_proposals(),
             **_preview_context(plan),
         })
 
@@ -237,6 +238,7 @@ class NoticeImportAdminMixin:
             result = import_notice(
                 parsed, by=request.user, **_options(data, request.user), source=pending.get("filename") or "",
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
+                outcomes=request.POST.getlist("outcome"),
             )
         except (ParseError, NoticeImportError, ValidationError) as exc:
             message = exc.message if isinstance(exc, ParseError) else (

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
+from cases.choices import VOCABULARY
 from cases.ledger import latest_note_subquery
 from cases.models import Case, Issue, Measure
 from cases.names import comparison_key
@@ -28,14 +29,7 @@ from cases.outcomes.words import case_paragraph
 from cases.states import State
 
 # The sentence that closes each measure, in the words the notice parser reads as the state.
-STATE_SENTENCES = {
-    State.COMPLETED: "已完成整改。",
-    State.SUBMITTED: "已申请销号。",
-    State.PHASED: "已取得阶段性成效,需持续整改。",
-    State.IN_PROGRESS: "正按计划推进。",
-    State.RELAPSED: "回头看发现问题反弹,正按计划重新整改。",
-    State.PLANNED: "尚未启动。",
-}
+STATE_SENTENCES = {state: words.draft_sentence for state, words in VOCABULARY.items()}
 # What the parser will read back for each state (it has no word for a relapse).
 PARSED_STATE = {**{s: s for s in State.values}, State.RELAPSED: State.IN_PROGRESS}
 _PARSER_ORDER = ("planned", "in_progress", "phased", "submitted", "completed")

@@ -32,6 +32,8 @@ from accounts.models import Organisation, Unit, User
 from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
 from cases.names import body_key, comparison_key
+from cases.outcomes import notices as outcome_notices
+from cases.signoff import eligibility
 from cases.states import State
 from cases.tree import NewIssue, TreeWriter
 from notices.models import Notice, content_hash
@@ -218,7 +220,12 @@ class ImportPlan:
                 }
                 for n in self.nodes
             ],
+            # Outcome figures found in the measures' paragraphs: pass the keys to keep as `outcomes`.
+            "outcome_proposals": [p.as_dict() for p in self.outcome_proposals()],
         }
+
+    def outcome_proposals(self):
+        return outcome_notices.propose(self.measure_plans())
 
 
 @dataclass(slots=True)
@@ -268,6 +275,7 @@ def import_notice(
     case: Case | None = None, organisation: Organisation | None = None,
     default_deadline: datetime.date | None = None, source: str = "",
     raw_text: str | None = None, expected_hash: str | None = None, today: datetime.date | None = None,
+    outcomes: Iterable[str] = (),
 ) -> ImportResult:
     """Import `parsed` in one transaction: the whole notice or nothing.
 
@@ -284,7 +292,8 @@ def import_notice(
     try:
         with transaction.atomic():
             return _import(parsed, by=by, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
-                           default_deadline=default_deadline, source=source, raw_text=raw_text, today=today)
+                           default_deadline=default_deadline, source=source, raw_text=raw_text, today=today,
+                           outcomes=outcomes)
     except IntegrityError:
         # Someone imported the same text between our check and our insert: theirs stands.
         existing = Notice.objects.filter(content_hash=digest).select_related("case").first()
@@ -302,7 +311,7 @@ def _duplicate_result(notice: Notice) -> ImportResult:
 
 
 def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, default_deadline, source, raw_text,
-            today):
+            today, outcomes=()):
     plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                  default_deadline=default_deadline, today=today)
     if plan.blockers:
@@ -344,7 +353,10 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
     notice.save(update_fields=["case"])
 
     with services.batched_issue_refresh():
-        _write_tree(plan, target, notice, responsible)
+        placed = _write_tree(plan, target, notice, responsible)
+        if outcomes:
+            # The outcome figures the administrator confirmed in the preview (cases.outcomes.notices).
+            outcome_notices.record(plan.measure_plans(), placed, notice=notice, keys=outcomes, by=by)
 
     counts = plan.counts()
     message = _result_message(plan, target, counts, created=plan.case is None)
@@ -352,13 +364,14 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
                         unit_created=plan.unit is None, counts=counts, message=message)
 
 
-def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> None:
+def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> dict[int, Measure]:
     """New issues and measures in bulk through cases.tree (statements that do not grow per measure);
     the states a later notice reports on matched measures through the services."""
     issues: dict[int, Issue | NewIssue] = {}
     writer = TreeWriter(target, reason=_("Notice import"))
     matched = Issue.objects.in_bulk([n.issue_id for n in plan.nodes if n.action == "match"])
     updates: list[MeasurePlan] = []
+    created = {}
     for node_plan in plan.nodes:
         if node_plan.action == "match":
             issue = matched[node_plan.issue_id]
@@ -376,10 +389,11 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             parsed = m.parsed
             if m.action == "create":
                 # The note is the notice's own report, word for word; `source_notice` says where it is from.
-                writer.add_measure(
+                state, extra = _state_for(m.state, target)
+                created[id(m)] = writer.add_measure(
                     issue=issue, text=parsed.text, lead_unit=responsible, deadline=m.deadline, kind=m.kind,
-                    label=(parsed.label or "")[:_LABEL_MAX], state=m.state,
-                    note=parsed.text if m.state != State.PLANNED else "", source_notice=notice,
+                    label=(parsed.label or "")[:_LABEL_MAX], state=state,
+                    note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
                     reported_at=plan.reported_at,
                 )
             elif m.action in ("state", "note"):
@@ -387,10 +401,31 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     writer.write()
     measures = Measure.objects.in_bulk([m.measure_id for m in updates])
     for m in updates:
+        state, extra = _state_for(m.state, target)
         services.record_state_from_source(
-            measure=measures[m.measure_id], to_state=m.state, note=m.parsed.text, source_notice=notice,
+            measure=measures[m.measure_id], to_state=state, note=_with(m.parsed.text, extra), source_notice=notice,
             at=plan.reported_at,
         )
+    # Each measure plan's measure, by its position in the plan (for the confirmed outcome figures).
+    index = {id(m): i for i, m in enumerate(plan.measure_plans())}
+    placed = {index[key]: new.measure for key, new in created.items()}
+    placed.update({index[id(m)]: measures[m.measure_id] for m in updates})
+    return placed
+
+
+CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
+
+
+def _state_for(state: str, case) -> tuple[str, str]:
+    """The state a notice may record on `case`, and a note to add: on a case with a sign-off chain a
+    notice records "completed" as "sign-off requested", so the chain still decides (cases.services)."""
+    if state == State.COMPLETED and eligibility.is_chained(case):
+        return State.SUBMITTED, CHAIN_NOTE
+    return state, ""
+
+
+def _with(note: str, extra: str) -> str:
+    return f"{note}\n{extra}" if extra else note
 
 
 def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, created: bool) -> str:

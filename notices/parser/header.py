@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from cases.choices import VOCABULARY
 from notices.parser.dates import DateRead, find_any_date, find_period, last_date_before
 from notices.parser.labels import cn_to_int
 from notices.parser.layout import Layout
@@ -82,11 +83,11 @@ _DECLARED_MEASURES = (
 _DECLARED_CHECKS = re.compile(rf"{_NUM}\s*个专项检查")
 _DECLARED_CAMPAIGNS = re.compile(rf"{_NUM}\s*个(?:重点领域)?专项整治")
 _DECLARED_RATE = re.compile(r"(?:整改)?完成率\s*(?:达到?|为)?\s*(\d+(?:\.\d+)?)\s*%")
+# The summary's words per state come from the one vocabulary of states (cases.choices);
+# "ongoing" (尚未完成) is a figure of notices, not a state.
 _STATE_WORDS = {
-    "completed": ("已完成整改", "已整改完成", "已整改到位", "已全部整改", "已完成", "已整改", "完成整改"),
-    "phased": ("已取得阶段性成效", "取得阶段性成效", "阶段性成效", "需持续整改", "持续整改", "需长期坚持",
-               "长期坚持", "基本完成"),
-    "in_progress": ("正按计划推进", "正在整改", "正在推进", "推进中", "整改中"),
+    # Most advanced first: the alternation of _DECLARED_STATE tries them in this order.
+    **{state: VOCABULARY[state].notice_figure_words for state in ("completed", "phased", "in_progress")},
     "ongoing": ("尚未完成", "未完成"),
 }
 _DECLARED_STATE = re.compile(
