@@ -24,7 +24,8 @@ def test_a_large_notice_is_imported_by_a_job(client, rectify_admin, django_captu
     preview = client.post(IMPORT_URL, {"file": upload, "_preview": "1"}, **ZH)
     content_hash = preview.context["plan"].content_hash
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(IMPORT_URL, {"_confirm": "1", "content_hash": content_hash}, **ZH)
+        answer = client.post(IMPORT_URL, {"_confirm": "1", "content_hash": content_hash, "accept_overdue": "on"},
+                             **ZH)
     job = ImportJob.objects.get()
     assert answer.status_code == 302 and answer.url == reverse("admin:cases_import_job", args=[job.pk])
     assert job.state == ImportJob.State.DONE, job.message
