@@ -10,6 +10,9 @@ _READ_CASES = [
     "cases.view_evidence",
     "cases.view_signoff",
     "cases.view_deadlinechange",
+    "cases.view_extensionrequest",
+    "cases.view_signoffchain",
+    "cases.view_signoffstep",
     "accounts.view_unit",
     "accounts.view_organisation",
     "notices.view_notice",
@@ -65,6 +68,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.view_membership",
         "accounts.view_organisationmembership",
+        "accounts.view_auditevent",  # the audit log of their organisations (accounts.audit)
     ],
 }
 # Administrators get every permission of these apps on top of a supervisor's.

@@ -35,6 +35,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 import accounts.api.urls
 import cases.api.urls
 import notices.api.urls
+from accounts import audit
+from accounts.models import AuditEvent
 from cases.services import StaleMeasure
 from config.client_ip import client_ip
 from config.errors import error_body
@@ -227,6 +229,7 @@ class TokenView(ObtainAuthToken):
                 return lockout_response(request)
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
+        audit.record(AuditEvent.Kind.LOGIN, request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key,
                          "user": {"id": user.pk, "username": user.username, "name": user.get_full_name()}})

@@ -104,7 +104,7 @@ class NoticeImportView(APIView):
         try:
             parsed = parse_file(upload.read(), upload.name) if upload is not None else parse_text(data["text"])
         except ParseError as exc:
-            raise NoticeNotReadable(detail=exc.zh, code=exc.code) from exc
+            raise NoticeNotReadable(detail=exc.message, code=exc.code) from exc
         options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
                    "organisation": data.get("organisation") or Organisation.objects.default_for(request.user),
                    "default_deadline": data.get("default_deadline")}
