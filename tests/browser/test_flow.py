@@ -34,11 +34,7 @@ def test_staff_update_and_supervisor_sign_off(browser, live_server, tmp_path):
     _log_in(page, staff.username)
     page.wait_for_url("**/my/")
     card = page.locator(f"#m{measure.pk}")
-<<<<<<< HEAD
-    card.locator("summary").first.click()  # the card's own; the outcome rows have theirs inside
-=======
     card.locator("summary").first.click()  # "Log progress" (the outcome figures fold inside it)
->>>>>>> main
     card.locator("textarea").fill("已完成排查,整改到位12项")
     card.locator("input[type=file]").set_input_files(str(evidence))
     card.locator("button.submit-signoff").click()
