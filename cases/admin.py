@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,6 +23,8 @@ from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
 from . import formats, services
+from .admin_paging import EstimatedCountPaginator
+from .filters import search_measures
 from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .outcomes import forms as outcome_forms
@@ -91,7 +93,8 @@ class UnitFilter(admin.SimpleListFilter):
         units = Unit.objects.restrict(request.user).filter(is_active=True)
         if not request.user.is_supervisor:
             units = units.filter(pk__in=sorted(request.user.unit_ids))
-        units = units.filter(led_measures__isnull=False).distinct().order_by("name")[:300]
+        # A semi-join on the lead-unit index, not a DISTINCT over every measure.
+        units = units.filter(Exists(Measure.objects.filter(lead_unit=OuterRef("pk")))).order_by("name")[:300]
         return [(u.pk, u.name) for u in units]
 
     def queryset(self, request, queryset):
@@ -103,6 +106,13 @@ class UnitFilter(admin.SimpleListFilter):
             return queryset.none()
         ids = Unit.objects.descendants_of([unit]).values_list("pk", flat=True)
         return queryset.for_units(ids)
+
+
+class VisibleCaseFilter(admin.RelatedFieldListFilter):
+    """The cases the user may see (not a DISTINCT over every measure, as "related only" runs)."""
+
+    def field_choices(self, field, request, model_admin):
+        return list(Case.objects.restrict(request.user).order_by("-feedback_on", "-pk").values_list("pk", "title"))
 
 
 # --- Cases and issues -----------------------------------------------------------------
@@ -119,7 +129,7 @@ class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "kind", "inspected_body", "inspection_team", "description"]}),
         (_("Dates"), {"fields": [("inspection_start", "inspection_end"), "feedback_on", "rectification_deadline"]}),
-        (_("Sign-off"), {"fields": ["signoffs_required"]}),
+        (_("Sign-off"), {"fields": ["signoff_chain"]}),
         (_("Issue tree"), {"fields": ["issue_tree"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
@@ -130,9 +140,10 @@ class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
+        from .jobs.views import job_urls
         from .ledger_admin import ledger_urls
 
-        return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+        return ledger_urls(self.admin_site.admin_view) + job_urls(self.admin_site.admin_view) + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -282,11 +293,12 @@ class DeadlineChangeInline(admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
     readonly_fields = fields
 
 
-LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units"]
+LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                 "supporting_units"]
 
 
 class MeasureForm(forms.ModelForm):
@@ -340,7 +352,8 @@ class MeasureForm(forms.ModelForm):
             add_service_error(self, refused, {"files": "progress_files"})
         try:
             if to_state:
-                services.check_transition(measure=measure, to_state=to_state, by=user, note=note)
+                services.check_transition(measure=measure, to_state=to_state, by=user, note=note,
+                                          files=data.get("progress_files") or [])
         except ValidationError as exc:
             self.add_error("progress_state", exc)
         except PermissionDenied as exc:
@@ -359,13 +372,19 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]
     list_display_links = ["measure_text"]
-    list_filter = ["state", OverdueFilter, UnitFilter, ("case", admin.RelatedOnlyFieldListFilter),
+    list_filter = ["state", OverdueFilter, UnitFilter, ("case", VisibleCaseFilter),
                    ("deadline", admin.DateFieldListFilter), "kind"]
     search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name", "label"]
     autocomplete_fields = ["issue", "lead_leader", "lead_unit", "supporting_units"]
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50
-    date_hierarchy = "deadline"
+    # A province holds 400,000 measures: no second unfiltered count, an estimated count above
+    # 20,000 rows (cases.admin_paging), and an order an index serves (case id, then position).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["case_id", "position", "pk"]
+    # No date hierarchy: it runs a DISTINCT over every measure's deadline on each view; the
+    # deadline filter offers the same periods.
     inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
                "action_export_ledger"]
@@ -375,6 +394,10 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     def view_on_site(self, obj):
         """The item's own page (/items/<id>/), where staff log progress."""
         return reverse("cases:measure-detail", args=[obj.pk])
+
+    def get_search_results(self, request, queryset, search_term):
+        # The one search of the API and pages: each column through its own (trigram) index.
+        return search_measures(queryset, search_term), False
 
     def get_ordering(self, request):
         # Overdue items, unless the user picked a column: the longest overdue first.
@@ -453,6 +476,7 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
             new = services.create_measure(
                 issue=data["issue"], text=data["text"], lead_unit=data.get("lead_unit"), deadline=data.get("deadline"),
                 kind=data["kind"], lead_leader=data.get("lead_leader"),
+                responsible_person=data.get("responsible_person", ""),
                 supporting_units=data.get("supporting_units") or (), label=data.get("label", ""), by=request.user,
             )
             obj.pk = new.pk
@@ -506,7 +530,8 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     # --- state actions ---
 
     def _run_action(self, request, queryset, action: str):
-        rule_needs_reason = action in (Action.SEND_BACK, Action.REOPEN)
+        # A sign-off request needs its note as send-back and reopen need their reason.
+        rule_needs_reason = action in (Action.SUBMIT, Action.SEND_BACK, Action.REOPEN)
         if rule_needs_reason and "apply" not in request.POST:
             return TemplateResponse(request, "admin/cases/measure/action_reason.html", {
                 **self.admin_site.each_context(request),
@@ -608,6 +633,7 @@ class EvidenceAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 from .calendar import admin as _calendar_admin  # noqa: E402, F401
 from .lookback import admin as _lookback_admin  # noqa: E402, F401
 from .reports import admin as _report_admin  # noqa: E402, F401
+from .signoff import admin as _signoff_admin  # noqa: E402, F401
 
 # The urging ladder, channels and letters register their own admin.
 from .urging import admin as _urging_admin  # noqa: E402, F401

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationMembership, Role, Unit, User
 
-from . import services
+from . import notify, services
 from .calendar.demo import load_demo_calendar
-from .models import Case, Issue, Measure, ProgressUpdate, SignOff
+from .models import Case, Issue, Measure, ProgressUpdate, SignOff, SignoffChain, SignoffStep
+from .signoff import eligibility
 from .states import State
 from .tree import TreeWriter
 
@@ -61,6 +62,18 @@ UNITS = [
 SUB_UNITS = [("县住建局城建监察大队", "县住房和城乡建设局"), ("县财政局国库科", "县财政局")]
 
 LIAISONS = ["刘洋", "张敏", "黄磊", "吴婷", "徐志远", "马晓丽", "何俊", "郭佳"]
+# 青禾县's unit heads (责任单位负责人, step 1 of its chain): (username, name); the 住建局's signs in.
+HEADS = [("head_xwb", "罗文"), ("head_jw", "韩冰"), ("head_zzb", "曹阳"), ("head_xcb", "彭涛"),
+         ("head_fgj", "谢军"), ("head_czj", "邹平"), ("unit_head", "郑国强"), ("head_sthj", "潘玉")]
+# 青禾县's four-step sign-off chain (对账销号), with the demo people at each step.
+CHAIN_NAME = "青禾县四级审核(责任单位负责人→牵头领导→整改办→主要领导)"
+CHAIN_STEPS = [
+    ("责任单位负责人", "lead_unit_head"),
+    ("牵头领导", "lead_leader"),
+    ("县委巡察整改办", "org_supervisors"),
+    ("县委主要领导", "principal_leader"),
+]
+DEMO_SIGNERS = ("unit_head", "leader_zhou", "supervisor", "leader_li")
 
 LEADERS = [
     ("leader_li", "李建国", "县委书记"),
@@ -73,17 +86,17 @@ LEADERS = [
 # (category title, [(problem title, lead unit index, leader index), …])
 TREE = [
     ("落实党的理论路线方针政策和上级重大决策部署方面", [
-        ("理论学习中心组学习不够深入系统", 0, 0),
+        ("理论学习中心组学习不够深入系统", 0, 1),
         ("贯彻新发展理念有差距,产业结构调整推进缓慢", 4, 1),
         ("乡村振兴衔接政策落实不够到位", 4, 4),
         ("生态环境保护责任落实不够有力", 7, 4),
         ("重点项目建设推进不力,部分项目进度滞后", 4, 1),
-        ("意识形态工作责任制落实有差距", 3, 0),
+        ("意识形态工作责任制落实有差距", 3, 1),
         ("防范化解政府债务风险力度不够", 5, 1),
         ("城乡建设领域历史遗留问题化解较慢", 6, 4),
     ]),
     ("落实全面从严治党战略部署方面", [
-        ("主体责任压得不够实,传导压力层层递减", 0, 0),
+        ("主体责任压得不够实,传导压力层层递减", 0, 1),
         ("监督责任履行不够到位,执纪问责偏宽偏软", 1, 2),
         ("违反中央八项规定精神问题仍有发生", 1, 2),
         ("形式主义官僚主义问题仍然存在", 0, 1),
@@ -105,9 +118,9 @@ TREE = [
     ("巡察、审计等监督发现问题整改方面", [
         ("上轮巡察反馈问题整改不彻底", 1, 2),
         ("审计发现问题整改跟踪不到位", 5, 1),
-        ("信访反映问题办理不够及时", 0, 0),
+        ("信访反映问题办理不够及时", 0, 1),
         ("历史欠账问题清理进度缓慢", 5, 1),
-        ("制度建设存在短板", 0, 0),
+        ("制度建设存在短板", 0, 1),
         ("整改成果运用不够充分", 1, 2),
     ]),
 ]
@@ -134,6 +147,11 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
     existing = Case.objects.filter(title=DEMO_TITLE).first()
     if existing:
         return existing, False
+    with notify.silenced():
+        return _load(today=today, seed=seed)
+
+
+def _load(*, today, seed) -> tuple[Case, bool]:
     today = today or timezone.localdate()
     rng = random.Random(seed)
 
@@ -153,10 +171,17 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
                          email_domain="baixi.example.cn")
     _supervise(supervisor_b, county_b)
 
+    chain = SignoffChain.objects.create(
+        name=CHAIN_NAME, evidence=SignoffChain.Evidence.REQUIRED,
+        description="演示:青禾县的整改事项须依次经责任单位负责人、牵头领导、县委巡察整改办、县委主要领导签字后销号。",
+    )
+    for position, (title, signer) in enumerate(CHAIN_STEPS, 1):
+        SignoffStep.objects.create(chain=chain, position=position, title=title, signer=signer)
     case = _county_case(
         county, UNITS, SUB_UNITS, LEADERS, LIAISONS, {6: "staff", 5: "staff2"}, TREE, "qinghe.example.cn",
-        dict(title=DEMO_TITLE, inspected_body="中共青禾县委", inspection_team="市委第三巡察组", kind=Case.Kind.CIRCUIT),
-        supervisor, supervisor2, rng, today, feedback_days=120, username_prefix="",
+        dict(title=DEMO_TITLE, inspected_body="中共青禾县委", inspection_team="市委第三巡察组", kind=Case.Kind.CIRCUIT,
+             signoff_chain=chain),
+        supervisor, supervisor2, rng, today, feedback_days=120, username_prefix="", heads=HEADS,
     )
     _county_case(
         county_b, UNITS_B, [], LEADERS_B, LIAISONS_B, {1: "staff_b"}, TREE_B, "baixi.example.cn",
@@ -165,6 +190,11 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
     load_demo_calendar()
+    # Items at every urging level, two letters and a group bot (cases.urging.demo).
+    from .urging import demo as urging_demo
+
+    urging_demo.load(case, supervisor=supervisor, principal_leader=User.objects.filter(username="leader_li").first(),
+                     today=today)
     # Look-backs, outcome figures and the leaders' reports (cases.reports.demo).
     from .reports import demo as reports_demo
 
@@ -174,8 +204,12 @@ def load_demo(*, today: datetime.date | None = None, seed: int = 2026) -> tuple[
 
 
 def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, logins, tree, domain, case_values,
-                 supervisor, supervisor2, rng, today, *, feedback_days, username_prefix) -> Case:
-    """One county's units, people, case, tree and history, built through the services."""
+                 supervisor, supervisor2, rng, today, *, feedback_days, username_prefix, heads=None) -> Case:
+    """One county's units, people, case, tree and history, built through the services.
+
+    With `heads`, every unit gets its own head (who signs step 1 of the chain), the leaders are
+    the county's leaders (they read it, and sign as lead leaders), and the first leader is its
+    principal leader (主要领导)."""
     units = []
     for name, kind, email in unit_specs:
         unit, _ = Unit.objects.get_or_create(organisation=organisation, name=name,
@@ -186,11 +220,25 @@ def _county_case(organisation, unit_specs, sub_units, leader_specs, liaisons, lo
         Unit.objects.get_or_create(organisation=organisation, name=name,
                                    defaults={"kind": "government", "parent": parent})
 
-    leaders = [_user(u, n, t, email_domain=domain) for u, n, t in leader_specs]
-    for unit, leader in zip(units[:5], leaders, strict=False):
-        if unit.head_id is None:
-            unit.head = leader
+    leaders = [_user(u, n, t, email_domain=domain, login=heads is not None and u in DEMO_SIGNERS)
+               for u, n, t in leader_specs]
+    if heads is None:
+        for unit, leader in zip(units[:5], leaders, strict=False):
+            if unit.head_id is None:
+                unit.head = leader
+                unit.save(update_fields=["head"])
+    else:
+        for unit, (username, name) in zip(units, heads, strict=True):
+            head = _user(username, name, f"{unit.name}负责人", role=Role.STAFF, login=username in DEMO_SIGNERS,
+                         email_domain=domain)
+            Membership.objects.get_or_create(user=head, unit=unit, defaults={"role": Membership.UnitRole.HEAD})
+            unit.head = head
             unit.save(update_fields=["head"])
+        for leader in leaders:
+            OrganisationMembership.objects.get_or_create(user=leader, organisation=organisation,
+                                                         defaults={"role": OrganisationMembership.OrgRole.LEADER})
+        organisation.principal_leader = leaders[0]
+        organisation.save(update_fields=["principal_leader"])
     staff_users = []
     for i, unit in enumerate(units):
         username = logins.get(i, f"{username_prefix}liaison{i + 1}")
@@ -291,17 +339,57 @@ def _play_history(measures, units, staff_users, supervisor, supervisor2, rng, to
         if target == State.PHASED:
             services.transition_measure(measure=measure, to_state=State.PHASED, by=staff, note=note)
             continue
-        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=staff, note=note)
+        request = _submit(measure, staff, note, i)
         if target == State.SUBMITTED:
+            _sign_steps(measure, supervisor, limit=i % 4)  # left waiting at each of the steps
             continue
-        if i % 7 == 0:  # some went back once before they passed
-            services.transition_measure(measure=measure, to_state=State.IN_PROGRESS, by=supervisor,
+        if i % 7 == 0:  # some went back once before they passed, at the office's step or earlier
+            _sign_steps(measure, supervisor, limit=i % 3)
+            signer = _signer(measure, supervisor)
+            services.transition_measure(measure=measure, to_state=State.IN_PROGRESS, by=signer,
                                         note="佐证材料不够完整,请补充整改前后对比材料。")
-            services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=staff, note="已补充佐证材料。")
-        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=supervisor, note="经核查,同意销号。")
+            request = _submit(measure, staff, "已补充佐证材料。", i + 1)
+        del request
+        _sign_steps(measure, supervisor)
         if target == State.RELAPSED:
             services.transition_measure(measure=measure, to_state=State.RELAPSED, by=supervisor2,
                                         note="回头看发现问题有反弹迹象,重新整改。")
+
+
+def _demo_file(name: str, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/plain")
+
+
+def _submit(measure: Measure, staff: User, note: str, i: int):
+    """Ask for sign-off with the evidence a chained case requires (a short text file in the demo)."""
+    files = [_demo_file(f"整改佐证材料-{measure.pk}-{i}.txt", f"{measure}\n{note}\n(演示佐证材料)")] \
+        if eligibility.evidence_required(measure.case) else []
+    return services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=staff, note=note, files=files)
+
+
+def _signer(measure: Measure, fallback: User) -> User:
+    """Who signs the item's current step in the demo: the office's own supervisor where they may,
+    else the first person the step names."""
+    step = next(s for s in eligibility.steps_of(measure.case) if s.position == measure.signoff_step)
+    signed = set(SignOff.objects.filter(measure=measure, round=measure.signoff_round).values_list("by_id", flat=True))
+    people = [u for u in eligibility.signers_of(measure, step)
+              if u.pk != measure.signoff_requested_by_id and u.pk not in signed]
+    return next((u for u in people if u.pk == fallback.pk), people[0] if people else fallback)
+
+
+def _sign_steps(measure: Measure, supervisor: User, limit: int | None = None) -> None:
+    """Sign the item's chain step by step (all of it, or `limit` steps), each by its own signer."""
+    done = 0
+    while measure.state == State.SUBMITTED and (limit is None or done < limit):
+        steps = eligibility.steps_of(measure.case)
+        if limit is not None and measure.signoff_step == steps[-1].position:
+            return  # leave the last step unsigned: the item stays waiting
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=_signer(measure, supervisor),
+                                    note="经核查,同意销号。" if measure.signoff_step == steps[-1].position
+                                    else "经核查,情况属实,同意报送下一环节。")
+        done += 1
 
 
 def _spread_in_time(case: Case, today: datetime.date, rng: random.Random) -> None:
@@ -320,4 +408,7 @@ def _spread_in_time(case: Case, today: datetime.date, rng: random.Random) -> Non
             SignOff.objects.filter(pk=signoff.pk).update(created_at=signoff.progress.created_at)
         last = updates[-1].created_at
         completed = last if measure.state == State.COMPLETED else None
-        Measure.objects.filter(pk=measure.pk).update(last_progress_at=last, completed_at=completed)
+        requests = [u.created_at for u in updates if u.action == "submit"]
+        requested_on = timezone.localdate(requests[-1]) if requests else None
+        Measure.objects.filter(pk=measure.pk).update(last_progress_at=last, completed_at=completed,
+                                                     signoff_requested_on=requested_on)

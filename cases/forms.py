@@ -77,7 +77,8 @@ class ProgressForm(forms.Form):
         # The files themselves are checked once, by the service, when the update is saved.
         if to_state:
             try:
-                services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note)
+                services.check_transition(measure=self.measure, to_state=to_state, by=self.user, note=note,
+                                          files=files)
             except ValidationError as exc:
                 self.add_error("to_state", exc)
             except PermissionDenied as exc:
@@ -102,6 +103,8 @@ class SignOffForm(forms.Form):
         label=_("Comment"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Reason for sending back (required to send back)")}),
     )
+    files = MultipleFileField(label=_("Evidence files"), required=False,
+                              help_text=_("Stored with your signature, e.g. a verification record."))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, measure, **kwargs):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from . import delivery as _delivery
+from .signoff.models import ExtensionRequest, SignoffChain, SignoffStep  # noqa: F401 (Django finds them here)
 from .states import ONGOING_STATES, Action, State
 
 # The highest order number within a case: far above any real case, far below what the column holds,
@@ -98,9 +99,10 @@ class Case(models.Model):
         _("end of concentrated rectification"), null=True, blank=True,
         help_text=_("Deadline of the concentrated rectification period (集中整改期)."),
     )
-    signoffs_required = models.PositiveSmallIntegerField(
-        _("sign-offs required"), default=1,
-        help_text=_("Distinct supervisors who must approve before an item is completed (e.g. 4 for 四签制)."),
+    signoff_chain = models.ForeignKey(
+        SignoffChain, verbose_name=_("sign-off chain"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The steps an item must be signed at, in order; empty: the deployment's default chain."),
     )
     description = models.TextField(_("description"), blank=True)
     urging_ladder = models.ForeignKey(
@@ -126,7 +128,6 @@ class Case(models.Model):
                 | Q(inspection_end__gte=models.F("inspection_start")),
                 name="case_inspection_dates_ordered",
             ),
-            models.CheckConstraint(condition=Q(signoffs_required__gte=1), name="case_signoffs_required_positive"),
         ]
 
     def __str__(self) -> str:
@@ -232,8 +233,29 @@ def ongoing_condition() -> Q:
 
 
 def overdue_condition(on: datetime.date) -> Q:
-    """An item late on `on`: the one definition of "overdue" (逾期), for filters and aggregates."""
-    return ongoing_condition() & Q(deadline__lt=on)
+    """An item late on `on`: the one definition of "overdue" (逾期), for filters and aggregates.
+
+    Ongoing with its deadline past — except an item whose sign-off was requested on or before
+    its deadline and still waits at a step: that wait is the supervisors' lag, not the unit's
+    (`waits_on_time_condition`, shown apart as "awaiting sign-off"). Sent back, the item is in
+    progress again and its own deadline counts once more.
+    """
+    return (
+        ongoing_condition() & Q(deadline__lt=on)
+        & (~Q(state=State.SUBMITTED) | Q(signoff_requested_on__isnull=True)
+           | Q(signoff_requested_on__gt=F("deadline")))
+    )
+
+
+def waits_on_time_condition() -> Q:
+    """Items whose sign-off was asked for on or before their deadline and still wait at a step."""
+    return (Q(state=State.SUBMITTED) & Q(signoff_requested_on__isnull=False)
+            & Q(signoff_requested_on__lte=F("deadline")))
+
+
+def awaiting_signoff_condition() -> Q:
+    """Items waiting for a signature (申请销号): counted apart from overdue, as the supervisors' lag."""
+    return Q(state=State.SUBMITTED)
 
 
 def due_within_condition(days: int, on: datetime.date) -> Q:
@@ -259,6 +281,9 @@ class MeasureQuerySet(RestrictedQuerySet):
         """Ongoing measures whose deadline is before `on` (default: today in Asia/Shanghai)."""
         return self.filter(overdue_condition(on or timezone.localdate()))
 
+    def awaiting_signoff(self) -> MeasureQuerySet:
+        return self.filter(awaiting_signoff_condition())
+
     def due_within(self, days: int, on: datetime.date | None = None) -> MeasureQuerySet:
         """Ongoing measures due from `on` up to and including `on + days`."""
         return self.filter(due_within_condition(days, on or timezone.localdate()))
@@ -279,14 +304,18 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     @staticmethod
     def _units_condition(unit_ids, *, include_supporting: bool = True) -> Q:
+        """Led by one of `unit_ids` (the units and sub-units the scope resolved through the
+        materialised path), or supported by one: an id set built from the two indexes
+        (`measure_unit_state_idx` on the lead unit, the through table's unit index), as a UNION.
+        "lead IN (…) OR EXISTS (supporting)" forced a scan of every measure, evaluating the
+        EXISTS per row, because no index serves an OR across two tables."""
         unit_ids = sorted(unit_ids)
-        condition = Q(lead_unit_id__in=unit_ids)
-        if include_supporting:
-            supporting = Measure.supporting_units.through.objects.filter(
-                measure_id=OuterRef("pk"), unit_id__in=unit_ids
-            )
-            condition |= Exists(supporting)
-        return condition
+        if not include_supporting:
+            return Q(lead_unit_id__in=unit_ids)
+        led = Measure.objects.filter(lead_unit_id__in=unit_ids).order_by().values("pk")
+        supported = Measure.supporting_units.through.objects.filter(unit_id__in=unit_ids).order_by().values(
+            "measure_id")
+        return Q(pk__in=led.union(supported))
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""
@@ -352,6 +381,10 @@ class Measure(models.Model):
     lead_unit = models.ForeignKey(
         Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_measures"
     )
+    # 责任人: the person who does the work, named in the plan beside its 责任领导. Often someone
+    # without an account (a section head), so a name as written rather than a user.
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True,
+                                          help_text=_("责任人, as the plan names them."))
     supporting_units = models.ManyToManyField(
         Unit, verbose_name=_("supporting units"), blank=True, related_name="supported_measures"
     )
@@ -363,6 +396,14 @@ class Measure(models.Model):
     # Incremented on every write: the API's ETag and the services' stale-write guard.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     signoff_round = models.PositiveIntegerField(default=0, editable=False)
+    # While submitted: the position of the chain step it waits at, who asked and on which day
+    # (an item asked for on or before its deadline is not overdue while it waits).
+    signoff_step = models.PositiveSmallIntegerField(_("sign-off step"), default=0, editable=False)
+    signoff_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sign-off requested by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    signoff_requested_on = models.DateField(_("sign-off requested on"), null=True, blank=True, editable=False)
     last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
     # The level of the urging ladder the item is at, kept by cases.urging.levels (not edited).
@@ -375,7 +416,8 @@ class Measure(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[supporting_units],
-                                excluded_fields=["updated_at", "signoff_round", "urging_level", "urging_level_since"])
+                                excluded_fields=["updated_at", "signoff_round", "signoff_step", "urging_level",
+                                                 "urging_level_since"])
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -386,6 +428,7 @@ class Measure(models.Model):
             ("view_all_measures", _("Can read the measures of every unit")),
             ("sign_off_measure", _("Can sign off or send back measures")),
             ("reopen_measure", _("Can reopen completed measures as relapsed")),
+            ("record_paper_signoff", _("Can record a paper sign-off sheet (纸质销号单) with its scan")),
         ]
         indexes = [
             models.Index(fields=["case", "position"], name="measure_case_position_idx"),
@@ -428,11 +471,23 @@ class Measure(models.Model):
     def is_ongoing(self) -> bool:
         return self.state in ONGOING_STATES
 
+    @property
+    def waits_on_time(self) -> bool:
+        """Submitted on or before the deadline and still waiting: not the unit's lateness."""
+        return (self.state == State.SUBMITTED and self.signoff_requested_on is not None
+                and (self.deadline is None or self.signoff_requested_on <= self.deadline))
+
     def days_overdue(self, on: datetime.date | None = None) -> int:
-        """Days past the deadline for an ongoing item; 0 when not overdue."""
-        if not self.is_ongoing or not self.deadline:
+        """Days past the deadline for an ongoing item; 0 when not overdue (see `overdue_condition`)."""
+        if not self.is_ongoing or not self.deadline or self.waits_on_time:
             return 0
         return max(((on or timezone.localdate()) - self.deadline).days, 0)
+
+    def days_awaiting_signoff(self, on: datetime.date | None = None) -> int:
+        """Days since sign-off was requested, while the item waits (the supervisors' lag)."""
+        if self.state != State.SUBMITTED or self.signoff_requested_on is None:
+            return 0
+        return max(((on or timezone.localdate()) - self.signoff_requested_on).days, 0)
 
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         return self.days_overdue(on) > 0
@@ -540,6 +595,7 @@ class SignOff(models.Model):
         APPROVE = "approve", _("Approved")
         SEND_BACK = "send_back", _("Sent back")
         REOPEN = "reopen", _("Reopened as relapsed")
+        PAPER = "paper", _("Paper sign-off sheet (纸质销号单)")
 
     measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="signoffs")
     by = models.ForeignKey(
@@ -548,6 +604,8 @@ class SignOff(models.Model):
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
     round = models.PositiveIntegerField(_("round"), default=0)
+    step = models.PositiveSmallIntegerField(_("step"), null=True, blank=True)
+    step_title = models.CharField(_("step title"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     progress = models.OneToOneField(
         ProgressUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="signoff"
@@ -862,6 +920,7 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .jobs.models import ImportJob  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

@@ -62,6 +62,9 @@ class Headline:
     ongoing: int
     overdue: int
     due_soon: int
+    # Waiting for a signature: the supervisors' lag, shown apart from the units' overdue.
+    awaiting: int = 0
+    longest_wait_days: int = 0
 
     @property
     def problem_rate(self) -> float | None:
@@ -88,7 +91,14 @@ def headline(measures, problems, *, on: datetime.date) -> Headline:
         ongoing=measures.ongoing().count(),
         overdue=measures.overdue(on=on).count(),
         due_soon=measures.due_within(days, on=on).count(),
+        **awaiting_signoff(measures, on=on),
     )
+
+
+def awaiting_signoff(measures, *, on: datetime.date) -> dict:
+    """How many items wait for a signature, and for how many days the oldest request has waited."""
+    row = measures.awaiting_signoff().order_by().aggregate(n=Count("pk"), oldest=Min("signoff_requested_on"))
+    return {"awaiting": row["n"], "longest_wait_days": max((on - row["oldest"]).days, 0) if row["oldest"] else 0}
 
 
 def problems_of(measures, *, cases=None, narrowed: bool = False):
@@ -333,31 +343,46 @@ def weekly_trend(measures, *, on: datetime.date, completed_now: int, ongoing_now
 # --- Organisations below ----------------------------------------------------------------
 
 
-def organisation_choices(user) -> list[tuple[int, str]]:
-    """The organisations a user may filter by, in tree order, indented by depth."""
-    orgs = list(Organisation.objects.restrict(user).order_by("path").values_list("pk", "name", "path"))
-    top = min((p.count("/") for _pk, _name, p in orgs), default=0)
-    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in orgs]
+def organisation_choices(user) -> list[tuple[int, str, str]]:
+    """The organisations a user may filter by, in tree order: (pk, name, path)."""
+    return list(Organisation.objects.restrict(user).order_by("path").values_list("pk", "name", "path"))
 
 
-def organisation_of_view(user, selected: Organisation | None) -> Organisation | None:
+def organisation_of_view(user, selected: Organisation | None, choices) -> Organisation | None:
     """The organisation whose children the ranking compares: the one chosen in the filter, else
-    the highest one the user supervises (None when they supervise none, or several roots)."""
+    the highest one the user supervises (None when they supervise none, or several at the top).
+    `choices` are the user's `organisation_choices`, so this costs no query."""
     if selected is not None:
         return selected
     scope = scope_of(user)
-    if scope.everything:
-        roots = list(Organisation.objects.filter(parent=None)[:2])
-        return roots[0] if len(roots) == 1 else None
-    tops = list(Organisation.objects.filter(pk__in=sorted(scope.organisation_ids)).order_by("path")[:50])
-    top = [o for o in tops if not any(o.is_descendant_of(t) for t in tops)]
-    return top[0] if len(top) == 1 else None
+    supervised = [(pk, name, path) for pk, name, path in choices
+                  if scope.everything or pk in scope.organisation_ids]
+    top = [row for row in supervised if not any(row[2] != other[2] and row[2].startswith(other[2])
+                                                for other in supervised)]
+    if len(top) != 1:
+        return None
+    pk, name, path = top[0]
+    return Organisation(pk=pk, name=name, path=path)
 
 
-def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def organisation_ranking(figures, measures, parent: Organisation | None, *, on: datetime.date) -> list[Row]:
+    """The organisations below `parent` compared (none when it has none below it), from the
+    rollups when `figures` is given, else counted from `measures`."""
+    if parent is None:
+        return []
+    children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
+    if not children:
+        return []
+    if figures is not None:
+        return by_organisation_from(figures, parent, on=on, children=children)
+    return by_organisation(measures, parent, on=on, children=children)
+
+
+def _rank_rows(counted, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     """Fold per-organisation counts into one row per child of `parent` (its subtree), plus a
     row for `parent`'s own cases; worst first: most overdue, then the longest overdue."""
-    children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
+    if children is None:
+        children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
     rows = {parent.pk: Row(key=parent.pk, label=parent.name, extra={"own": True, "oldest": None})}
     for child in children:
         rows[child.pk] = Row(key=child.pk, label=child.name, extra={"own": False, "oldest": None})
@@ -384,7 +409,7 @@ def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]
                                         r.label))
 
 
-def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def by_organisation(measures, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     """The ranking of the organisations below `parent`, counted from measures (one query)."""
     overdue = overdue_condition(on)
     counted = (
@@ -393,7 +418,7 @@ def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> lis
                   ongoing=Count("pk", filter=ongoing_condition()), overdue=Count("pk", filter=overdue),
                   oldest=Min("deadline", filter=overdue))
     )
-    return _rank_rows(counted, parent, on=on)
+    return _rank_rows(counted, parent, on=on, children=children)
 
 
 # --- From the figures tables (cases.figures) ---------------------------------------------
@@ -488,11 +513,11 @@ def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") ->
     return sort_units(rows, sort)
 
 
-def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     counted = (figures.cases.order_by().values(org=F("case__organisation"))
                .annotate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
                          overdue=Sum("overdue"), oldest=Min("oldest_overdue_deadline")))
-    return _rank_rows(counted, parent, on=on)
+    return _rank_rows(counted, parent, on=on, children=children)
 
 
 def weekly_trend_from(figures: Figures, *, on: datetime.date, completed_now: int, ongoing_now: int,
@@ -559,6 +584,7 @@ def signoff_queue(measures):
     return (
         measures.filter(state=State.SUBMITTED)
         .with_related()
+        .select_related("signoff_requested_by")
         .prefetch_related(
             Prefetch("signoffs", queryset=approvals, to_attr="approvals"),
             Prefetch("progress_updates", queryset=updates[:10], to_attr="recent_updates"),

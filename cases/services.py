@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 
-from . import figures
+from . import figures, notify
 from .evidence import check_evidence_quota, validate_evidence_upload
 from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
-from .states import RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
+from .signoff import eligibility
+from .states import PAPER_SIGNOFF_PERM, RULES_BY_ACTION, Action, Rule, State, allowed_rules, find_rule, roll_up
 
 
 class StaleMeasure(Exception):
@@ -56,31 +57,106 @@ def can_edit(user: User, measure: Measure) -> bool:
 
 def available_actions(user: User, measure: Measure) -> list[Rule]:
     """The transitions this user may apply to this measure now (for buttons and menus)."""
+    signs = measure.state == State.SUBMITTED and eligibility.may_sign(user, measure)
     if not can_edit(user, measure):
-        return []
-    return allowed_rules(measure.state, user)
+        return [r for r in allowed_rules(measure.state, user, signs_now=True) if r.by_step] if signs else []
+    return allowed_rules(measure.state, user, signs_now=signs)
 
 
 def available_actions_for(user: User, measures: Iterable[Measure]) -> dict[int, list[Rule]]:
-    """`available_actions` for a page of measures in one query instead of one per row."""
+    """`available_actions` for a page of measures in two queries instead of several per row."""
     measures = list(measures)
-    if not measures or not user.is_authenticated or not user.is_active or not user.has_perm("cases.change_measure"):
+    if not measures or not user.is_authenticated or not user.is_active:
         return {m.pk: [] for m in measures}
+    pks = [m.pk for m in measures]
     editable = set(
-        Measure.objects.restrict(user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
-    )
-    return {m.pk: allowed_rules(m.state, user) if m.pk in editable else [] for m in measures}
+        Measure.objects.restrict(user).filter(pk__in=pks).values_list("pk", flat=True)
+    ) if user.has_perm("cases.change_measure") else set()
+    submitted = [m.pk for m in measures if m.state == State.SUBMITTED]
+    signing = set(
+        Measure.objects.restrict(user).filter(eligibility.awaiting_signature_of(user), pk__in=submitted)
+        .values_list("pk", flat=True)
+    ) if submitted else set()
+    actions = {}
+    for m in measures:
+        rules = allowed_rules(m.state, user, signs_now=m.pk in signing)
+        if m.pk not in editable:
+            rules = [r for r in rules if r.by_step and m.pk in signing]
+        actions[m.pk] = rules
+    return actions
 
 
 def _check_actor(user: User | None, measure: Measure, rule: Rule | None) -> None:
     if user is None:
         raise PermissionDenied(_("An action on a measure needs a signed-in user."))
+    if rule and rule.by_step:
+        if not eligibility.may_sign(user, measure):
+            if measure.signoff_requested_by_id == user.pk and measure.state == State.SUBMITTED:
+                raise PermissionDenied(
+                    _("You asked for this sign-off yourself: someone else must sign it or send it back."))
+            if not Measure.objects.restrict(user).filter(pk=measure.pk).exists():
+                raise PermissionDenied(_("You may only act on the measures of your own units."))
+            raise PermissionDenied(eligibility.not_your_step_message(measure))
+        return
     if not can_edit(user, measure):
         raise PermissionDenied(_("You may only act on the measures of your own units."))
     if rule and rule.permission and not user.has_perm(rule.permission):
         raise PermissionDenied(
             _("Only a supervisor may “%(action)s”.") % {"action": Action(rule.action).label}
         )
+
+
+# --- The one place a state is written ---------------------------------------------------
+
+
+class How:
+    """How a state change came about; `_write_state` decides from it whether completion is allowed."""
+
+    RULE = "rule"  # a person applying a rule of cases.states
+    FINAL_SIGNATURE = "final_signature"  # the last step of the item's chain signed it
+    DOCUMENT = "document"  # read off a ledger or a notice
+    PAPER = "paper"  # an administrator's paper sign-off sheet with its scan
+
+
+def check_state_change(*, case, item, source: str, target: str, how: str) -> None:
+    """The rule every state change obeys, whatever its source: an item of a case with a sign-off
+    chain becomes 已销号 only by the last signature of its chain or by a paper sign-off an
+    administrator records with its scan; a ledger, a notice, a rule applied by hand cannot
+    complete it. `_write_state` applies it to a stored measure, the bulk tree writer
+    (`cases.tree`) to the new measures it inserts."""
+    if target != State.COMPLETED or source == State.COMPLETED or how in (How.FINAL_SIGNATURE, How.PAPER):
+        return
+    if how == How.DOCUMENT and not eligibility.is_chained(case):
+        return  # without a chain, the document is the authority, as before chains existed
+    raise TransitionNotAllowed(
+        _("“%(item)s” belongs to a case with a sign-off chain: it is completed only by the chain's "
+          "signatures, or by an administrator recording the paper sign-off sheet with its scan. "
+          "Record it as “%(submitted)s” instead.")
+        % {"item": item, "submitted": State.SUBMITTED.label},
+        code="chain_required",
+    )
+
+
+def _write_state(m: Measure, target: str, *, how: str, at: datetime.datetime) -> None:
+    """Set a measure's state: every state change of a stored measure ends here (see
+    `check_state_change` for the rule)."""
+    check_state_change(case=m.case, item=m, source=m.state, target=target, how=how)
+    m.state = target
+    m.last_progress_at = at
+    if target == State.COMPLETED:
+        m.completed_at = m.completed_at or at
+    else:
+        m.completed_at = None
+    if target != State.SUBMITTED:
+        m.signoff_step = 0
+
+
+def open_round(m: Measure, *, by: User | None, at: datetime.datetime) -> None:
+    """A new sign-off request: the chain starts again at its first step."""
+    m.signoff_round += 1
+    m.signoff_step = eligibility.steps_of(m.case)[0].position
+    m.signoff_requested_by = by
+    m.signoff_requested_on = timezone.localdate(at)
 
 
 # --- The core: claim, change, record --------------------------------------------------
@@ -106,7 +182,7 @@ def _apply(
     # Foreign keys were checked when set; skipping them saves a query each.
     # Check constraints are enforced by the database itself, and clean() gives the readable
     # message for the ones a person can break; validating them here costs a SELECT each.
-    fresh.full_clean(exclude=["supporting_units", "case", "issue", "lead_unit", "lead_leader"],
+    fresh.full_clean(exclude=["supporting_units", "case", "issue", "lead_unit", "lead_leader", "signoff_requested_by"],
                      validate_constraints=False)
     fresh.save()
     # Hand the caller's object the new values so it can carry on with it.
@@ -196,7 +272,7 @@ def _touch_progress(m: Measure) -> None:
     m.last_progress_at = timezone.now()
 
 
-def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "") -> Rule:
+def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "", files: Sequence = ()) -> Rule:
     """Raise the error a transition would raise, without changing anything; forms call it to
     show the problem next to the field. Returns the rule that applies."""
     if to_state not in State.values:
@@ -213,6 +289,15 @@ def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "
         raise ValidationError(
             _("“%(action)s” needs a reason.") % {"action": Action(rule.action).label}, code="reason_required"
         )
+    if rule.action == Action.SUBMIT:
+        if not (note or "").strip():
+            raise ValidationError(_("A sign-off request needs a note: say what was done and where the proof is."),
+                                  code="note_required")
+        if not files and eligibility.evidence_required(measure.case):
+            raise ValidationError(
+                _("This case requires evidence with a sign-off request: attach at least one file."),
+                code="evidence_required",
+            )
     if rule.action == Action.APPROVE and SignOff.objects.filter(
         measure=measure, by=by, round=measure.signoff_round, decision=SignOff.Decision.APPROVE
     ).exists():
@@ -220,25 +305,33 @@ def check_transition(*, measure: Measure, to_state: str, by: User, note: str = "
     return rule
 
 
+def _current_step(measure: Measure) -> tuple[eligibility.Step, eligibility.Step | None, int, int]:
+    """The step the item waits at, the one after it (None: it is the last), its number and the count."""
+    steps = eligibility.steps_of(measure.case)
+    index = next((i for i, s in enumerate(steps) if s.position == measure.signoff_step), 0)
+    following = steps[index + 1] if index + 1 < len(steps) else None
+    return steps[index], following, index + 1, len(steps)
+
+
 def _transition(
     *, measure: Measure, to_state: str, by: User, note: str, files: Sequence = (), digests: Sequence[str] = (),
     expected_version: int | None,
 ) -> ProgressUpdate:
     source = measure.state
-    rule = check_transition(measure=measure, to_state=to_state, by=by, note=note)
+    rule = check_transition(measure=measure, to_state=to_state, by=by, note=note, files=files)
     if rule.action == Action.APPROVE:
-        return _approve(measure=measure, by=by, note=note, expected_version=expected_version)
+        return _approve(measure=measure, by=by, note=note, files=files, digests=digests,
+                        expected_version=expected_version)
 
     now = timezone.now()
+    step = _current_step(measure)[0] if rule.action == Action.SEND_BACK else None
 
     def change(m: Measure) -> None:
         if m.state != source:  # changed between the read and the claim of the same version: impossible
             raise StaleMeasure(measure, m.version - 1)
-        m.state = rule.target
-        m.last_progress_at = now
-        m.completed_at = None if rule.target != State.COMPLETED else now
+        _write_state(m, rule.target, how=How.RULE, at=now)
         if rule.action == Action.SUBMIT:
-            m.signoff_round += 1
+            open_round(m, by=by, at=now)
 
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
@@ -249,42 +342,91 @@ def _transition(
     if rule.action in (Action.SEND_BACK, Action.REOPEN):
         SignOff.objects.create(
             measure=measure, by=by, decision=rule.action, comment=note, round=measure.signoff_round,
+            step=step.position if step else None, step_title=eligibility.step_title(step)[:60] if step else "",
             progress=progress, created_at=now,
         )
+        notify.decision_made(progress)
     case_changed(measure.case_id)
     return progress
 
 
-def _approve(*, measure: Measure, by: User, note: str, expected_version: int | None) -> ProgressUpdate:
-    """One supervisor's approval; the item completes when the case's quorum is reached."""
+def _approve(*, measure: Measure, by: User, note: str, files: Sequence, digests: Sequence[str],
+             expected_version: int | None) -> ProgressUpdate:
+    """One signature at the item's current step; the last step's signature completes it."""
     now = timezone.now()
-    approvals = 1 + SignOff.objects.filter(
-        measure=measure, round=measure.signoff_round, decision=SignOff.Decision.APPROVE
-    ).count()
-    required = measure.case.signoffs_required
-    complete = approvals >= required
+    step, following, number, total = _current_step(measure)
 
     def change(m: Measure) -> None:
-        if m.state != State.SUBMITTED:
+        if m.state != State.SUBMITTED or m.signoff_step != measure.signoff_step:
             raise StaleMeasure(measure, m.version - 1)
-        if complete:
-            m.state = State.COMPLETED
-            m.completed_at = now
-        m.last_progress_at = now
+        if following is None:
+            _write_state(m, State.COMPLETED, how=How.FINAL_SIGNATURE, at=now)
+        else:
+            m.signoff_step = following.position
+            m.last_progress_at = now
 
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
-    if not complete:
-        note = (note + "\n" if note else "") + _("Signature %(n)s of %(required)s.") % {
-            "n": approvals, "required": required
+    if following is not None:
+        note = (note + "\n" if note else "") + _("Step %(n)s of %(total)s signed (%(title)s).") % {
+            "n": number, "total": total, "title": eligibility.step_title(step)
         }
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.APPROVE, note=note, from_state=State.SUBMITTED,
         to_state=measure.state, created_at=now,
     )
+    _store_files(progress, files, digests)
     SignOff.objects.create(
         measure=measure, by=by, decision=SignOff.Decision.APPROVE, comment=note, round=measure.signoff_round,
+        step=step.position, step_title=eligibility.step_title(step)[:60], progress=progress, created_at=now,
+    )
+    if following is None:
+        notify.decision_made(progress)
+    case_changed(measure.case_id)
+    return progress
+
+
+@transaction.atomic
+def record_paper_signoff(
+    *, measure: Measure, by: User, scan, note: str, expected_version: int | None = None,
+) -> ProgressUpdate:
+    """An administrator records a sign-off made on paper (纸质销号单), with the sheet's scan.
+
+    The one way to complete an item of a chained case outside its chain; logged as such, with
+    the file."""
+    note = (note or "").strip()
+    if by is None or not by.has_perm(PAPER_SIGNOFF_PERM):
+        raise PermissionDenied(_("Only an administrator may record a paper sign-off."))
+    if not Measure.objects.restrict(by).filter(pk=measure.pk).exists():
+        raise PermissionDenied(_("You may only act on the measures of your own units."))
+    errors = {}
+    if not scan:
+        errors["scan"] = _("Attach the scan of the signed paper sign-off sheet.")
+    if not note:
+        errors["note"] = _("Say which sheet this is (its number, who signed and when).")
+    if errors:
+        raise ValidationError(errors, code="paper_incomplete")
+    digests = validate_evidence_files([scan])
+    if measure.state == State.COMPLETED:
+        raise TransitionNotAllowed(_("This item is already completed."), code="illegal_transition")
+    source = measure.state
+    now = timezone.now()
+
+    def change(m: Measure) -> None:
+        if m.state != source:
+            raise StaleMeasure(measure, m.version - 1)
+        _write_state(m, State.COMPLETED, how=How.PAPER, at=now)
+
+    _apply(measure=measure, expected_version=expected_version, change=change, by=by)
+    progress = ProgressUpdate.objects.create(
+        measure=measure, author=by, action=Action.PAPER_SIGNOFF, note=note, from_state=source,
+        to_state=State.COMPLETED, created_at=now,
+    )
+    _store_files(progress, [scan], digests)
+    SignOff.objects.create(
+        measure=measure, by=by, decision=SignOff.Decision.PAPER, comment=note, round=measure.signoff_round,
         progress=progress, created_at=now,
     )
+    notify.decision_made(progress)
     case_changed(measure.case_id)
     return progress
 
@@ -325,6 +467,13 @@ def change_deadline(
         raise PermissionDenied(_("Only a supervisor may move a deadline."))
     expected_version = _pin(measure, expected_version)
     _check_actor(by, measure, None)
+    return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
+                          expected_version=expected_version)
+
+
+def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,
+                   expected_version: int | None = None, action: str = Action.DEADLINE,
+                   note: str | None = None) -> DeadlineChange:
     old = measure.deadline
     if new_deadline == old:
         raise ValidationError({"deadline": _("The new deadline is the same as the current one.")})
@@ -342,16 +491,18 @@ def change_deadline(
 
     levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     ProgressUpdate.objects.create(
-        measure=measure, author=by, action=Action.DEADLINE,
-        note=_("Deadline moved from %(old)s to %(new)s: %(reason)s") % {"old": old, "new": new_deadline,
-                                                                          "reason": reason},
+        measure=measure, author=by, action=action,
+        note=note or _("Deadline moved from %(old)s to %(new)s: %(reason)s") % {
+            "old": old, "new": new_deadline, "reason": reason},
         from_state=measure.state, to_state=measure.state,
     )
     case_changed(measure.case_id, issues=False)
     return record
 
 
-_EDITABLE_FIELDS = {"text", "label", "kind", "lead_leader", "lead_unit", "issue", "position"}
+_EDITABLE_FIELDS = {
+    "text", "label", "kind", "lead_leader", "responsible_person", "lead_unit", "issue", "position",
+}
 
 
 @transaction.atomic
@@ -396,7 +547,7 @@ def create_measure(
     *, issue: Issue, text: str, lead_unit: Unit | None, deadline: datetime.date | None = None,
     kind: str = Measure.Kind.BY_DEADLINE, lead_leader: User | None = None,
     supporting_units: Iterable[Unit] = (), label: str = "", position: int | None = None,
-    by: User | None = None,
+    by: User | None = None, responsible_person: str = "",
 ) -> Measure:
     """Add a measure to an issue. `by=None` is the system (an importer run by an administrator)."""
     if by is not None and not by.has_perm("cases.add_measure"):
@@ -408,6 +559,7 @@ def create_measure(
     measure = Measure(
         case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
         original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,
+        responsible_person=responsible_person or "",
     )
     measure.full_clean(validate_constraints=False)
     measure.save()
@@ -425,21 +577,23 @@ def record_state_from_source(
     """Record a state read off an official document (a progress notice, a ledger).
 
     The document is the authority for what happened, so the transition rules for people do
-    not apply; the change is logged as an import with its source.
+    not apply; the change is logged as an import with its source. The importing person must
+    be allowed to change the measure (`by=None` is the system: a command an administrator
+    runs), and an item of a case with a sign-off chain is never completed this way (see
+    `_write_state`). Recording 申请销号 opens a sign-off round at the chain's first step.
     """
     if to_state not in State.values:
         raise TransitionNotAllowed(_("“%(state)s” is not a state.") % {"state": to_state}, code="bad_state")
+    if by is not None and not Measure.objects.restrict(by, "change").filter(pk=measure.pk).exists():
+        raise PermissionDenied(_("You may only act on the measures of your own units."))
     at = at or timezone.now()
     version = _pin(measure, None)  # a document records what happened: applied to the item as it is
     source = measure.state
 
     def change(m: Measure) -> None:
-        m.state = to_state
-        m.last_progress_at = at
-        if to_state == State.COMPLETED:
-            m.completed_at = m.completed_at or at
-        else:
-            m.completed_at = None
+        _write_state(m, to_state, how=How.DOCUMENT, at=at)
+        if to_state == State.SUBMITTED and source != State.SUBMITTED:
+            open_round(m, by=by, at=at)
 
     _apply(measure=measure, expected_version=version, change=change, by=by)
     progress = ProgressUpdate.objects.create(

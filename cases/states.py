@@ -8,25 +8,34 @@ A supervisor may send a submitted item back, and reopen a completed one as relap
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from .choices import Action, State
+
+__all__ = [
+    "ONGOING_STATES",
+    "PAPER_SIGNOFF_PERM",
+    "REOPEN_PERM",
+    "RULES",
+    "RULES_BY_ACTION",
+    "SIGN_OFF_PERM",
+    "STATE_RANK",
+    "Action",
+    "Rule",
+    "State",
+    "allowed_rules",
+    "find_rule",
+    "roll_up",
+]
 
 
-class State(models.TextChoices):
-    PLANNED = "planned", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    PHASED = "phased", _("Phased results")
-    SUBMITTED = "submitted", _("Sign-off requested")
-    COMPLETED = "completed", _("Completed")
-    RELAPSED = "relapsed", _("Relapsed")
-
-
+# The states and actions themselves, with their words and colours, are in cases.choices.
 ONGOING_STATES = frozenset(s for s in State.values if s != State.COMPLETED)
 
 # Order used to roll states up and to sort by advancement; relapsed sits with in progress.
-STATE_RANK = {
+STATE_RANK: dict[str, int] = {
     State.PLANNED: 0,
     State.RELAPSED: 1,
     State.IN_PROGRESS: 1,
@@ -36,22 +45,16 @@ STATE_RANK = {
 }
 
 
-class Action(models.TextChoices):
-    NOTE = "note", _("Progress note")
-    START = "start", _("Start")
-    PHASE = "phase", _("Report phased results")
-    SUBMIT = "submit", _("Request sign-off")
-    APPROVE = "approve", _("Sign off")
-    SEND_BACK = "send_back", _("Send back")
-    REOPEN = "reopen", _("Reopen as relapsed")
-    RESUME = "resume", _("Resume rectification")
-    IMPORT = "import", _("Imported")
-    DEADLINE = "deadline", _("Deadline changed")
+class PermissionHolder(Protocol):
+    """Anything with `has_perm`: a user (or a test double of one)."""
+
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 # Permissions that lift an action above the staff of the responsible unit.
 SIGN_OFF_PERM = "cases.sign_off_measure"
 REOPEN_PERM = "cases.reopen_measure"
+PAPER_SIGNOFF_PERM = "cases.record_paper_signoff"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Rule:
     target: str
     permission: str | None = None  # None: anyone who may edit the measure
     needs_reason: bool = False
+    # Signed at a step of the case's sign-off chain: the step says who (cases.signoff.eligibility),
+    # not a group permission, so unit heads and leaders sign without being supervisors.
+    by_step: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -72,8 +78,8 @@ RULES: tuple[Rule, ...] = (
         frozenset({State.PLANNED, State.IN_PROGRESS, State.PHASED, State.RELAPSED}),
         State.SUBMITTED,
     ),
-    Rule(Action.APPROVE, frozenset({State.SUBMITTED}), State.COMPLETED, SIGN_OFF_PERM),
-    Rule(Action.SEND_BACK, frozenset({State.SUBMITTED}), State.IN_PROGRESS, SIGN_OFF_PERM, needs_reason=True),
+    Rule(Action.APPROVE, frozenset({State.SUBMITTED}), State.COMPLETED, by_step=True),
+    Rule(Action.SEND_BACK, frozenset({State.SUBMITTED}), State.IN_PROGRESS, needs_reason=True, by_step=True),
     Rule(Action.REOPEN, frozenset({State.COMPLETED}), State.RELAPSED, REOPEN_PERM, needs_reason=True),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
@@ -87,12 +93,19 @@ def find_rule(source: str, target: str) -> Rule | None:
     return None
 
 
-def allowed_rules(source: str, user) -> list[Rule]:
-    """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere."""
-    return [r for r in RULES if source in r.sources and (r.permission is None or user.has_perm(r.permission))]
+def allowed_rules(source: str, user: PermissionHolder, *, signs_now: bool = False) -> list[Rule]:
+    """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere.
+
+    Sign-off and send-back belong to whoever signs the item's current step: the caller says
+    whether that is this user (`signs_now`, from cases.signoff.eligibility.may_sign)."""
+    return [
+        r for r in RULES
+        if source in r.sources
+        and (signs_now if r.by_step else (r.permission is None or user.has_perm(r.permission)))
+    ]
 
 
-def roll_up(states) -> str:
+def roll_up(states: Iterable[str]) -> str:
     """An issue's state from the set of its measures' states.
 
     All completed → completed; all at least submitted → submitted; all at least phased →

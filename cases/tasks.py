@@ -92,6 +92,28 @@ def send_reminder(self, reminder_id: int, on: str) -> bool:
 
 
 @shared_task
+def announce_decision(progress_id: int) -> int:
+    """Tell the unit at once of a decision on its item (cases.notify), on each of its channels."""
+    from . import notify
+
+    return notify.announce(progress_id)
+
+
+@shared_task(
+    autoretry_for=RETRYABLE,
+    retry_backoff=SEND_BACKOFF_SECONDS,
+    retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=SEND_MAX_RETRIES,
+)
+def announce_decision_to(progress_id: int, kind: str, key: str) -> None:
+    """One target's retry of a decision announcement that met a temporary failure."""
+    from . import notify
+
+    notify.announce_to(progress_id, kind, key)
+
+
+@shared_task
 def run_daily_urging() -> dict:
     """Every working day: store each item's level, issue the letters due at their level, and let
     unanswered letters past their reply deadline climb one level."""
@@ -125,5 +147,6 @@ def refresh_figures() -> dict:
     done = figures.refresh_all()
     return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
 # Tasks of the feature packages, registered with the worker through this module.
+from .jobs import tasks as _import_job_tasks  # noqa: E402, F401
 from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
 from .reports import tasks as _report_tasks  # noqa: E402, F401

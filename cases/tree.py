@@ -60,6 +60,7 @@ class NewMeasure:
     lead_unit: Unit
     label: str = ""
     lead_leader: User | None = None
+    responsible_person: str = ""
     supporting_units: Sequence[Unit] = ()
     deadline: datetime.date | None = None
     kind: str = Measure.Kind.BY_DEADLINE
@@ -186,9 +187,17 @@ class TreeWriter:
                 raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
             at = new.reported_at or now
             reported = new.state != State.PLANNED or bool(new.note)
+            try:
+                # The one rule of state changes (cases.services): no 已销号 around a sign-off chain.
+                services.check_state_change(case=case, item=f"{new.label}{new.text[:30]}", source=State.PLANNED,
+                                            target=new.state, how=services.How.DOCUMENT)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
             measure = Measure(
                 case=case, issue=_saved(new.issue), position=min(first + offset, MAX_POSITION), label=new.label or "",
                 text=(new.text or "").strip(), lead_unit=new.lead_unit, lead_leader=new.lead_leader,
+                responsible_person=new.responsible_person or "",
                 kind=new.kind, deadline=new.deadline, original_deadline=new.deadline, state=new.state,
                 last_progress_at=at if reported else None,
                 completed_at=at if new.state == State.COMPLETED else None,
@@ -198,6 +207,8 @@ class TreeWriter:
                 measure.clean()
             except ValidationError as exc:
                 errors.extend(f"{new.label}{new.text[:30]}: {m}" for m in exc.messages)
+            if new.state == State.SUBMITTED:
+                services.open_round(measure, by=self.by, at=at)  # the chain starts at its first step
             measure._history_user = self.by
             new.measure = measure
             rows.append(measure)

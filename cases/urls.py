@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .lookback import urls as lookback_urls
 from .reports import urls as report_urls
+from .signoff import views as signoff_views
 from .urging import views as urging_views
 
 app_name = "cases"
@@ -14,6 +15,10 @@ urlpatterns = [
     path("items/<int:pk>/", views.measure_detail, name="measure-detail"),
     path("signoff/", views.signoff_queue, name="signoff-queue"),
     path("signoff/<int:pk>/", views.signoff_decide, name="signoff-decide"),
+    path("items/<int:pk>/signoff-sheet.docx", signoff_views.signoff_sheet, name="signoff-sheet"),
+    path("items/<int:pk>/extension/", signoff_views.request_extension, name="extension-request"),
+    path("extensions/<int:pk>/decide/", signoff_views.decide_extension, name="extension-decide"),
+    path("items/<int:pk>/paper-signoff/", signoff_views.paper_signoff, name="paper-signoff"),
     path("letters/", urging_views.letter_list, name="letters"),
     path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),

@@ -34,6 +34,7 @@ from .models import Case, Measure
 from .outcomes import forms as outcome_forms
 from .outcomes import selectors as outcome_selectors
 from .outcomes import services as outcome_services
+from .signoff import eligibility
 from .states import Action, State
 
 # Filters the dashboard offers; any other MeasureFilterSet parameter in the URL still applies.
@@ -163,11 +164,8 @@ def dashboard(request):
         weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
     else:
         weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
-    ranked_parent = selectors.organisation_of_view(request.user, organisation)
-    org_rows = []
-    if ranked_parent is not None and ranked_parent.children.exists():
-        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
-                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    ranked_parent = selectors.organisation_of_view(request.user, organisation, org_choices)
+    org_rows = selectors.organisation_ranking(figures, measures, ranked_parent, on=today)
     org_params = [p for p in params if p[0] not in ("organisation", "case")]
     for row in org_rows:
         target = ranked_parent.pk if row.extra["own"] else row.key
@@ -277,7 +275,7 @@ def dashboard(request):
                    key=lambda pair: pair[1]),
             selected_values.get("unit", []),
         ),
-        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        "organisation_options": _options(_indented(org_choices), selected_values.get("organisation", []))
         if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
@@ -303,6 +301,12 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _indented(organisations):
+    """(pk, name) of organisations in tree order, each name indented by its depth."""
+    top = min((path.count("/") for _pk, _name, path in organisations), default=0)
+    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in organisations]
 
 
 def _options(pairs, selected, *, width: int | None = None):
@@ -508,13 +512,44 @@ def measure_detail(request, pk: int):
     else:
         form = ProgressForm(measure=measure, user=request.user)
         form.outcomes = outcome_forms.outcome_formset(measure)
+    return render_detail(request, measure, form=form, status=status)
+
+
+def render_detail(request, measure: Measure, *, form=None, status: int = 200, **forms):
+    """The item page; `forms` are bound forms of the sign-off section to show again with their errors."""
+    from .signoff import selectors as signoff_selectors
+    from .signoff.forms import ExtensionDecisionForm, ExtensionForm, PaperSignoffForm
+    from .signoff.models import ExtensionRequest
+
+    if form is None:
+        form = ProgressForm(measure=measure, user=request.user)
+        form.outcomes = outcome_forms.outcome_formset(measure)
+    user = request.user
     signoffs = measure.signoffs.select_related("by").order_by("-created_at")
+    pending = ExtensionRequest.objects.pending().filter(measure=measure).select_related("requested_by").first()
+    may_sign = measure.state == State.SUBMITTED and eligibility.may_sign(user, measure)
     return render(request, "cases/measure_detail.html", {
         "measure": measure,
         "form": form,
         "today": selectors.today(),
         "signoffs": signoffs,
         "deadline_changes": measure.deadline_changes.select_related("by"),
+        "extensions": measure.extension_requests.select_related("requested_by", "decided_by"),
+        "chain": eligibility.chain_of(measure.case),
+        "chain_steps": signoff_selectors.chain_status(measure),
+        "evidence_required": eligibility.evidence_required(measure.case),
+        "pending_extension": pending,
+        "signoff_form": forms.get("signoff_form") or (SignOffForm(measure=measure) if may_sign else None),
+        "extension_form": forms.get("extension_form") or (
+            ExtensionForm(prefix="ext", initial={"version": measure.version})
+            if pending is None and measure.is_ongoing and services.can_edit(user, measure) else None),
+        "decision_form": forms.get("decision_form") or (
+            ExtensionDecisionForm(prefix="extd")
+            if pending and user.has_perm("cases.add_deadlinechange") and pending.requested_by_id != user.pk
+            else None),
+        "paper_form": forms.get("paper_form") or (
+            PaperSignoffForm(prefix="paper", initial={"version": measure.version})
+            if measure.is_ongoing and user.has_perm("cases.record_paper_signoff") else None),
         "next": _safe_next(request, ""),
     }, status=status)
 
@@ -524,11 +559,15 @@ def measure_detail(request, pk: int):
 
 def _queue_context(request, bound: dict | None = None) -> dict:
     filterset = _filterset(request, Measure.objects.restrict(request.user))
-    queue = selectors.signoff_queue(filterset.qs)
+    queue = selectors.signoff_queue(filterset.qs.filter(eligibility.awaiting_signature_of(request.user)))
     page = Paginator(queue, 20).get_page(request.GET.get("page"))
     rows = []
+    eligibility.attach_chains(page.object_list)
     for measure in page.object_list:
-        approvals = [s for s in measure.approvals if s.round == measure.signoff_round]
+        approvals = sorted((s for s in measure.approvals if s.round == measure.signoff_round),
+                           key=lambda s: (s.step or 0, s.created_at))
+        steps = eligibility.steps_of(measure.case)
+        current = next((s for s in steps if s.position == measure.signoff_step), steps[0])
         # The round's entries: everything since the submission that opened it.
         entries = []
         for update in measure.recent_updates:
@@ -539,8 +578,10 @@ def _queue_context(request, bound: dict | None = None) -> dict:
         rows.append({
             "measure": measure,
             "approvals": approvals,
-            "required": measure.case.signoffs_required,
-            "signed_by_me": any(s.by_id == request.user.pk for s in approvals),
+            "steps": steps,
+            "step": current,
+            "step_number": steps.index(current) + 1,
+            "step_title": eligibility.step_title(current),
             "entries": entries,
             "form": form,
         })
@@ -550,13 +591,13 @@ def _queue_context(request, bound: dict | None = None) -> dict:
 
 
 @login_required
-@permission_required("cases.sign_off_measure", raise_exception=True)
 def signoff_queue(request):
+    """The items waiting at a step this person signs; a supervisor-less staff member who signs
+    nowhere sees an empty queue, not someone else's."""
     return render(request, "cases/signoff_queue.html", _queue_context(request))
 
 
 @login_required
-@permission_required("cases.sign_off_measure", raise_exception=True)
 @require_POST
 def signoff_decide(request, pk: int):
     """Approve or send back one submitted item; on any problem the queue comes back with the
@@ -565,14 +606,16 @@ def signoff_decide(request, pk: int):
         measure = Measure.objects.restrict(request.user).select_related("case").get(pk=pk)
     except Measure.DoesNotExist:
         raise Http404 from None
-    form = SignOffForm(request.POST, measure=measure)
+    form = SignOffForm(request.POST, request.FILES, measure=measure)
     back = _safe_next(request, reverse("cases:signoff-queue"))
     status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.apply_action(measure=measure, action=data["decision"], by=request.user,
-                                  note=data["comment"], expected_version=data["version"])
+            rule = services.RULES_BY_ACTION[data["decision"]]
+            services.transition_measure(measure=measure, to_state=rule.target, by=request.user,
+                                        note=data["comment"], files=data["files"],
+                                        expected_version=data["version"])
         except services.StaleMeasure:
             status = 409
             form.add_error(None, _("Someone else acted on this item in the meantime; nothing was saved. "

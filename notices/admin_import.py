@@ -19,7 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
 from cases.models import Case, Issue, Measure
@@ -106,7 +106,7 @@ class NoticeUploadForm(ImportOptionsForm):
         try:
             data["parsed"] = _parse(data["pending"])
         except ParseError as exc:
-            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.zh}, code=exc.code) \
+            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.message}, code=exc.code) \
                 from exc
         return data
 
@@ -121,11 +121,17 @@ class ConfirmForm(forms.Form):
     case = forms.ModelChoiceField(queryset=Case.objects.all(), required=False, widget=forms.HiddenInput)
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False,
                                           widget=forms.HiddenInput)
+    accept_overdue = forms.BooleanField(
+        label=gettext_lazy("Import anyway: these measures start overdue"), required=False,
+    )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, starting_overdue: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
             _scope_choices(self, user)
+        if not starting_overdue and not self.is_bound:
+            # Asked only when the import would create overdue measures.
+            self.fields["accept_overdue"].widget = forms.HiddenInput()
 
 
 def _scope_choices(form: forms.Form, user) -> None:
@@ -196,9 +202,13 @@ class NoticeImportAdminMixin:
             "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
             "organisation": plan.organisation,
             "default_deadline": deadline.isoformat() if deadline else "",
-        }, user=request.user)
+        }, user=request.user, starting_overdue=plan.counts()["starting_overdue"])
+        return self._render_preview(request, plan, confirm)
+
+    def _render_preview(self, request, plan: ImportPlan, confirm: ConfirmForm):
         return self._render(request, "admin/notices/notice/import_preview.html", {
             "title": _("Preview of the import"), "plan": plan, "confirm": confirm,
+            "outcome_proposals": plan.outcome_proposals(),
             **_preview_context(plan),
         })
 
@@ -213,12 +223,25 @@ class NoticeImportAdminMixin:
         data = form.cleaned_data
         try:
             parsed = _parse(pending)
+            plan = preview_notice(parsed, **_options(data, request.user))
+            late = plan.counts()["starting_overdue"]
+            if late and not data.get("accept_overdue"):
+                # The preview asks before measures start overdue; it is shown again with the question.
+                again = ConfirmForm(request.POST, user=request.user, starting_overdue=late)
+                again.is_valid()
+                again.add_error("accept_overdue", ngettext(
+                    "%(n)d new measure would start overdue: tick the box to import anyway, or go back and "
+                    "choose a default deadline.",
+                    "%(n)d new measures would start overdue: tick the box to import anyway, or go back and "
+                    "choose a default deadline.", late) % {"n": late})
+                return self._render_preview(request, plan, again)
             result = import_notice(
                 parsed, by=request.user, **_options(data, request.user), source=pending.get("filename") or "",
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
+                outcomes=request.POST.getlist("outcome"),
             )
         except (ParseError, NoticeImportError, ValidationError) as exc:
-            message = exc.zh if isinstance(exc, ParseError) else (
+            message = exc.message if isinstance(exc, ParseError) else (
                 "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
             self.message_user(request, _("Nothing was imported: %(error)s") % {"error": message}, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:notices_notice_import"))
@@ -264,6 +287,7 @@ def _preview_context(plan: ImportPlan) -> dict:
     found = plan.found()
     declared = dict(parsed.header.declared)
     comparisons = []
+    undeclared = []
     for key, label, value in (
         ("problems", _("problems"), found["problems"]),
         ("measures", _("measures"), found["measures"]),
@@ -275,9 +299,12 @@ def _preview_context(plan: ImportPlan) -> dict:
         if key in declared:
             comparisons.append({"label": label, "declared": declared[key], "found": value,
                                 "differs": declared[key] != value})
+        elif key in ("problems", "measures"):
+            undeclared.append({"label": label, "found": value})
     return {
         "nodes": nodes,
         "comparisons": comparisons,
+        "undeclared": undeclared,
         "found": found,
         "counts": plan.counts(),
         "general_warnings": [w for w in parsed.warnings if not w.line],

@@ -108,3 +108,27 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     deadline = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
     original_deadline = factory.SelfAttribute("deadline")
     kind = Measure.Kind.BY_DEADLINE
+
+
+def signoff_chain(*steps, case=None, evidence="optional", name=None, default=False):
+    """A sign-off chain of `steps` — each a signer kind ("org_supervisors", "lead_unit_head", …),
+    a (kind, title) pair, or a list of users (a "named people" step) — given to `case` if any.
+    An int n stands for n steps signed by the 整改办 (the old "n signatures")."""
+    from cases.signoff.models import SignoffChain, SignoffStep
+
+    if len(steps) == 1 and isinstance(steps[0], int):
+        steps = ["org_supervisors"] * steps[0]
+    chain = SignoffChain.objects.create(name=name or f"测试流程{SignoffChain.objects.count() + 1}",
+                                        evidence=evidence, is_default=default)
+    for position, spec in enumerate(steps, 1):
+        if isinstance(spec, (list, tuple)) and spec and not isinstance(spec[0], str):
+            step = SignoffStep.objects.create(chain=chain, position=position, title=f"第{position}步",
+                                              signer="named")
+            step.people.set(spec)
+            continue
+        kind, title = (spec, f"第{position}步") if isinstance(spec, str) else spec
+        SignoffStep.objects.create(chain=chain, position=position, title=title, signer=kind)
+    if case is not None:
+        case.signoff_chain = chain
+        case.save()
+    return chain

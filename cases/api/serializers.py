@@ -66,7 +66,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = Case
         fields = [
             "id", "title", "inspected_body", "inspection_team", "kind", "kind_display", "inspection_start",
-            "inspection_end", "feedback_on", "rectification_deadline", "signoffs_required", "description",
+            "inspection_end", "feedback_on", "rectification_deadline", "signoff_chain", "description",
             "problem_total", "problem_completed", "completion_rate", "measure_total", "measure_completed",
             "created_at", "updated_at",
         ]
@@ -272,14 +272,61 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
                   "from_state_display", "to_state", "to_state_display", "evidence"]
 
 
+class SignoffStepStatusSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    signer = serializers.CharField(help_text="Who signs this step, in words.")
+    status = serializers.ChoiceField(choices=["signed", "waiting", "pending", "skipped"])
+    signed_by = serializers.CharField(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+    evidence = serializers.ListField(child=serializers.CharField(), help_text="File names stored with the signature.")
+
+
+class SignoffStatusSerializer(serializers.Serializer):
+    chain = serializers.CharField(allow_null=True, help_text="The chain's name; null: one signature by the 整改办.")
+    evidence_required = serializers.BooleanField()
+    round = serializers.IntegerField()
+    current_step = serializers.IntegerField(help_text="Position of the step the item waits at; 0 when not waiting.")
+    requested_by = serializers.CharField(allow_null=True)
+    requested_on = serializers.DateField(allow_null=True)
+    days_awaiting = serializers.IntegerField(help_text="Days since sign-off was requested, while it waits.")
+    steps = SignoffStepStatusSerializer(many=True)
+    sheet_url = serializers.CharField(help_text="The sign-off sheet (销号审批单) as .docx.")
+
+
 class MeasureDetailSerializer(MeasureListSerializer):
-    signoffs_required = serializers.IntegerField(source="case.signoffs_required", read_only=True)
+    signoff = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     recent_progress = serializers.SerializerMethodField()
 
     class Meta(MeasureListSerializer.Meta):
-        fields = [*MeasureListSerializer.Meta.fields, "signoffs_required", "available_actions", "recent_progress"]
+        fields = [*MeasureListSerializer.Meta.fields, "signoff", "available_actions", "recent_progress"]
         list_serializer_class = serializers.ListSerializer
+
+    @extend_schema_field(SignoffStatusSerializer)
+    def get_signoff(self, obj):
+        from cases.signoff import eligibility, selectors
+
+        chain = eligibility.chain_of(obj.case)
+        steps = selectors.chain_status(obj)
+        return {
+            "chain": chain.name if chain else None,
+            "evidence_required": eligibility.evidence_required(obj.case),
+            "round": obj.signoff_round,
+            "current_step": obj.signoff_step,
+            "requested_by": str(obj.signoff_requested_by) if obj.signoff_requested_by_id else None,
+            "requested_on": obj.signoff_requested_on,
+            "days_awaiting": obj.days_awaiting_signoff(),
+            "steps": [{
+                "position": st.position, "title": st.title, "signer": st.signer, "status": st.status,
+                "signed_by": str(st.signoff.by) if st.signoff else None,
+                "signed_at": st.signoff.created_at if st.signoff else None,
+                "comment": st.signoff.comment if st.signoff else "",
+                "evidence": [e.original_name for e in st.evidence],
+            } for st in steps],
+            "sheet_url": reverse("api-measure-signoff-sheet", args=[obj.pk]),
+        }
 
     @extend_schema_field(AvailableActionSerializer(many=True))
     def get_available_actions(self, obj):
@@ -349,7 +396,31 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
 class TransitionSerializer(VersionedInputSerializer):
     to_state = serializers.ChoiceField(choices=State.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000,
-                                 help_text="Required to send back or reopen.")
+                                 help_text="Required to request sign-off, send back or reopen.")
+
+
+class ExtensionInputSerializer(VersionedInputSerializer):
+    proposed_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=5000)
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000,
+                                 help_text="Required to refuse.")
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    requested_by = UserRefSerializer(read_only=True)
+    decided_by = UserRefSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        from cases.signoff.models import ExtensionRequest
+
+        model = ExtensionRequest
+        fields = ["id", "measure", "requested_by", "requested_at", "current_deadline", "proposed_deadline",
+                  "reason", "status", "status_display", "decided_by", "decided_at", "decision_note"]
 
 
 class ProgressInputSerializer(VersionedInputSerializer):

@@ -12,6 +12,7 @@ routes = [
     ("measures", views.MeasureViewSet, "api-measure"),
     ("progress", views.ProgressUpdateViewSet, "api-progress"),
     ("reminders", views.ReminderViewSet, "api-reminder"),
+    ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
     ("outcomes", OutcomeFigureViewSet, "api-outcome"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).

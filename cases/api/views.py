@@ -9,6 +9,7 @@ StaleMeasure → 412 with If-Match, else 409).
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections import defaultdict
 
@@ -161,6 +162,7 @@ class IssueViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Measures ------------------------------------------------------------------------
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STALE_RESPONSES = {
     409: OpenApiResponse(description="The body's `version` is no longer current: reload and retry."),
     412: OpenApiResponse(description="The If-Match header does not match the current version (ETag)."),
@@ -265,6 +267,30 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         )
         return self._detail(measure)
 
+    @extend_schema(summary="The sign-off sheet (销号审批单) of the item as .docx",
+                   responses={(200, DOCX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="signoff-sheet", url_name="signoff-sheet")
+    def signoff_sheet(self, request, pk=None):
+        from cases.signoff import sheet
+
+        measure = self.get_object()
+        return FileResponse(io.BytesIO(sheet.sheet_docx(measure)), as_attachment=True,
+                            filename=sheet.sheet_filename(measure), content_type=DOCX)
+
+    @extend_schema(summary="Ask for a later deadline (申请延期), with a reason",
+                   request=s.ExtensionInputSerializer, responses={201: s.ExtensionRequestSerializer, **STALE_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def extension(self, request, pk=None):
+        from cases.signoff import services as signoff_services
+
+        measure = self.get_object()
+        data = self._input(s.ExtensionInputSerializer)
+        created = signoff_services.request_extension(
+            measure=measure, by=request.user, proposed_deadline=data["proposed_deadline"], reason=data["reason"],
+            expected_version=expected_version(request, measure, data.get("version")),
+        )
+        return Response(s.ExtensionRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
     def _input(self, serializer_class) -> dict:
         serializer = serializer_class(data=request_data(self.request), context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -338,3 +364,32 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
         visible = Prefetch("measures", queryset=Measure.objects.restrict(user).only("pk"),
                            to_attr="visible_measures")
         return Reminder.objects.restrict(user).select_related("recipient", "unit").prefetch_related(visible)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Deadline extension requests (申请延期) of the items visible to you"),
+    retrieve=extend_schema(summary="One extension request"),
+)
+class ExtensionRequestViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ExtensionRequestSerializer
+
+    def get_queryset(self):
+        from cases.signoff.models import ExtensionRequest
+
+        queryset = ExtensionRequest.objects.restrict(self.request.user).select_related("requested_by", "decided_by")
+        status_filter = self.request.query_params.get("status")
+        return queryset.filter(status=status_filter) if status_filter else queryset
+
+    @extend_schema(summary="Approve (the deadline moves) or refuse (with a reason) a pending request",
+                   request=s.ExtensionDecisionSerializer, responses={200: s.ExtensionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        from cases.signoff import services as signoff_services
+
+        extension = self.get_object()
+        serializer = s.ExtensionDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = signoff_services.decide_extension(request=extension, by=request.user,
+                                                    approve=serializer.validated_data["approve"],
+                                                    note=serializer.validated_data["note"])
+        return Response(s.ExtensionRequestSerializer(decided).data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..choices import VOCABULARY
 from ..models import Measure
 from ..states import Action, State
 
@@ -36,31 +37,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "整改状态", 11, aliases=("state", "status", "完成情况")),
     # Export only: the level is computed (cases.urging.levels); an import ignores the column.
     Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
+    # Outcome figures in the notice's words (cases.outcomes.ledger), one clause each.
+    Column("outcomes", "整改成效", 30, aliases=("outcomes", "outcome figures", "成效", "整改成效数据")),
 )
 HEADERS = [c.header for c in COLUMNS]
 
 # The ledger's own words for states and kinds: fixed, like the headers (see above).
-STATE_NAMES = {
-    State.PLANNED: "未启动",
-    State.IN_PROGRESS: "推进中",
-    State.PHASED: "阶段性成效",
-    State.SUBMITTED: "申请销号",
-    State.COMPLETED: "已完成",
-    State.RELAPSED: "反弹回潮",
-}
+# The state words come from the one vocabulary of states (cases.choices).
+STATE_NAMES = {state: words.ledger_word for state, words in VOCABULARY.items()}
 STATE_SYNONYMS = {
     **{name: state for state, name in STATE_NAMES.items()},
     **{state.value: state for state in State},
     **{str(state.label).lower(): state for state in State},
-    "未开始": State.PLANNED, "尚未启动": State.PLANNED,
-    "进行中": State.IN_PROGRESS, "正在推进": State.IN_PROGRESS, "正按计划推进": State.IN_PROGRESS,
-    "整改中": State.IN_PROGRESS,
-    "阶段性成效/持续整改": State.PHASED, "持续整改": State.PHASED, "已取得阶段性成效": State.PHASED,
-    "长期坚持": State.PHASED,
-    "待销号": State.SUBMITTED, "申请验收": State.SUBMITTED,
-    "已销号": State.COMPLETED, "已完成整改": State.COMPLETED, "完成": State.COMPLETED, "已整改": State.COMPLETED,
-    "已完成/已销号": State.COMPLETED,
-    "反弹": State.RELAPSED,
+    **{word: state for state, words in VOCABULARY.items() for word in words.ledger_synonyms},
 }
 KIND_NAMES = {
     Measure.Kind.IMMEDIATE: "立行立改",

@@ -101,6 +101,9 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
         ws.append(body(first))
         for row in rows:
             ws.append(body(row))
+    from ..signoff.ledger_sheet import write_extension_sheet
+
+    write_extension_sheet(wb, measures)  # 延期申请: the extension requests and their decisions
     wb.save(stream)
 
 

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from ..delivery import Channel, Message, Target
 from ..delivery.mail import email_message
-from ..models import Measure, ProgressUpdate, Reminder
+from ..models import Measure, ProgressUpdate, Reminder, awaiting_signoff_condition, overdue_condition
 from ..states import State
 from .selection import Thresholds, item_level
 
@@ -58,7 +58,7 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     """The reminder's items grouped by case, ordered by deadline, loaded in one query."""
     latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
     measures = (
-        reminder.measures.select_related("case", "lead_unit", "lead_leader")
+        reminder.measures.select_related("case", "lead_unit", "lead_leader", "urging_level")
         .annotate(last_note=Subquery(latest_note.values("note")[:1]),
                   last_note_at=Subquery(latest_note.values("created_at")[:1]))
         .order_by("case__title", "case_id", F("deadline").asc(nulls_last=True), "pk")
@@ -66,11 +66,12 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     rows = []
     for measure in measures:
         level = item_level(deadline=measure.deadline, last_activity=measure.last_progress_at or measure.created_at,
-                           on=on, thresholds=thresholds)
+                           on=on, thresholds=thresholds) or (
+            Reminder.Level.DUE_SOON if measure.urging_level_id else None)
         if measure.state == State.COMPLETED or level is None:
             continue  # completed or moved since the week was planned: nothing to urge any more
-        if reminder.kind == Reminder.Kind.ESCALATION:
-            level = Reminder.Level.ESCALATED
+        if reminder.kind == Reminder.Kind.ESCALATION and level == Reminder.Level.OVERDUE:
+            level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
             measure=measure, level=level, days_overdue=measure.days_overdue(on),
@@ -109,8 +110,11 @@ def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -
     rows = (
         measures.counts_by_unit(on)
         .annotate(
-            escalated=Count("pk", filter=ongoing & Q(deadline__lte=escalate_before)),
+            escalated=Count("pk", filter=overdue_condition(on) & Q(deadline__lte=escalate_before)),
             due_soon=Count("pk", filter=ongoing & Q(deadline__gte=on, deadline__lte=due_by)),
+            # Waiting for a signature: the supervisors' own lag, reported apart from overdue.
+            awaiting=Count("pk", filter=awaiting_signoff_condition()),
+            oldest_request=Min("signoff_requested_on", filter=awaiting_signoff_condition()),
         )
         .filter(ongoing__gt=0)
     )
@@ -118,6 +122,8 @@ def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -
     for row in rows:
         oldest = row["oldest_overdue_deadline"]
         row["longest_overdue_days"] = (on - oldest).days if oldest else 0
+        requested = row.pop("oldest_request")
+        row["longest_awaiting_days"] = max((on - requested).days, 0) if requested else 0
         result.append(row)
     result.sort(key=lambda r: (-r["overdue"], -r["longest_overdue_days"], r["lead_unit__name"]))
     return result
@@ -153,8 +159,8 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
             if not rows:
                 return None
             context.update(units=rows, totals={
-                key: sum(r[key] for r in rows) for key in ("ongoing", "overdue", "escalated", "due_soon")
-            })
+                key: sum(r[key] for r in rows) for key in ("ongoing", "overdue", "escalated", "due_soon", "awaiting")
+            }, longest_awaiting_days=max(r["longest_awaiting_days"] for r in rows))
             name = "supervisor_summary"
             url = context["dashboard_url"]
         else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Reminder
+from ..models import Reminder, waits_on_time_condition
 
 CHUNK_SIZE = 2000
 # A level outranks those before it; a reminder carries the highest level among its items.
@@ -52,7 +52,9 @@ def week_start(day: datetime.date) -> datetime.date:
 def reportable(queryset, *, on: datetime.date, thresholds: Thresholds):
     """Ongoing items that are overdue, due soon, or lagging on `on`."""
     due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    return queryset.ongoing().filter(deadline__lte=due_by) | queryset.lagging(thresholds.lagging_days, on=on)
+    # An item waiting for sign-off asked for on time is the supervisors' lag, not the unit's.
+    return (queryset.ongoing().filter(deadline__lte=due_by) | queryset.lagging(thresholds.lagging_days, on=on)) \
+        .exclude(waits_on_time_condition())
 
 
 def escalated(queryset, *, on: datetime.date, thresholds: Thresholds):

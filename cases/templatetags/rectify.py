@@ -4,24 +4,16 @@ from django import template
 from django.utils.html import format_html
 
 from cases import formats
+from cases.choices import VOCABULARY
 from cases.states import State
 
 register = template.Library()
 
-# Colours chosen to stay distinguishable in print and for red-green colour blindness.
-STATE_COLOURS = {
-    State.PLANNED: ("#475467", "#f2f4f7"),
-    State.IN_PROGRESS: ("#175cd3", "#eff8ff"),
-    State.PHASED: ("#6941c6", "#f4f3ff"),
-    State.SUBMITTED: ("#b54708", "#fffaeb"),
-    State.COMPLETED: ("#067647", "#ecfdf3"),
-    State.RELAPSED: ("#b42318", "#fef3f2"),
-}
-
 
 @register.simple_tag
 def state_badge(state: str) -> str:
-    fg, bg = STATE_COLOURS.get(state, ("#475467", "#f2f4f7"))
+    words = VOCABULARY.get(state)
+    fg, bg = (words.colour, words.background) if words else ("#475467", "#f2f4f7")
     label = State(state).label if state in State.values else state
     return format_html(
         '<span class="state-badge state-{}" style="color:{};background:{};padding:1px 8px;border-radius:10px;'

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from cases.choices import VOCABULARY
 from notices.parser.dates import DateRead, find_any_date, find_period, last_date_before
 from notices.parser.labels import cn_to_int
 from notices.parser.layout import Layout
-from notices.parser.messages import Term
+from notices.parser.messages import DATE_TERMS, DECLARED_TERMS, Term
 from notices.parser.model import ROLE_ORGANISATION, Contact, NoticeHeader, ParseWarning
 from notices.parser.text import fold
 
@@ -82,11 +83,11 @@ _DECLARED_MEASURES = (
 _DECLARED_CHECKS = re.compile(rf"{_NUM}\s*个专项检查")
 _DECLARED_CAMPAIGNS = re.compile(rf"{_NUM}\s*个(?:重点领域)?专项整治")
 _DECLARED_RATE = re.compile(r"(?:整改)?完成率\s*(?:达到?|为)?\s*(\d+(?:\.\d+)?)\s*%")
+# The summary's words per state come from the one vocabulary of states (cases.choices);
+# "ongoing" (尚未完成) is a figure of notices, not a state.
 _STATE_WORDS = {
-    "completed": ("已完成整改", "已整改完成", "已整改到位", "已全部整改", "已完成", "已整改", "完成整改"),
-    "phased": ("已取得阶段性成效", "取得阶段性成效", "阶段性成效", "需持续整改", "持续整改", "需长期坚持",
-               "长期坚持", "基本完成"),
-    "in_progress": ("正按计划推进", "正在整改", "正在推进", "推进中", "整改中"),
+    # Most advanced first: the alternation of _DECLARED_STATE tries them in this order.
+    **{state: VOCABULARY[state].notice_figure_words for state in ("completed", "phased", "in_progress")},
     "ongoing": ("尚未完成", "未完成"),
 }
 _DECLARED_STATE = re.compile(
@@ -115,7 +116,6 @@ _ADDRESS = re.compile(r"(?:联系地址|通信地址|通讯地址|邮寄地址|�
 
 
 _SCAN_LIMIT = 4000
-_TERM_OF = {"in_progress": "in progress"}
 
 
 @dataclass(slots=True)
@@ -158,12 +158,12 @@ def _read_dates_of_signature(layout: Layout, result: HeaderRead) -> None:
     if read is None:
         result.warnings.append(ParseWarning.of("no_signature"))
         return
-    result.header.signed_on = _accept(read, "signing date", result, line)
+    result.header.signed_on = _accept(read, "signing", result, line)
 
 
 def _accept(read: DateRead, what: str, result: HeaderRead, line: int | None) -> date | None:
     """Return the date; report damage, the reading chosen, or that none was possible."""
-    term = Term(what)
+    term = Term(DATE_TERMS[what])
     if not read.damaged:
         if read.value is None:
             result.warnings.append(ParseWarning.of("date_invalid", line, what=term, raw=read.raw))
@@ -232,13 +232,13 @@ def _read_period_and_feedback(intro: str, result: HeaderRead, line: int) -> None
     anchor = next((m.start() for m in re.finditer("巡视|巡察|督察", folded)), 0)
     period = find_period(intro, anchor)
     if period is not None:
-        header.inspection_start = _accept(period.start, "inspection start date", result, line)
-        header.inspection_end = _accept(period.end, "inspection end date", result, line)
+        header.inspection_start = _accept(period.start, "start", result, line)
+        header.inspection_end = _accept(period.end, "end", result, line)
     feedback = _FEEDBACK.search(folded, period.span[1] if period else 0)
     if feedback is not None:
         read = last_date_before(intro, feedback.start(), skip=period.span if period else None)
         if read is not None:
-            header.feedback_on = _accept(read, "feedback date", result, line)
+            header.feedback_on = _accept(read, "feedback", result, line)
 
 
 def _special_checks(text: str) -> list[str]:
@@ -266,7 +266,7 @@ def _declared(text: str, result: HeaderRead, line: int) -> dict[str, int | float
         if value is None:
             return
         if key in declared and declared[key] != value:
-            result.warnings.append(ParseWarning.of("declared_conflict", line, what=Term(_TERM_OF.get(key, key)),
+            result.warnings.append(ParseWarning.of("declared_conflict", line, what=Term(DECLARED_TERMS.get(key, key)),
                                                    first=declared[key], second=value))
             return
         declared.setdefault(key, value)

@@ -31,34 +31,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from cases.choices import VOCABULARY
 from notices.parser.dates import make_date, month_end
 from notices.parser.model import STATES, NumberMention
 from notices.parser.text import fold
 
 DEFAULT_STATE = "in_progress"
 
-_COMPLETED = (
-    r"已全部[\u4e00-\u9fff]{0,6}?(?:到位|完成|完毕|办结|化解|清退|拆除|追缴|解决|销号|清零|投入使用|投用|完工|建成|上线)"
-    r"|(?:完成整改|整改完成|整改到位|整改完毕|整治到位|销号到位|完成销号)"
-    r"|已(?:完成整改|整改完成|整改到位|整改完毕|完成|整改|办结|销号|化解|解决|建成|拆除|出清|清理|追缴|追究|撤销"
-    r"|关停|取缔|落实|关闭|退还|投入使用|投用|通车|交付)"
-    r"|(?:全面|全部)(?:完成|办结|到位|完工|投用)"
-    r"|已(?:拨付|追回|收回|缴入|清退|兑付|补缴|上缴|全额退还)"
-)
-_PHASED = (
-    r"(?:已取得|取得)?阶段性(?:成效|进展|成果)|持续整改|长期坚持|长期整改|需持续|久久为功"
-    r"|基本(?:完成|整改到位|整治到位|解决|化解|建成|实现|到位|满足)"
-)
-_IN_PROGRESS = (
-    r"正(?:按计划推进|按计划|有序推进|有序|加快推进|加快|抓紧推进|抓紧|积极推进|积极|稳步推进|稳步|全力推进|全力|逐步"
-    r"|在)(?!运行|使用|常)"
-    r"|推进中|进行中|办理中|整改中|已进场施工|已进场|进场施工|已开工|已复工|开工建设|已启动"
-    r"|尚未完成|未完成|未整改|待批复|剩余|剩下"
-    r"|(?:将|拟|计划|预计|力争|争取|有望)[^，,。；;]{0,12}?(?:完成|完工|竣工|建成|通车|投入使用|交付|办结|化解|出清|覆盖)"
-)
-_SUBMITTED = r"申请销号|提请销号|待销号|申请验收|待验收"
+_COMPLETED = VOCABULARY["completed"].notice_pattern  # cases.choices
+_PHASED = VOCABULARY["phased"].notice_pattern  # cases.choices
+_IN_PROGRESS = VOCABULARY["in_progress"].notice_pattern  # cases.choices
+_SUBMITTED = VOCABULARY["submitted"].notice_pattern  # cases.choices
 _ON_SCHEDULE = r"未?达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
-_PLANNED = r"尚未启动|未启动|暂未启动|尚未开展|暂未开展"
+_PLANNED = VOCABULARY["planned"].notice_pattern  # cases.choices
 
 _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (state, re.compile(pattern))
@@ -147,12 +132,19 @@ def _verdicts(hits: list[tuple[int, int, str, str]], folded: str) -> list[tuple[
 
 # A plan ("计划2024年9月底前完成") closing the text says what is ahead, not where it stands.
 _FUTURE_PHRASE = re.compile(r"^(?:将|拟|计划|预计|力争|争取|有望)")
-_VERDICT_SLACK = 4  # characters a verdict clause may hold besides its state wording (已, 均, 目前…)
+_VERDICT_SLACK = 4  # characters a verdict clause may hold before its state wording (已, 均, 目前…)
+_VERDICT_TAIL = 2  # …and after it ("已完成整改了", "整改到位的")
 
 
 def _whole_clause(body: str, start: int, end: int, hit: tuple[int, int, str, str]) -> bool:
     clause = body[start:end].strip()
-    return bool(clause) and len(clause) - (min(hit[1], end) - hit[0]) <= _VERDICT_SLACK
+    if not clause or any(char.isdigit() for char in clause):
+        return False  # "3个问题取得阶段性成效" counts part of the work: a step, not the verdict
+    lead = body[start:hit[0]].strip()
+    tail = body[min(hit[1], end):end].strip()
+    # Words may stand before the verdict (已、均、目前…) but no object after it: "已完成分析报告"
+    # reports one step done.
+    return len(lead) <= _VERDICT_SLACK and len(tail) <= _VERDICT_TAIL
 
 
 def _qualified(state: str, folded: str, start: int) -> tuple[str, int] | None:

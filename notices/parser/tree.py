@@ -447,7 +447,7 @@ def apply_fields(measures: list[ParsedMeasure], fields: Fields) -> None:
     for measure in measures:
         measure.units = list(fields.units)
         measure.leader = fields.leader
-        measure.fields = dict(fields.raw)
+        measure.fields = {**measure.fields, **fields.raw}
         if fields.deadline is not None:
             measure.deadline, measure.deadline_phrase = fields.deadline, fields.deadline_phrase
         elif fields.long_term:

@@ -50,6 +50,8 @@ class PlanMeasure:
     deadline: datetime.date | None
     kind: str
     deadline_text: str
+    # 责任人 when the plan also has a 责任领导 column (with none, the 责任人 column is the leader).
+    persons: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,6 +60,9 @@ class PlanIssue:
     row: int  # 0: the table or file as a whole
     column: str
     message: str
+    # Stable for the interfaces: "unknown_unit" and "unknown_leader" are solved by creating the
+    # names on confirmation; any other error needs the file (or the column mapping) corrected.
+    code: str = "invalid"
 
     def __str__(self) -> str:
         where = _("%(table)s, row %(row)s") % {"table": self.table, "row": self.row} if self.row else self.table
@@ -66,7 +71,8 @@ class PlanIssue:
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message}
+        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message,
+                "code": self.code}
 
 
 @dataclass(slots=True)
@@ -78,6 +84,8 @@ class PlanRead:
     # Header texts no column takes, per table: the mapping step offers them.
     unplaced: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table → header text → key
+    unread: list[str] = field(default_factory=list)  # tables with no header row that could be placed
+    headers: dict[str, list[str]] = field(default_factory=dict)  # table → its header texts, in order
 
     def measures(self) -> list[PlanMeasure]:
         return [m for p in self.problems for m in p.measures]
@@ -91,10 +99,17 @@ def read_plan(tables: list[Table], *, mapping: dict[str, str] | None = None, max
     for table in tables:
         header = _find_header(table, chosen)
         if header is None:
+            # Offer the table's first row of several texts to the mapping step: its headers may
+            # be worded so that none could be placed.
+            candidate = next((row for row in table.rows[:10] if len({t for t in row if t}) >= 2), None)
+            if candidate:
+                plan.unplaced[table.name] = plan.headers[table.name] = list(dict.fromkeys(t for t in candidate if t))
+                plan.unread.append(table.name)
             continue
         read_any = True
         number, columns = header
         plan.columns[table.name] = {table.rows[number][i]: key for i, key in columns.items()}
+        plan.headers[table.name] = list(dict.fromkeys(t for t in table.rows[number] if t))
         unplaced = [text for i, text in enumerate(table.rows[number]) if text and i not in columns
                     and chosen.get(comparison_key(text)) != "ignore"]
         if unplaced:
@@ -184,10 +199,13 @@ def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRe
             plan.errors.append(PlanIssue(table.name, number, LABELS["deadline"], message))
         lead_units = split_names(cell("lead_unit"))
         units = split_names(cell("units")) + split_names(cell("supporting"))
+        leaders, persons = split_names(cell("leader")), split_names(cell("person"))
+        if "leader" not in index_of:
+            leaders, persons = persons, []
         problem.measures.append(PlanMeasure(
-            table=table.name, row=number, label=label, text=text or measure_text,
-            leaders=split_names(cell("leader")) or split_names(cell("person")), lead_units=lead_units, units=units,
-            deadline=deadline, kind=kind, deadline_text=deadline_text,
+            table=table.name, row=number, label=label, text=text or measure_text, leaders=leaders,
+            lead_units=lead_units, units=units, deadline=deadline, kind=kind, deadline_text=deadline_text,
+            persons=persons,
         ))
 
 

@@ -149,7 +149,7 @@ def test_illegal_transition_is_a_400_and_changes_nothing(staff_api, measure):
 
 
 def test_staff_cannot_sign_off(staff_api, measure, staff):
-    services.transition_measure(measure=measure, to_state="submitted", by=staff)
+    services.transition_measure(measure=measure, to_state="submitted", by=staff, note="申请销号")
     response = staff_api.post(f"/api/v1/measures/{measure.pk}/transition/", {"to_state": "completed"},
                               format="json")
     assert response.status_code == 403
@@ -159,7 +159,7 @@ def test_staff_cannot_sign_off(staff_api, measure, staff):
 
 
 def test_supervisor_signs_off(supervisor_api, measure, staff):
-    services.transition_measure(measure=measure, to_state="submitted", by=staff)
+    services.transition_measure(measure=measure, to_state="submitted", by=staff, note="申请销号")
     response = supervisor_api.post(f"/api/v1/measures/{measure.pk}/transition/",
                                    {"to_state": "completed", "note": "核查属实"}, format="json")
     assert response.status_code == 200, response.content
@@ -168,7 +168,7 @@ def test_supervisor_signs_off(supervisor_api, measure, staff):
 
 
 def test_send_back_without_a_reason_is_refused(supervisor_api, measure, staff):
-    services.transition_measure(measure=measure, to_state="submitted", by=staff)
+    services.transition_measure(measure=measure, to_state="submitted", by=staff, note="申请销号")
     response = supervisor_api.post(f"/api/v1/measures/{measure.pk}/transition/", {"to_state": "in_progress"},
                                    format="json")
     assert error_of(response)["code"] == "reason_required"

@@ -112,7 +112,7 @@ def test_progress(role, api_as, world):
 @pytest.mark.parametrize("role", ["staff", "supervisor", "rectify_admin"])
 def test_sign_off_only_by_supervisors(role, api_as, world, staff):
     measure, _ = world
-    services.transition_measure(measure=measure, to_state="submitted", by=staff)
+    services.transition_measure(measure=measure, to_state="submitted", by=staff, note="申请销号")
     response = api_as(role).post(f"/api/v1/measures/{measure.pk}/transition/", {"to_state": "completed"},
                                  format="json")
     assert response.status_code == (403 if role == "staff" else 200)

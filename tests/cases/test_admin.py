@@ -119,7 +119,7 @@ def test_an_executable_upload_is_refused_and_nothing_is_written(staff_client, me
 
 
 def test_staff_is_not_offered_sign_off(staff_client, measure):
-    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED)
+    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED, signoff_step=1)
     response = staff_client.get(reverse("admin:cases_measure_changelist"))
     actions = dict(response.context["action_form"].fields["action"].choices)
     assert "action_approve" not in actions
@@ -130,7 +130,7 @@ def test_staff_is_not_offered_sign_off(staff_client, measure):
 
 
 def test_staff_cannot_choose_a_supervisor_transition_in_the_form(staff_client, measure):
-    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED)
+    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED, signoff_step=1)
     data = form_data(staff_client, measure, progress_state=State.COMPLETED, progress_note="自己销号")
     response = staff_client.post(change_url(measure), data)
     assert response.status_code == 200
@@ -139,7 +139,7 @@ def test_staff_cannot_choose_a_supervisor_transition_in_the_form(staff_client, m
 
 
 def test_supervisor_signs_off_with_an_action(supervisor_client, measure):
-    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED)
+    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED, signoff_step=1)
     response = supervisor_client.post(reverse("admin:cases_measure_changelist"),
                                       {"action": "action_approve", "_selected_action": [measure.pk]})
     assert response.status_code == 302
@@ -148,7 +148,7 @@ def test_supervisor_signs_off_with_an_action(supervisor_client, measure):
 
 
 def test_send_back_asks_for_a_reason_first(supervisor_client, measure):
-    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED)
+    Measure.objects.filter(pk=measure.pk).update(state=State.SUBMITTED, signoff_step=1)
     url = reverse("admin:cases_measure_changelist")
     response = supervisor_client.post(url, {"action": "action_send_back", "_selected_action": [measure.pk]})
     assert response.status_code == 200

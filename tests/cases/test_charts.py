@@ -76,7 +76,7 @@ def test_weekly_trend_walks_back_from_today(unit, staff, supervisor):
     with time_machine.travel(datetime.datetime(2026, 1, 20, 10, tzinfo=datetime.UTC), tick=False):
         done = factories.MeasureFactory(lead_unit=unit, issue__case=case)
         factories.MeasureFactory(lead_unit=unit, issue__case=case)
-        services.transition_measure(measure=done, to_state=State.SUBMITTED, by=staff)
+        services.transition_measure(measure=done, to_state=State.SUBMITTED, by=staff, note="申请销号")
         services.transition_measure(measure=done, to_state=State.COMPLETED, by=supervisor)
     on = datetime.date(2026, 2, 4)
     measures = Measure.objects.all()

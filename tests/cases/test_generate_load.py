@@ -130,8 +130,13 @@ def test_every_state_is_reached_by_legal_steps_with_consistent_columns():
             # Notes may follow (回头看); the completion is the last approval.
             assert measure.completed_at == [u for u in updates if u.action == Action.APPROVE][-1].created_at
             approvers = SignOff.objects.filter(measure=measure, round=measure.signoff_round, decision="approve")
-            assert approvers.values("by").distinct().count() == measure.case.signoffs_required
-        else:
+            chain = measure.case.signoff_chain
+            required = chain.steps.count() if chain else 1
+            assert approvers.values("by").distinct().count() == required
+            assert sorted(approvers.values_list("step", flat=True)) == list(range(1, required + 1))
+        elif measure.state == State.SUBMITTED:
+            assert measure.signoff_step >= 1 and measure.signoff_requested_on is not None
+        if measure.state != State.COMPLETED:
             assert measure.completed_at is None
         assert measure.kind == Measure.Kind.LONG_TERM or measure.deadline is not None
     assert {State.PLANNED, State.IN_PROGRESS, State.COMPLETED} <= set(states)

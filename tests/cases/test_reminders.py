@@ -310,7 +310,7 @@ def test_escalation_mail_is_a_supervision_notice_to_the_leader(unit):
 
     message = _message(planned(Reminder.Kind.ESCALATION)[leader.email])
 
-    assert message.subject == "【督办提醒】周海涛:1 项整改事项逾期 14 天及以上"
+    assert message.subject == "【督办提醒】周海涛:1 项整改事项需督办,其中逾期 1 项"
     assert "周海涛:" in message.body
     assert "提请您督办" in message.body
     assert "[督办,已逾期 15 天] 整治群众身边腐败问题" in message.body

@@ -79,7 +79,7 @@ def test_every_headline_figure_equals_the_count_at_its_link(client, supervisor, 
     context = client.get(reverse("cases:dashboard")).context
     head, links = context["head"], context["links"]
     for name, figure in [("measures", head.measures), ("completed", head.completed), ("ongoing", head.ongoing),
-                         ("overdue", head.overdue), ("due_soon", head.due_soon)]:
+                         ("overdue", head.overdue), ("due_soon", head.due_soon), ("submitted", head.awaiting)]:
         assert _count(client, links[name]) == figure, name
 
 

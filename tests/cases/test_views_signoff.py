@@ -30,11 +30,12 @@ def _decide(client, measure, decision, comment=""):
     }, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
 
-def test_staff_cannot_open_or_use_the_queue(client, staff, measure):
+def test_staff_see_an_empty_queue_and_cannot_decide(client, staff, measure):
     _submit(measure, staff)
     client.force_login(staff)
-    assert client.get(reverse("cases:signoff-queue")).status_code == 403
-    assert _decide(client, measure, "approve").status_code == 403
+    response = client.get(reverse("cases:signoff-queue"))
+    assert response.status_code == 200 and response.context["rows"] == []
+    assert _decide(client, measure, "approve").status_code == 400
     measure.refresh_from_db()
     assert measure.state == State.SUBMITTED
 
@@ -79,15 +80,18 @@ def test_send_back_with_a_comment_returns_the_item(client, supervisor, staff, me
 
 
 def test_four_signatures_case_waits_for_the_others(client, supervisor, supervisor2, staff, unit):
-    case = factories.CaseFactory(signoffs_required=2)
+    case = factories.CaseFactory()
+    factories.signoff_chain(2, case=case)
     measure = _submit(factories.MeasureFactory(lead_unit=unit, issue__case=case), staff)
     client.force_login(supervisor)
     _decide(client, measure, "approve")
     measure.refresh_from_db()
     assert measure.state == State.SUBMITTED
-    row = client.get(reverse("cases:signoff-queue")).context["rows"][0]
-    assert row["signed_by_me"] and len(row["approvals"]) == 1
+    # Signed at step 1, it leaves this supervisor's queue and waits at step 2 in the other's.
+    assert client.get(reverse("cases:signoff-queue")).context["rows"] == []
     client.force_login(supervisor2)
+    row = client.get(reverse("cases:signoff-queue")).context["rows"][0]
+    assert row["step_number"] == 2 and len(row["approvals"]) == 1
     _decide(client, measure, "approve")
     measure.refresh_from_db()
     assert measure.state == State.COMPLETED
@@ -98,7 +102,8 @@ def test_a_stale_decision_changes_nothing_and_keeps_the_comment(client, supervis
     seen = measure.version
     services.apply_action(measure=Measure.objects.get(pk=measure.pk), action="send_back", by=supervisor2,
                           note="先退回")
-    services.transition_measure(measure=Measure.objects.get(pk=measure.pk), to_state=State.SUBMITTED, by=staff)
+    services.transition_measure(measure=Measure.objects.get(pk=measure.pk), to_state=State.SUBMITTED, by=staff,
+                                note="申请销号")
     measure.version = seen
     client.force_login(supervisor)
     response = _decide(client, measure, "send_back", "我的退回意见")

@@ -41,7 +41,7 @@ from accounts.models import Membership, Organisation, OrganisationMembership, Ro
 from cases import figures
 from cases.demo import MEASURE_TEMPLATES as DEMO_MEASURE_TEMPLATES
 from cases.demo import NOTES as DEMO_NOTES
-from cases.models import Case, Issue, Measure, ProgressUpdate, SignOff
+from cases.models import Case, Issue, Measure, ProgressUpdate, SignOff, SignoffChain, SignoffStep
 from cases.states import Action, State, roll_up
 
 LOAD_PASSWORD = "rectify-load"
@@ -448,9 +448,26 @@ class Generator:
             "supervisors": [u.pk for u in users[sup_start:sup_start + supervisors]],
         }
 
+    def _chains(self) -> dict[int, SignoffChain | None]:
+        """Chains of 2 and 4 signatures by the 整改办 (四签制); one signature needs no chain."""
+        chains: dict[int, SignoffChain | None] = {1: None}
+        for required in (2, 4):
+            chain, created = SignoffChain.objects.get_or_create(name=f"{required}签（整改办）")
+            if created:
+                SignoffStep.objects.bulk_create([
+                    SignoffStep(chain=chain, position=n, title=f"第{n}签", signer=SignoffStep.Signer.ORG_SUPERVISORS)
+                    for n in range(1, required + 1)])
+            chains[required] = chain
+        return chains
+
+    @staticmethod
+    def _required(case: Case) -> int:
+        return len(case.signoff_chain.ordered_steps()) if case.signoff_chain_id else 1
+
     def _cases(self, count: int) -> list[Case]:
         rng = self.rng
         objs = []
+        chains = self._chains()
         kinds = [Case.Kind.INSPECTION] * 5 + [Case.Kind.CIRCUIT] * 3 + [Case.Kind.AUDIT, Case.Kind.ENVIRONMENT]
         # Only organisations with units can rectify; every such organisation gets a case first.
         holders = [o for o in range(len(self.organisations)) if self.units_of_org[o]]
@@ -476,7 +493,7 @@ class Generator:
                 inspection_team=team, kind=rng.choice(kinds), inspection_start=start,
                 inspection_end=start + datetime.timedelta(days=rng.randrange(20, 60)), feedback_on=feedback,
                 rectification_deadline=feedback + datetime.timedelta(days=180),
-                signoffs_required=rng.choices((1, 2, 4), (85, 12, 3))[0],
+                signoff_chain=chains[rng.choices((1, 2, 4), (85, 12, 3))[0]],
             ))
         return self._insert(Case, objs)
 
@@ -522,7 +539,7 @@ class Generator:
     def _plan_progress(self, plans, cases, progress: int) -> None:
         rng = self.rng
         for plan in plans:
-            plan.actions = min_actions(plan.state, cases[plan.case].signoffs_required)
+            plan.actions = min_actions(plan.state, self._required(cases[plan.case]))
         needed = sum(len(p.actions) for p in plans)
         if progress < needed:
             self.out(f"--progress {progress:,} is below the {needed:,} updates the states need; using {needed:,}.")
@@ -607,6 +624,8 @@ class Generator:
         timelines = []
         for obj, (plan, _issue) in zip(measure_objs, plan_of, strict=True):
             timelines.append(self._timeline(obj, plan, cases[plan.case]))
+            if obj.state == State.SUBMITTED:
+                obj.signoff_requested_by_id = people["liaison"][obj.lead_unit_id]
         self._insert(Measure, measure_objs)
         through = Measure.supporting_units.through
         for obj, (plan, _issue) in zip(measure_objs, plan_of, strict=True):
@@ -616,7 +635,7 @@ class Generator:
         updates, signoffs = [], []
         for obj, (plan, _issue), timeline in zip(measure_objs, plan_of, timelines, strict=True):
             staff = people["liaison"][obj.lead_unit_id]
-            sups = rng.sample(people["supervisors"], cases[plan.case].signoffs_required)
+            sups = rng.sample(people["supervisors"], self._required(cases[plan.case]))
             signer = 0
             for action, at, old, new, rnd in timeline:
                 by_supervisor = action in (Action.APPROVE, Action.SEND_BACK, Action.REOPEN)
@@ -629,13 +648,13 @@ class Generator:
                                         note=note, from_state=old, to_state=new)
                 updates.append(update)
                 if by_supervisor:
-                    signoffs.append((update, action, author, rnd))
+                    signoffs.append((update, action, author, rnd, signer if action == Action.APPROVE else None))
                 if action == Action.SUBMIT:
                     signer = 0
         self._insert(ProgressUpdate, updates)
         self._insert(SignOff, [SignOff(measure_id=u.measure_id, by_id=author, decision=action, comment=u.note,
-                                       round=rnd, created_at=u.created_at, progress_id=u.pk)
-                               for u, action, author, rnd in signoffs])
+                                       round=rnd, step=step, created_at=u.created_at, progress_id=u.pk)
+                               for u, action, author, rnd, step in signoffs])
         # Roll issue states up from the leaves, as refresh_issue_states does per case.
         states: dict[int, set[str]] = defaultdict(set)
         for obj in measure_objs:
@@ -671,7 +690,7 @@ class Generator:
         span = max((end - start).total_seconds(), 3600.0)
         times = sorted(start + datetime.timedelta(seconds=int(span * self.rng.uniform(0.02, 1.0)))
                        for _ in plan.actions)
-        required = case.signoffs_required
+        required = self._required(case)
         state, rnd, approvals = State.PLANNED, 0, 0
         rows = []
         for action, at in zip(plan.actions, times, strict=True):
@@ -682,6 +701,7 @@ class Generator:
                 state = State.PHASED
             elif action == Action.SUBMIT:
                 state, rnd, approvals = State.SUBMITTED, rnd + 1, 0
+                obj.signoff_requested_on = timezone.localdate(at)
             elif action == Action.APPROVE:
                 approvals += 1
                 if approvals >= required:
@@ -694,6 +714,8 @@ class Generator:
         assert state == plan.state, (plan.actions, state, plan.state)
         obj.state = state
         obj.signoff_round = rnd
+        # Waiting at the step after the signatures so far; the unit's liaison asked.
+        obj.signoff_step = approvals + 1 if state == State.SUBMITTED else 0
         obj.version = 1 + len(rows)
         obj.last_progress_at = times[-1] if times else None
         return rows
