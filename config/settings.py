@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
 # for LAGGING_DAYS are "lagging"; items overdue this long escalate to the lead leader.
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=7)
 REMINDER_LAGGING_DAYS = env.int("REMINDER_LAGGING_DAYS", default=14)
+# A mail lists at most this many items (the worst first) and links the full list (issue 12: mails human-sized).
+REMINDER_MAIL_MAX_ITEMS = env.int("REMINDER_MAIL_MAX_ITEMS", default=30)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
 # Delivery (cases.delivery): group-bot and SMS HTTP calls time out after this many seconds;
 # a claimed message not finished within the lease may be claimed again (a worker died).

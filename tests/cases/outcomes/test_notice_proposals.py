@@ -67,6 +67,6 @@ def test_the_admin_preview_shows_them_and_the_confirm_keeps_the_ticked(client, d
     proposals = preview.context["outcome_proposals"]
     assert proposals[0].words == "追缴356.7万元"
     done = client.post(url, {"_confirm": "1", "content_hash": preview.context["plan"].content_hash,
-                             "outcome": [proposals[0].key]})
+                             "outcome": [proposals[0].key], "accept_overdue": "1"})
     assert done.status_code == 302
     assert list(OutcomeFigure.objects.values_list("kind", flat=True)) == ["recovered"]
