@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
+from cases.jobs.services import should_queue, start_job
+from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
@@ -235,6 +237,9 @@ class NoticeImportAdminMixin:
                     "%(n)d new measures would start overdue: tick the box to import anyway, or go back and "
                     "choose a default deadline.", late) % {"n": late})
                 return self._render_preview(request, plan, again)
+            content = pending["text"].encode("utf-8") if "text" in pending else base64.b64decode(pending["data"])
+            if should_queue(rows=len(parsed.measures()), size=len(content)):
+                return self._queue(request, pending, content, data, parsed)
             result = import_notice(
                 parsed, by=request.user, **_options(data, request.user), source=pending.get("filename") or "",
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
@@ -250,6 +255,24 @@ class NoticeImportAdminMixin:
         if result.case is not None:
             return HttpResponseRedirect(reverse("admin:cases_case_change", args=[result.case.pk]))
         return HttpResponseRedirect(reverse("admin:notices_notice_change", args=[result.notice.pk]))
+
+    def _queue(self, request, pending, content, data, parsed):
+        """A notice of many measures is imported by a background job (cases.jobs)."""
+        options = _options(data, request.user)
+        deadline = options["default_deadline"]
+        job = start_job(
+            kind="notice", user=request.user, data=content, file_name=pending.get("filename") or "",
+            organisation=options["case"].organisation if options["case"] else options["organisation"],
+            case=options["case"], size=len(parsed.measures()),
+            options={"is_text": "text" in pending, "content_hash": data["content_hash"],
+                     "unit": options["unit"].pk if options["unit"] else None,
+                     "case": options["case"].pk if options["case"] else None,
+                     "organisation": options["organisation"].pk if options["organisation"] else None,
+                     "default_deadline": deadline.isoformat() if deadline else None,
+                     "outcomes": request.POST.getlist("outcome")},
+        )
+        request.session.pop(SESSION_KEY, None)
+        return HttpResponseRedirect(job_url(job))
 
     def _render(self, request, template, context):
         return TemplateResponse(request, template, {

@@ -105,8 +105,7 @@ class PlanImportAdminMixin:
                                      create_missing=options.get("create_missing", False))
         if "_confirm" not in request.POST or not valid or twice or not preview.ok:
             if "_confirm" in request.POST:
-                self.message_user(request, _("Nothing was imported: correct what the report below lists."),
-                                  messages.ERROR)
+                self.message_user(request, _refusal(preview), messages.ERROR)
             return self._plan_show(request, preview, check, pending, twice=twice)
         return self._plan_confirm(request, token, pending, content, preview, options)
 
@@ -130,8 +129,7 @@ class PlanImportAdminMixin:
             result = import_plan(content, file_name=pending["file_name"], user=request.user,
                                  organisation=preview.organisation, **kwargs)
         except PlanRejected as exc:
-            self.message_user(request, _("Nothing was imported: correct what the report below lists."),
-                              messages.ERROR)
+            self.message_user(request, _refusal(exc.preview), messages.ERROR)
             check = PlanCheckForm(request.POST, user=request.user, organisation=preview.organisation)
             check.is_valid()
             return self._plan_show(request, exc.preview, check, pending, twice=[])
@@ -168,6 +166,13 @@ class PlanImportAdminMixin:
         return TemplateResponse(request, template, {
             **self.admin_site.each_context(request), "opts": self.model._meta, **context,
         })
+
+
+def _refusal(preview: PlanPreview) -> str:
+    if preview.errors and not preview.blocking_errors:
+        return _("Nothing was imported: some units or leaders were not found. Tick “Create the units and leaders "
+                 "not found”, or correct the names in the file and upload it again.")
+    return _("Nothing was imported: correct what the report below lists.")
 
 
 def plan_preview_context(preview: PlanPreview, mapping: dict[str, str], twice: list[str]) -> dict:

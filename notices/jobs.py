@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Unit
@@ -78,11 +77,10 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
             parsed, by=job.created_by, unit=scoped["unit"], case=scoped["case"],
             organisation=scoped["organisation"], default_deadline=scoped["default_deadline"],
             source=job.file_name, raw_text=data.decode("utf-8") if options.get("is_text") else None,
-            expected_hash=options.get("content_hash"),
+            expected_hash=options.get("content_hash"), outcomes=options.get("outcomes") or (),
         )
     except ParseError as exc:
-        error = exc.zh if (get_language() or "zh").startswith("zh") else exc.en
-        raise JobRefused(_("Nothing was imported: %(error)s") % {"error": error}) from exc
+        raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc.message}) from exc
     except NoticeImportError as exc:
         raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc}) from exc
     return result.message, result.as_dict(), result.case.pk if result.case else None

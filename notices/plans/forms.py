@@ -29,6 +29,8 @@ def column_choices() -> list[tuple[str, str]]:
         "lead_unit": _("Lead unit (牵头单位)"), "units": _("Responsible units (责任单位)"),
         "supporting": _("Supporting units (配合单位)"), "person": _("Responsible person (责任人)"),
         "deadline": _("Deadline (完成时限)"), "kind": _("Kind (整改类型)"),
+        "problem_ref": _("Number of the problem, in a task list (问题序号)"),
+        "measure_ref": _("Number of the task, in a responsibility list (任务序号)"),
     }
     return [("", _("— not placed —"))] + [(key, names.get(key, LABELS[key])) for key in KEYS] + [
         ("ignore", _("Do not import this column"))]
