@@ -24,7 +24,7 @@ from .parser import NoticeParseError, parse_notice
 
 class NoticeTextForm(forms.Form):
     text = forms.CharField(
-        label=gettext_lazy("Text of the notice"),
+        label=gettext_lazy("Text of the holiday notice"),
         widget=forms.Textarea(attrs={"rows": 18, "cols": 100, "style": "width:100%;font-family:inherit"}),
         help_text=gettext_lazy("The whole notice 国务院办公厅关于YYYY年部分节假日安排的通知, title included, "
                                "as copied from www.gov.cn."),

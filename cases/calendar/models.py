@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Source(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
-    NOTICE = "notice", _("Imported notice")
+    NOTICE = "notice", _("Imported holiday notice")
 
 
 class CalendarDay(models.Model):
