@@ -133,8 +133,10 @@ def test_trend_from_snapshots_equals_the_trend_from_the_log(client, province, su
     case = province["cases"][province["a"]]
     measure = Measure.objects.filter(case=case, state=State.IN_PROGRESS).first()
     with time_machine.travel(datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC), tick=False):
-        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=province["a_supervisor"])
-        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=province["a_supervisor"])
+        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=province["a_supervisor"],
+                                    note="申请销号")
+        # The requester never signs their own request: the province's 整改办 signs it.
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=province["province_supervisor"])
     user = province["province_supervisor"]
     live = _dashboard(client, user)
     figures.backfill_trend()
@@ -199,7 +201,9 @@ def test_dashboard_queries_do_not_grow_with_organisations_or_data(client, provin
         response = client.get(reverse("cases:dashboard"))
     assert len(response.context["org_rows"]) == 3
     assert len(large) == len(small)
-    assert len(large) <= 24
+    # 24, plus the live count of items awaiting sign-off (not rolled up: its wait grows daily), plus
+    # one more query merged in from another branch since the pin was set.
+    assert len(large) <= 26
 
 
 def test_refresh_all_records_the_day_and_counts_every_case(province):
