@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run serve migrate demo test test-sqlite test-services lint messages clean
+.PHONY: install run serve migrate demo test test-sqlite test-services lint typecheck messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,15 +30,18 @@ test: install
 	scripts/test
 
 test-sqlite: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check .
 
-## Regenerate and compile the zh-hans translations.
+## mypy with the Django and DRF plugins on the apps (settings in pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
+
+## Refresh and compile the per-area zh-hans catalogues (locale/<area>/): scripts/messages.py.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=benchmarks
-	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -5,8 +5,9 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .admin_history import ReadableHistoryAdmin
 from .admin_scoping import RestrictedAdminMixin
-from .models import Membership, Organisation, OrganisationMembership, Unit, User
+from .models import AuditEvent, Membership, Organisation, OrganisationMembership, Unit, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -62,7 +63,7 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
+class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin, ReadableHistoryAdmin):
     """People, scoped like everything else (accounts.scoping.UserQuerySet). Only a superuser
     grants superuser status or single permissions; everyone else assigns role groups."""
 
@@ -120,7 +121,7 @@ class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["name", "short_name", "kind", "parent", "email", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name"]
@@ -131,7 +132,7 @@ class OrganisationAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class UnitAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["name", "organisation", "short_name", "parent", "kind", "email", "head", "is_active"]
     list_filter = ["kind", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "short_name", "organisation__name"]
@@ -139,3 +140,24 @@ class UnitAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_select_related = ["organisation", "parent", "head"]
     inlines = [MembershipInline]
     readonly_fields = ["path"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """The audit log, read-only: supervisors filter their organisations' sign-ins and downloads."""
+
+    list_display = ["at", "kind", "username", "user", "ip_address", "target", "organisation", "channel"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter), ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["username", "user__name", "ip_address", "target"]
+    list_select_related = ["user", "organisation"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

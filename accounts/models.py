@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .scoping import RestrictedQuerySet, Scope, scope_of
 from .tree import PathTreeModel
@@ -67,6 +68,9 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     objects = RectifyUserManager()
+    # Who may do what: role groups, active/staff/superuser, every old → new. The password hash and
+    # the last login are not kept (sign-ins are in the audit log).
+    history = HistoricalRecords(m2m_fields=["groups"], excluded_fields=["password", "last_login"])
 
     REQUIRED_FIELDS = ["email"]
 
@@ -158,6 +162,7 @@ class Organisation(PathTreeModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation")
@@ -200,6 +205,7 @@ class OrganisationMembership(models.Model):
     )
     role = models.CharField(_("role in organisation"), max_length=20, choices=OrgRole.choices,
                             default=OrgRole.SUPERVISOR)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation membership")
@@ -259,6 +265,7 @@ class Unit(PathTreeModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()  # the head, the organisation, the tree: old → new
 
     class Meta:
         verbose_name = _("responsible unit")
@@ -296,6 +303,7 @@ class Membership(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role in unit"), max_length=20, choices=UnitRole.choices, default=UnitRole.LIAISON)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
@@ -304,3 +312,46 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+class AuditEventQuerySet(RestrictedQuerySet):
+    """Supervisors read the events of their organisations (and those below); staff read none."""
+
+    organisation_lookup = "organisation"
+
+
+class AuditEvent(models.Model):
+    """One sign-in (successful or not) or one evidence download: who, when, from where, what.
+
+    Written by accounts.audit only; read-only in the admin, where supervisors filter it.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("signed in")
+        LOGIN_FAILED = "login_failed", _("sign-in failed")
+        LOCKED_OUT = "locked_out", _("sign-in locked out")
+        EVIDENCE_DOWNLOAD = "evidence_download", _("evidence downloaded")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="audit_events")
+    username = models.CharField(_("login name"), max_length=150, blank=True,
+                                help_text=_("As typed, also when no such user exists."))
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser or client"), max_length=300, blank=True)
+    channel = models.CharField(_("through"), max_length=100, blank=True, help_text=_("e.g. /accounts/login/"))
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    target = models.CharField(_("object"), max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "kind", "at"], name="audit_org_kind_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.username or self.user_id} · {self.at:%Y-%m-%d %H:%M}"

@@ -68,6 +68,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.view_membership",
         "accounts.view_organisationmembership",
+        "accounts.view_auditevent",  # the audit log of their organisations (accounts.audit)
     ],
 }
 # Administrators get every permission of these apps on top of a supervisor's.

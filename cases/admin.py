@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_history import ReadableHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin
 from accounts.models import Unit
 
 from . import formats, services
+from .admin_paging import EstimatedCountPaginator
+from .filters import search_measures
 from .forms import MultipleFileField, add_service_error
 from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, Reminder, SignOff
 from .outcomes import forms as outcome_forms
@@ -91,7 +93,8 @@ class UnitFilter(admin.SimpleListFilter):
         units = Unit.objects.restrict(request.user).filter(is_active=True)
         if not request.user.is_supervisor:
             units = units.filter(pk__in=sorted(request.user.unit_ids))
-        units = units.filter(led_measures__isnull=False).distinct().order_by("name")[:300]
+        # A semi-join on the lead-unit index, not a DISTINCT over every measure.
+        units = units.filter(Exists(Measure.objects.filter(lead_unit=OuterRef("pk")))).order_by("name")[:300]
         return [(u.pk, u.name) for u in units]
 
     def queryset(self, request, queryset):
@@ -105,11 +108,18 @@ class UnitFilter(admin.SimpleListFilter):
         return queryset.for_units(ids)
 
 
+class VisibleCaseFilter(admin.RelatedFieldListFilter):
+    """The cases the user may see (not a DISTINCT over every measure, as "related only" runs)."""
+
+    def field_choices(self, field, request, model_admin):
+        return list(Case.objects.restrict(request.user).order_by("-feedback_on", "-pk").values_list("pk", "title"))
+
+
 # --- Cases and issues -----------------------------------------------------------------
 
 
 @admin.register(Case)
-class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["title", "inspected_body", "inspection_team", "feedback_on", "rectification_deadline",
                     "problems", "rate"]
     list_filter = ["kind", "feedback_on"]
@@ -130,9 +140,10 @@ class CaseAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         # Export, import and notice-draft pages behind the buttons of change_form.html.
+        from .jobs.views import job_urls
         from .ledger_admin import ledger_urls
 
-        return ledger_urls(self.admin_site.admin_view) + super().get_urls()
+        return ledger_urls(self.admin_site.admin_view) + job_urls(self.admin_site.admin_view) + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -203,7 +214,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display = ["__str__", "case", "kind", "state_display", "measure_count"]
     list_filter = ["kind", "state", ("case", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "text", "label"]
@@ -286,7 +297,8 @@ class SignOffInline(DeadlineChangeInline):
     readonly_fields = fields
 
 
-LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units"]
+LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                 "supporting_units"]
 
 
 class MeasureForm(forms.ModelForm):
@@ -355,18 +367,24 @@ MeasureForm.base_fields.update(MeasureForm.declared_fields)
 
 
 @admin.register(Measure)
-class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     form = MeasureForm
     list_display = ["measure_text", "issue_link", "lead_unit", "deadline", "state_display", "overdue_days",
                     "last_progress_at"]
     list_display_links = ["measure_text"]
-    list_filter = ["state", OverdueFilter, UnitFilter, ("case", admin.RelatedOnlyFieldListFilter),
+    list_filter = ["state", OverdueFilter, UnitFilter, ("case", VisibleCaseFilter),
                    ("deadline", admin.DateFieldListFilter), "kind"]
     search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name", "label"]
     autocomplete_fields = ["issue", "lead_leader", "lead_unit", "supporting_units"]
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50
-    date_hierarchy = "deadline"
+    # A province holds 400,000 measures: no second unfiltered count, an estimated count above
+    # 20,000 rows (cases.admin_paging), and an order an index serves (case id, then position).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["case_id", "position", "pk"]
+    # No date hierarchy: it runs a DISTINCT over every measure's deadline on each view; the
+    # deadline filter offers the same periods.
     inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
                "action_export_ledger"]
@@ -376,6 +394,10 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     def view_on_site(self, obj):
         """The item's own page (/items/<id>/), where staff log progress."""
         return reverse("cases:measure-detail", args=[obj.pk])
+
+    def get_search_results(self, request, queryset, search_term):
+        # The one search of the API and pages: each column through its own (trigram) index.
+        return search_measures(queryset, search_term), False
 
     def get_ordering(self, request):
         # Overdue items, unless the user picked a column: the longest overdue first.
@@ -454,6 +476,7 @@ class MeasureAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
             new = services.create_measure(
                 issue=data["issue"], text=data["text"], lead_unit=data.get("lead_unit"), deadline=data.get("deadline"),
                 kind=data["kind"], lead_leader=data.get("lead_leader"),
+                responsible_person=data.get("responsible_person", ""),
                 supporting_units=data.get("supporting_units") or (), label=data.get("label", ""), by=request.user,
             )
             obj.pk = new.pk

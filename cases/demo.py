@@ -190,6 +190,11 @@ def _load(*, today, seed) -> tuple[Case, bool]:
         supervisor_b, supervisor_b, rng, today, feedback_days=90, username_prefix="b_",
     )
     load_demo_calendar()
+    # Items at every urging level, two letters and a group bot (cases.urging.demo).
+    from .urging import demo as urging_demo
+
+    urging_demo.load(case, supervisor=supervisor, principal_leader=User.objects.filter(username="leader_li").first(),
+                     today=today)
     # Look-backs, outcome figures and the leaders' reports (cases.reports.demo).
     from .reports import demo as reports_demo
 

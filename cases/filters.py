@@ -169,19 +169,34 @@ class MeasureFilterSet(BoundedFilterSet):
 
 
 def search_measures(queryset, value: str):
-    """Every whitespace-separated term must appear in one of the searched columns.
+    """Every whitespace-separated term must appear in one of the searched columns: the measure's
+    text or label, its issue's title, its lead unit's name or its lead leader's name.
 
-    Chinese has no spaces between words, so each term is matched as a substring (a LIKE
-    on SQLite and PostgreSQL alike); 整改台账 finds "建立整改台账制度".
+    Chinese has no spaces between words, so each term is matched as a substring; 整改台账 finds
+    "建立整改台账制度". Each column is searched on its own table and the measures are matched by
+    id (a UNION of index scans), so on PostgreSQL every branch uses its `pg_trgm` GIN index
+    (migration cases 0012) instead of one OR across four joined tables scanning every measure;
+    SQLite runs the same query as plain LIKE scans. A term shorter than three characters has
+    no trigram: it is one OR over the columns, which a list ordered by an index and cut to a page
+    stops scanning early (such a term matches most items anyway).
     """
     for term in (value or "").split()[:8]:
-        queryset = queryset.filter(
-            Q(text__icontains=term)
-            | Q(label__icontains=term)
-            | Q(issue__title__icontains=term)
-            | Q(lead_unit__name__icontains=term)
-            | Q(lead_leader__name__icontains=term)
-        )
+        issues = Issue.objects.filter(title__icontains=term).order_by().values("pk")
+        units = Unit.objects.filter(name__icontains=term).order_by().values("pk")
+        leaders = User.objects.filter(name__icontains=term).order_by().values("pk")
+        if len(term) < 3:
+            # No trigram in one or two characters (整改): no index can narrow it, and such a
+            # term matches most items, so scan in the list's order and stop at the page's end.
+            queryset = queryset.filter(Q(text__icontains=term) | Q(label__icontains=term) | Q(issue__in=issues)
+                                       | Q(lead_unit__in=units) | Q(lead_leader__in=leaders))
+            continue
+
+        def ids(condition):
+            return Measure.objects.filter(condition).order_by().values("pk")
+
+        matching = ids(Q(text__icontains=term) | Q(label__icontains=term)).union(
+            ids(Q(issue__in=issues)), ids(Q(lead_unit__in=units)), ids(Q(lead_leader__in=leaders)))
+        queryset = queryset.filter(pk__in=matching)
     return queryset
 
 

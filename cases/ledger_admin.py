@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from notices.drafter import draft_notice, notice_docx, notice_filename
 
 from . import ledger
+from .jobs.services import should_queue, start_job
+from .jobs.views import job_url
 from .models import Case, Measure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,6 +95,13 @@ def import_view(request, pk):
             return HttpResponseRedirect(request.path)
         with default_storage.open(name, "rb") as stored:
             data = stored.read()
+        rows = _int(request.POST.get("rows"))
+        if should_queue(rows=rows, size=len(data)):
+            # A large ledger is imported by a background job; its status page shows the progress.
+            job = start_job(kind="ledger", user=request.user, data=data, organisation=case.organisation, case=case,
+                            file_name=request.POST.get("file_name", "ledger.xlsx"), size=rows)
+            default_storage.delete(name)
+            return HttpResponseRedirect(job_url(job))
         try:
             result = ledger.import_ledger(data, file_name=request.POST.get("file_name", "ledger.xlsx"),
                                           user=request.user, case=case)
@@ -118,9 +127,17 @@ def import_view(request, pk):
         if result.ok:
             token = uuid.uuid4().hex
             default_storage.save(_PENDING.format(token=token), ContentFile(data))
-            context.update(token=token, file_name=upload.name)
+            context.update(token=token, file_name=upload.name, rows=len(result.rows),
+                           background=should_queue(rows=len(result.rows), size=len(data)))
     return TemplateResponse(request, "admin/cases/case/ledger_import.html", {**context, "form": form,
                                                                             "result": result})
+
+
+def _int(value) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0
 
 
 def _context(request, case, title):

@@ -113,6 +113,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
+    # The sign-off requirement, the deadlines, the organisation: every change, old → new.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("case")
@@ -196,6 +198,8 @@ class Issue(PathTreeModel):
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED, editable=False)
 
     objects = IssueQuerySet.as_manager()
+    # The rolled-up state is computed from the measures (which have their own history).
+    history = HistoricalRecords(excluded_fields=["state"])
 
     class Meta:
         verbose_name = _("issue")
@@ -300,14 +304,18 @@ class MeasureQuerySet(RestrictedQuerySet):
 
     @staticmethod
     def _units_condition(unit_ids, *, include_supporting: bool = True) -> Q:
+        """Led by one of `unit_ids` (the units and sub-units the scope resolved through the
+        materialised path), or supported by one: an id set built from the two indexes
+        (`measure_unit_state_idx` on the lead unit, the through table's unit index), as a UNION.
+        "lead IN (…) OR EXISTS (supporting)" forced a scan of every measure, evaluating the
+        EXISTS per row, because no index serves an OR across two tables."""
         unit_ids = sorted(unit_ids)
-        condition = Q(lead_unit_id__in=unit_ids)
-        if include_supporting:
-            supporting = Measure.supporting_units.through.objects.filter(
-                measure_id=OuterRef("pk"), unit_id__in=unit_ids
-            )
-            condition |= Exists(supporting)
-        return condition
+        if not include_supporting:
+            return Q(lead_unit_id__in=unit_ids)
+        led = Measure.objects.filter(lead_unit_id__in=unit_ids).order_by().values("pk")
+        supported = Measure.supporting_units.through.objects.filter(unit_id__in=unit_ids).order_by().values(
+            "measure_id")
+        return Q(pk__in=led.union(supported))
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""
@@ -340,7 +348,7 @@ class MeasureQuerySet(RestrictedQuerySet):
         overdue = overdue_condition(on)
         return (
             self.order_by()
-            .values("lead_unit", "lead_unit__name")
+            .values("lead_unit", "lead_unit__name", "lead_unit__organisation__name")
             .annotate(
                 total=Count("pk"),
                 ongoing=Count("pk", filter=ongoing_condition()),
@@ -373,6 +381,10 @@ class Measure(models.Model):
     lead_unit = models.ForeignKey(
         Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_measures"
     )
+    # 责任人: the person who does the work, named in the plan beside its 责任领导. Often someone
+    # without an account (a section head), so a name as written rather than a user.
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True,
+                                          help_text=_("责任人, as the plan names them."))
     supporting_units = models.ManyToManyField(
         Unit, verbose_name=_("supporting units"), blank=True, related_name="supported_measures"
     )
@@ -426,6 +438,10 @@ class Measure(models.Model):
             # "Overdue" and "due soon" only ever look at ongoing items.
             models.Index(
                 fields=["deadline"], name="measure_ongoing_deadline_idx", condition=~Q(state=State.COMPLETED)
+            ),
+            # The overdue list's order with its tie-breaker: pages by id read only this index.
+            models.Index(
+                fields=["deadline", "id"], name="measure_ongoing_dl_id_idx", condition=~Q(state=State.COMPLETED)
             ),
         ]
         constraints = [
@@ -908,6 +924,7 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
+from .jobs.models import ImportJob  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

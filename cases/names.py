@@ -18,3 +18,27 @@ def comparison_key(text: str | None) -> str:
         return ""
     folded = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in _DROP).lower()
+
+
+_PARTY_PREFIXES = ("中国共产党", "中共")
+_PARTY_SUFFIXES = ("委员会", "党委", "党组", "委")
+
+
+def body_key(name: str | None) -> str:
+    """A key under which the forms of one body's name agree.
+
+    "中共湾沚区委", "湾沚区委", "中共湾沚区委员会" and "湾沚区" name one body; so do
+    "中共江南理工大学委员会" and "江南理工大学党委". Width, spaces and punctuation are
+    ignored as in `comparison_key`, then the Party prefix and the committee suffix are
+    dropped.
+    """
+    key = comparison_key(name)
+    for prefix in _PARTY_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            key = key[len(prefix):]
+            break
+    for suffix in _PARTY_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            key = key[: -len(suffix)]
+            break
+    return key

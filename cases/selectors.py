@@ -205,6 +205,22 @@ LIGHT_ORDER = {LIGHT_RED: 0, LIGHT_YELLOW: 1, LIGHT_GREEN: 2}
 UNIT_SORTS = ("light", "name", "ongoing", "overdue", "longest", "rate")
 
 
+def unit_labels(units) -> dict[int, str]:
+    """Names to show for units (a queryset or ids): the bare name when they all belong to one
+    organisation; "县财政局（白溪县）" when they span several, since each county has its own 县财政局."""
+    if not hasattr(units, "values_list"):
+        units = Unit.objects.filter(pk__in=list(units))
+    return qualified_unit_labels(units.order_by().values_list("pk", "name", "organisation__name"))
+
+
+def qualified_unit_labels(rows) -> dict[int, str]:
+    """`unit_labels` from (pk, name, organisation name) rows already at hand."""
+    rows = list(rows)
+    if len({org for _pk, _name, org in rows}) <= 1:
+        return {pk: name for pk, name, _org in rows}
+    return {pk: f"{name}（{org}）" for pk, name, org in rows}
+
+
 def by_unit(measures, *, on: datetime.date, sort: str = "light") -> list[Row]:
     """Per lead unit (`counts_by_unit`, as the admin and API count): ongoing, overdue, the
     longest overdue in days, items due soon, and a traffic light — red when anything is
@@ -216,13 +232,18 @@ def by_unit(measures, *, on: datetime.date, sort: str = "light") -> list[Row]:
         measures.due_within(due_soon_days(), on=on).order_by().values_list("lead_unit").annotate(n=Count("pk"))
     )
     rows = []
-    for r in measures.counts_by_unit(on=on):
+    counted = list(measures.counts_by_unit(on=on))
+    labels = qualified_unit_labels(
+        (r["lead_unit"], r["lead_unit__name"], r["lead_unit__organisation__name"]) for r in counted
+    )
+    for r in counted:
         oldest = r["oldest_overdue_deadline"]
         longest = (on - oldest).days if oldest else 0
         soon = due_soon.get(r["lead_unit"], 0)
         light = LIGHT_RED if r["overdue"] else LIGHT_YELLOW if soon else LIGHT_GREEN
         rows.append(Row(
-            key=r["lead_unit"], label=r["lead_unit__name"], total=r["total"], completed=r["completed"],
+            key=r["lead_unit"], label=labels.get(r["lead_unit"], r["lead_unit__name"]), total=r["total"],
+            completed=r["completed"],
             ongoing=r["ongoing"], overdue=r["overdue"], due_soon=soon,
             extra={"longest": longest, "light": light, "last_progress_at": r["last_progress_at"]},
         ))
@@ -322,31 +343,46 @@ def weekly_trend(measures, *, on: datetime.date, completed_now: int, ongoing_now
 # --- Organisations below ----------------------------------------------------------------
 
 
-def organisation_choices(user) -> list[tuple[int, str]]:
-    """The organisations a user may filter by, in tree order, indented by depth."""
-    orgs = list(Organisation.objects.restrict(user).order_by("path").values_list("pk", "name", "path"))
-    top = min((p.count("/") for _pk, _name, p in orgs), default=0)
-    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in orgs]
+def organisation_choices(user) -> list[tuple[int, str, str]]:
+    """The organisations a user may filter by, in tree order: (pk, name, path)."""
+    return list(Organisation.objects.restrict(user).order_by("path").values_list("pk", "name", "path"))
 
 
-def organisation_of_view(user, selected: Organisation | None) -> Organisation | None:
+def organisation_of_view(user, selected: Organisation | None, choices) -> Organisation | None:
     """The organisation whose children the ranking compares: the one chosen in the filter, else
-    the highest one the user supervises (None when they supervise none, or several roots)."""
+    the highest one the user supervises (None when they supervise none, or several at the top).
+    `choices` are the user's `organisation_choices`, so this costs no query."""
     if selected is not None:
         return selected
     scope = scope_of(user)
-    if scope.everything:
-        roots = list(Organisation.objects.filter(parent=None)[:2])
-        return roots[0] if len(roots) == 1 else None
-    tops = list(Organisation.objects.filter(pk__in=sorted(scope.organisation_ids)).order_by("path")[:50])
-    top = [o for o in tops if not any(o.is_descendant_of(t) for t in tops)]
-    return top[0] if len(top) == 1 else None
+    supervised = [(pk, name, path) for pk, name, path in choices
+                  if scope.everything or pk in scope.organisation_ids]
+    top = [row for row in supervised if not any(row[2] != other[2] and row[2].startswith(other[2])
+                                                for other in supervised)]
+    if len(top) != 1:
+        return None
+    pk, name, path = top[0]
+    return Organisation(pk=pk, name=name, path=path)
 
 
-def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def organisation_ranking(figures, measures, parent: Organisation | None, *, on: datetime.date) -> list[Row]:
+    """The organisations below `parent` compared (none when it has none below it), from the
+    rollups when `figures` is given, else counted from `measures`."""
+    if parent is None:
+        return []
+    children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
+    if not children:
+        return []
+    if figures is not None:
+        return by_organisation_from(figures, parent, on=on, children=children)
+    return by_organisation(measures, parent, on=on, children=children)
+
+
+def _rank_rows(counted, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     """Fold per-organisation counts into one row per child of `parent` (its subtree), plus a
     row for `parent`'s own cases; worst first: most overdue, then the longest overdue."""
-    children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
+    if children is None:
+        children = list(Organisation.objects.filter(parent=parent).order_by("name").only("pk", "name", "path"))
     rows = {parent.pk: Row(key=parent.pk, label=parent.name, extra={"own": True, "oldest": None})}
     for child in children:
         rows[child.pk] = Row(key=child.pk, label=child.name, extra={"own": False, "oldest": None})
@@ -373,7 +409,7 @@ def _rank_rows(counted, parent: Organisation, *, on: datetime.date) -> list[Row]
                                         r.label))
 
 
-def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def by_organisation(measures, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     """The ranking of the organisations below `parent`, counted from measures (one query)."""
     overdue = overdue_condition(on)
     counted = (
@@ -382,7 +418,7 @@ def by_organisation(measures, parent: Organisation, *, on: datetime.date) -> lis
                   ongoing=Count("pk", filter=ongoing_condition()), overdue=Count("pk", filter=overdue),
                   oldest=Min("deadline", filter=overdue))
     )
-    return _rank_rows(counted, parent, on=on)
+    return _rank_rows(counted, parent, on=on, children=children)
 
 
 # --- From the figures tables (cases.figures) ---------------------------------------------
@@ -464,7 +500,7 @@ def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") ->
     counted = list(figures.units.order_by().values("lead_unit").annotate(
         total=Sum("total"), completed=Sum("completed"), ongoing=Sum("ongoing"), overdue=Sum("overdue"),
         due_soon=Sum("due_soon"), oldest=Min("oldest_overdue_deadline"), last=Max("last_progress_at")))
-    names = dict(Unit.objects.filter(pk__in=[r["lead_unit"] for r in counted]).values_list("pk", "name"))
+    names = unit_labels([r["lead_unit"] for r in counted])
     rows = []
     for r in counted:
         longest = (on - r["oldest"]).days if r["oldest"] else 0
@@ -477,11 +513,11 @@ def by_unit_from(figures: Figures, *, on: datetime.date, sort: str = "light") ->
     return sort_units(rows, sort)
 
 
-def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date) -> list[Row]:
+def by_organisation_from(figures: Figures, parent: Organisation, *, on: datetime.date, children=None) -> list[Row]:
     counted = (figures.cases.order_by().values(org=F("case__organisation"))
                .annotate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
                          overdue=Sum("overdue"), oldest=Min("oldest_overdue_deadline")))
-    return _rank_rows(counted, parent, on=on)
+    return _rank_rows(counted, parent, on=on, children=children)
 
 
 def weekly_trend_from(figures: Figures, *, on: datetime.date, completed_now: int, ongoing_now: int,

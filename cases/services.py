@@ -500,7 +500,9 @@ def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reas
     return record
 
 
-_EDITABLE_FIELDS = {"text", "label", "kind", "lead_leader", "lead_unit", "issue", "position"}
+_EDITABLE_FIELDS = {
+    "text", "label", "kind", "lead_leader", "responsible_person", "lead_unit", "issue", "position",
+}
 
 
 @transaction.atomic
@@ -545,7 +547,7 @@ def create_measure(
     *, issue: Issue, text: str, lead_unit: Unit | None, deadline: datetime.date | None = None,
     kind: str = Measure.Kind.BY_DEADLINE, lead_leader: User | None = None,
     supporting_units: Iterable[Unit] = (), label: str = "", position: int | None = None,
-    by: User | None = None,
+    by: User | None = None, responsible_person: str = "",
 ) -> Measure:
     """Add a measure to an issue. `by=None` is the system (an importer run by an administrator)."""
     if by is not None and not by.has_perm("cases.add_measure"):
@@ -557,6 +559,7 @@ def create_measure(
     measure = Measure(
         case_id=issue.case_id, issue=issue, text=(text or "").strip(), lead_unit=lead_unit, deadline=deadline,
         original_deadline=deadline, kind=kind, lead_leader=lead_leader, label=label, position=position,
+        responsible_person=responsible_person or "",
     )
     measure.full_clean(validate_constraints=False)
     measure.save()

@@ -8,7 +8,9 @@ A supervisor may send a submitted item back, and reopen a completed one as relap
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from .choices import Action, State
 
@@ -33,7 +35,7 @@ __all__ = [
 ONGOING_STATES = frozenset(s for s in State.values if s != State.COMPLETED)
 
 # Order used to roll states up and to sort by advancement; relapsed sits with in progress.
-STATE_RANK = {
+STATE_RANK: dict[str, int] = {
     State.PLANNED: 0,
     State.RELAPSED: 1,
     State.IN_PROGRESS: 1,
@@ -41,6 +43,12 @@ STATE_RANK = {
     State.SUBMITTED: 3,
     State.COMPLETED: 4,
 }
+
+
+class PermissionHolder(Protocol):
+    """Anything with `has_perm`: a user (or a test double of one)."""
+
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 # Permissions that lift an action above the staff of the responsible unit.
@@ -85,7 +93,7 @@ def find_rule(source: str, target: str) -> Rule | None:
     return None
 
 
-def allowed_rules(source: str, user, *, signs_now: bool = False) -> list[Rule]:
+def allowed_rules(source: str, user: PermissionHolder, *, signs_now: bool = False) -> list[Rule]:
     """Rules the user may apply from `source`; scope (whose measure it is) is checked elsewhere.
 
     Sign-off and send-back belong to whoever signs the item's current step: the caller says
@@ -97,7 +105,7 @@ def allowed_rules(source: str, user, *, signs_now: bool = False) -> list[Rule]:
     ]
 
 
-def roll_up(states) -> str:
+def roll_up(states: Iterable[str]) -> str:
     """An issue's state from the set of its measures' states.
 
     All completed → completed; all at least submitted → submitted; all at least phased →

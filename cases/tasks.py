@@ -147,5 +147,6 @@ def refresh_figures() -> dict:
     done = figures.refresh_all()
     return {"on": done.on.isoformat(), "seconds": round(done.seconds, 1)}
 # Tasks of the feature packages, registered with the worker through this module.
+from .jobs import tasks as _import_job_tasks  # noqa: E402, F401
 from .lookback import tasks as _lookback_tasks  # noqa: E402, F401
 from .reports import tasks as _report_tasks  # noqa: E402, F401

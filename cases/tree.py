@@ -60,6 +60,7 @@ class NewMeasure:
     lead_unit: Unit
     label: str = ""
     lead_leader: User | None = None
+    responsible_person: str = ""
     supporting_units: Sequence[Unit] = ()
     deadline: datetime.date | None = None
     kind: str = Measure.Kind.BY_DEADLINE
@@ -196,6 +197,7 @@ class TreeWriter:
             measure = Measure(
                 case=case, issue=_saved(new.issue), position=min(first + offset, MAX_POSITION), label=new.label or "",
                 text=(new.text or "").strip(), lead_unit=new.lead_unit, lead_leader=new.lead_leader,
+                responsible_person=new.responsible_person or "",
                 kind=new.kind, deadline=new.deadline, original_deadline=new.deadline, state=new.state,
                 last_progress_at=at if reported else None,
                 completed_at=at if new.state == State.COMPLETED else None,

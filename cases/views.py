@@ -167,11 +167,8 @@ def dashboard(request):
         weeks = selectors.weekly_trend_from(figures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
     else:
         weeks = selectors.weekly_trend(measures, on=today, completed_now=head.completed, ongoing_now=head.ongoing)
-    ranked_parent = selectors.organisation_of_view(request.user, organisation)
-    org_rows = []
-    if ranked_parent is not None and ranked_parent.children.exists():
-        org_rows = (selectors.by_organisation_from(figures, ranked_parent, on=today) if figures is not None
-                    else selectors.by_organisation(measures, ranked_parent, on=today))
+    ranked_parent = selectors.organisation_of_view(request.user, organisation, org_choices)
+    org_rows = selectors.organisation_ranking(figures, measures, ranked_parent, on=today)
     org_params = [p for p in params if p[0] not in ("organisation", "case")]
     for row in org_rows:
         target = ranked_parent.pk if row.extra["own"] else row.key
@@ -276,9 +273,12 @@ def dashboard(request):
         "case_options": _options(Case.objects.restrict(request.user).values_list("pk", "title"),
                                  selected_values.get("case", []), width=40),
         # Only the units this user may see: another organisation's units are not even named.
-        "unit_options": _options(Unit.objects.restrict(request.user).filter(is_active=True).order_by("name")
-                                 .values_list("pk", "name"), selected_values.get("unit", [])),
-        "organisation_options": _options(org_choices, selected_values.get("organisation", []))
+        "unit_options": _options(
+            sorted(selectors.unit_labels(Unit.objects.restrict(request.user).filter(is_active=True)).items(),
+                   key=lambda pair: pair[1]),
+            selected_values.get("unit", []),
+        ),
+        "organisation_options": _options(_indented(org_choices), selected_values.get("organisation", []))
         if len(org_choices) > 1 else "",
         "kind_choices": Measure.Kind.choices,
         "due_days": selectors.due_soon_days(),
@@ -304,6 +304,12 @@ def _unit_sort_labels() -> list[tuple[str, str]]:
     labels = {"light": _("Status"), "name": _("Lead unit"), "ongoing": _("Ongoing"), "overdue": _("Overdue"),
               "longest": _("Longest overdue"), "rate": _("Completed")}
     return [(key, labels[key]) for key in selectors.UNIT_SORTS]
+
+
+def _indented(organisations):
+    """(pk, name) of organisations in tree order, each name indented by its depth."""
+    top = min((path.count("/") for _pk, _name, path in organisations), default=0)
+    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in organisations]
 
 
 def _options(pairs, selected, *, width: int | None = None):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
 
 # Apps in the order a newcomer needs them; any other app follows, alphabetically.
 APP_ORDER = ["cases", "notices", "accounts", "auth", "authtoken", "django_celery_beat", "axes"]
@@ -19,7 +22,7 @@ def _rank(order: list[str], key: str) -> tuple[int, str]:
 
 
 class RectifyAdminSite(admin.AdminSite):
-    def get_app_list(self, request, app_label=None):
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
         apps.sort(key=lambda app: (_rank(APP_ORDER, app["app_label"]), str(app["name"])))
         for app in apps:

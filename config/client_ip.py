@@ -13,9 +13,10 @@ One function, used by the API's login throttle and by django-axes (AXES_CLIENT_I
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     meta = request.META
     remote = (meta.get("REMOTE_ADDR") or "").strip()
     proxies = max(int(getattr(settings, "RECTIFY_TRUSTED_PROXIES", 0) or 0), 0)

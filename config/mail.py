@@ -12,8 +12,10 @@ import datetime
 import itertools
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+from django.core.mail import EmailMessage
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 
 _counter = itertools.count(1)
@@ -21,13 +23,13 @@ _lock = threading.Lock()
 
 
 class EmlFileBackend(FileEmailBackend):
-    def open(self):
+    def open(self) -> bool:
         return False  # nothing to hold open: each message gets its own file
 
-    def close(self):
+    def close(self) -> None:
         return None
 
-    def send_messages(self, email_messages):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         sent = 0
         for message in email_messages or ():
             if not message.recipients():
@@ -39,7 +41,7 @@ class EmlFileBackend(FileEmailBackend):
             try:
                 # "x": never overwrite a message another process wrote under the same name.
                 with open(path, "xb") as stream:
-                    stream.write(message.message().as_bytes(linesep="\r\n"))
+                    stream.write(message.message().as_bytes())
             except Exception:
                 if not self.fail_silently:
                     raise

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from .admin_import import NoticeImportAdminMixin
+from .admin_plans import PlanImportAdminMixin
 from .models import Notice
 
 
 @admin.register(Notice)
-class NoticeAdmin(NoticeImportAdminMixin, admin.ModelAdmin):
+class NoticeAdmin(PlanImportAdminMixin, NoticeImportAdminMixin, admin.ModelAdmin):
     list_display = ["title", "issuer", "kind", "signed_on", "case", "imported_at"]
     list_filter = ["kind", "issuer"]
     search_fields = ["title", "issuer", "raw_text"]

@@ -19,9 +19,11 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
+from cases.jobs.services import should_queue, start_job
+from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
@@ -106,7 +108,7 @@ class NoticeUploadForm(ImportOptionsForm):
         try:
             data["parsed"] = _parse(data["pending"])
         except ParseError as exc:
-            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.zh}, code=exc.code) \
+            raise ValidationError(_("This cannot be imported: %(error)s") % {"error": exc.message}, code=exc.code) \
                 from exc
         return data
 
@@ -121,11 +123,17 @@ class ConfirmForm(forms.Form):
     case = forms.ModelChoiceField(queryset=Case.objects.all(), required=False, widget=forms.HiddenInput)
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False,
                                           widget=forms.HiddenInput)
+    accept_overdue = forms.BooleanField(
+        label=gettext_lazy("Import anyway: these measures start overdue"), required=False,
+    )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, starting_overdue: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
             _scope_choices(self, user)
+        if not starting_overdue and not self.is_bound:
+            # Asked only when the import would create overdue measures.
+            self.fields["accept_overdue"].widget = forms.HiddenInput()
 
 
 def _scope_choices(form: forms.Form, user) -> None:
@@ -196,9 +204,13 @@ class NoticeImportAdminMixin:
             "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
             "organisation": plan.organisation,
             "default_deadline": deadline.isoformat() if deadline else "",
-        }, user=request.user)
+        }, user=request.user, starting_overdue=plan.counts()["starting_overdue"])
+        return self._render_preview(request, plan, confirm)
+
+    def _render_preview(self, request, plan: ImportPlan, confirm: ConfirmForm):
         return self._render(request, "admin/notices/notice/import_preview.html", {
             "title": _("Preview of the import"), "plan": plan, "confirm": confirm,
+            "outcome_proposals": plan.outcome_proposals(),
             **_preview_context(plan),
         })
 
@@ -213,12 +225,28 @@ class NoticeImportAdminMixin:
         data = form.cleaned_data
         try:
             parsed = _parse(pending)
+            plan = preview_notice(parsed, **_options(data, request.user))
+            late = plan.counts()["starting_overdue"]
+            if late and not data.get("accept_overdue"):
+                # The preview asks before measures start overdue; it is shown again with the question.
+                again = ConfirmForm(request.POST, user=request.user, starting_overdue=late)
+                again.is_valid()
+                again.add_error("accept_overdue", ngettext(
+                    "%(n)d new measure would start overdue: tick the box to import anyway, or go back and "
+                    "choose a default deadline.",
+                    "%(n)d new measures would start overdue: tick the box to import anyway, or go back and "
+                    "choose a default deadline.", late) % {"n": late})
+                return self._render_preview(request, plan, again)
+            content = pending["text"].encode("utf-8") if "text" in pending else base64.b64decode(pending["data"])
+            if should_queue(rows=len(parsed.measures()), size=len(content)):
+                return self._queue(request, pending, content, data, parsed)
             result = import_notice(
                 parsed, by=request.user, **_options(data, request.user), source=pending.get("filename") or "",
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
+                outcomes=request.POST.getlist("outcome"),
             )
         except (ParseError, NoticeImportError, ValidationError) as exc:
-            message = exc.zh if isinstance(exc, ParseError) else (
+            message = exc.message if isinstance(exc, ParseError) else (
                 "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
             self.message_user(request, _("Nothing was imported: %(error)s") % {"error": message}, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:notices_notice_import"))
@@ -227,6 +255,24 @@ class NoticeImportAdminMixin:
         if result.case is not None:
             return HttpResponseRedirect(reverse("admin:cases_case_change", args=[result.case.pk]))
         return HttpResponseRedirect(reverse("admin:notices_notice_change", args=[result.notice.pk]))
+
+    def _queue(self, request, pending, content, data, parsed):
+        """A notice of many measures is imported by a background job (cases.jobs)."""
+        options = _options(data, request.user)
+        deadline = options["default_deadline"]
+        job = start_job(
+            kind="notice", user=request.user, data=content, file_name=pending.get("filename") or "",
+            organisation=options["case"].organisation if options["case"] else options["organisation"],
+            case=options["case"], size=len(parsed.measures()),
+            options={"is_text": "text" in pending, "content_hash": data["content_hash"],
+                     "unit": options["unit"].pk if options["unit"] else None,
+                     "case": options["case"].pk if options["case"] else None,
+                     "organisation": options["organisation"].pk if options["organisation"] else None,
+                     "default_deadline": deadline.isoformat() if deadline else None,
+                     "outcomes": request.POST.getlist("outcome")},
+        )
+        request.session.pop(SESSION_KEY, None)
+        return HttpResponseRedirect(job_url(job))
 
     def _render(self, request, template, context):
         return TemplateResponse(request, template, {
@@ -264,6 +310,7 @@ def _preview_context(plan: ImportPlan) -> dict:
     found = plan.found()
     declared = dict(parsed.header.declared)
     comparisons = []
+    undeclared = []
     for key, label, value in (
         ("problems", _("problems"), found["problems"]),
         ("measures", _("measures"), found["measures"]),
@@ -275,9 +322,12 @@ def _preview_context(plan: ImportPlan) -> dict:
         if key in declared:
             comparisons.append({"label": label, "declared": declared[key], "found": value,
                                 "differs": declared[key] != value})
+        elif key in ("problems", "measures"):
+            undeclared.append({"label": label, "found": value})
     return {
         "nodes": nodes,
         "comparisons": comparisons,
+        "undeclared": undeclared,
         "found": found,
         "counts": plan.counts(),
         "general_warnings": [w for w in parsed.warnings if not w.line],

@@ -24,6 +24,7 @@ from django.utils import timezone
 from cases.choices import VOCABULARY
 from cases.ledger import latest_note_subquery
 from cases.models import Case, Issue, Measure
+from cases.names import comparison_key
 from cases.outcomes.words import case_paragraph
 from cases.states import State
 
@@ -103,8 +104,8 @@ def draft_notice(case: Case, *, on: datetime.date | None = None) -> DraftNotice:
     """Draft the progress notice of `case` as of `on` (default today)."""
     on = on or timezone.localdate()
     kind = KIND_WORDS.get(case.kind, "巡视")
-    issuer = case.inspected_body or "中共××委员会"
-    body = _short_body(issuer)
+    issuer = _issuer(case)
+    body = _short_body(case.inspected_body or issuer)
     team = case.inspection_team or f"××{kind}组"
     figures = case_figures(case)
     draft = DraftNotice(case=case, title=_title(case, issuer, team, kind), issuer=issuer, date=on, figures=figures)
@@ -124,6 +125,15 @@ def draft_notice(case: Case, *, on: datetime.date | None = None) -> DraftNotice:
     add(("signature", issuer))
     add(("signature", _cn_date(on)))
     return draft
+
+
+def _issuer(case: Case) -> str:
+    """Who signs: the issuer of the case's latest imported notice (e.g. 中共湾沚区委, where
+    the case's inspected body is 湾沚区), else the inspected body itself."""
+    from notices.models import Notice
+
+    latest = Notice.objects.filter(case=case).exclude(issuer="").order_by("-pk").values_list("issuer", flat=True)
+    return latest.first() or case.inspected_body or "中共××委员会"
 
 
 def _title(case: Case, issuer: str, team: str, kind: str) -> str:
@@ -194,11 +204,31 @@ def _issue_paragraphs(case: Case, draft: DraftNotice) -> None:
 
 
 def _measure_sentence(measure: Measure, draft: DraftNotice) -> str:
-    """一是<measure><what was done><state sentence> — in the words the parser reads back."""
+    """一是<measure><what was done><state sentence> — in the words the parser reads back.
+
+    Each measure is printed once: a latest note that repeats the measure's text (an import
+    records the notice's paragraph as both) or contains it is printed instead of the text,
+    one the text already contains is left out.
+    """
     label = measure.label
     text = _sentence(measure.text)
     note = _consistent_note(measure, draft)
-    return f"{label}{text}{note}{STATE_SENTENCES.get(measure.state, '')}"
+    text_key, note_key = comparison_key(_strip_state(text)), comparison_key(_strip_state(note))
+    if note_key and text_key and text_key in note_key:
+        text = ""
+    elif note_key and note_key in text_key:
+        note = ""
+    said = f"{text}{note}"
+    closing = STATE_SENTENCES.get(measure.state, "")
+    return f"{label}{said}{'' if said.endswith(closing) else closing}"
+
+
+def _strip_state(text: str) -> str:
+    """The text without a closing state sentence the draft adds itself (已完成整改。…)."""
+    for sentence in STATE_SENTENCES.values():
+        if text.endswith(sentence):
+            return text[: -len(sentence)]
+    return text
 
 
 def _consistent_note(measure: Measure, draft: DraftNotice) -> str:

@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, Unit, User
 from cases import services
 from cases.models import Case, Issue, Measure, ProgressUpdate
-from cases.names import comparison_key
+from cases.names import body_key, comparison_key
+from cases.outcomes import notices as outcome_notices
 from cases.signoff import eligibility
 from cases.states import State
 from cases.tree import NewIssue, TreeWriter
@@ -120,6 +121,10 @@ class ImportPlan:
     nodes: list[NodePlan]
     notes: list[str]  # importer's own remarks (not parser warnings)
     reported_at: datetime.datetime
+    # What must be chosen before this notice can be imported (a dry run reports it, an
+    # import refuses with it): e.g. a responsible unit when the notice names no issuer.
+    blockers: list[str] = field(default_factory=list)
+    today: datetime.date | None = None
 
     @property
     def is_duplicate(self) -> bool:
@@ -142,13 +147,24 @@ class ImportPlan:
             "measures_noted": sum(1 for m in measures if m.action == "note"),
             "measures_unchanged": sum(1 for m in measures if m.action == "unchanged"),
             "default_deadlines": sum(1 for m in measures if m.action == "create" and m.deadline_source == "default"),
+            # Problems as the notice counts them; nodes are every category, problem and detail.
+            "problems_created": sum(1 for n in self.nodes if n.action == "create" and n.node.kind == "problem"),
+            "nodes_created": sum(1 for n in self.nodes if n.action == "create"),
+            "starting_overdue": len(self.starting_overdue()),
         }
+
+    def starting_overdue(self) -> list[MeasurePlan]:
+        """New measures whose deadline is already past on the day of the import."""
+        today = self.today or timezone.localdate()
+        return [m for m in self.measure_plans()
+                if m.action == "create" and m.deadline is not None and m.deadline < today]
 
     def found(self) -> dict[str, Any]:
         """What the tree holds, to set against what the notice declares."""
         parsed = self.parsed
         return {
             "problems": len(parsed.problems()),
+            "nodes": sum(1 for _ in parsed.walk()),
             "measures": len(parsed.measures()),
             "levels": parsed.level_counts(),
             "states": _state_counts(parsed),
@@ -174,6 +190,7 @@ class ImportPlan:
             "unit": {"id": self.unit.pk if self.unit else None, "name": self.unit_name, "created": self.unit_created},
             "default_deadline": self.default_deadline.isoformat(),
             "default_deadline_reason": self.default_deadline_reason,
+            "blockers": list(self.blockers),
             "counts": self.counts(),
             "declared": dict(self.parsed.header.declared),
             "found": self.found(),
@@ -203,7 +220,12 @@ class ImportPlan:
                 }
                 for n in self.nodes
             ],
+            # Outcome figures found in the measures' paragraphs: pass the keys to keep as `outcomes`.
+            "outcome_proposals": [p.as_dict() for p in self.outcome_proposals()],
         }
+
+    def outcome_proposals(self):
+        return outcome_notices.propose(self.measure_plans())
 
 
 @dataclass(slots=True)
@@ -239,7 +261,11 @@ def preview_notice(
     organisation: Organisation | None = None, default_deadline: datetime.date | None = None,
     today: datetime.date | None = None,
 ) -> ImportPlan:
-    """What importing `parsed` would do. Reads the database, writes nothing."""
+    """What importing `parsed` would do. Reads the database, writes nothing.
+
+    What would stop the import (e.g. no issuer to name the responsible unit after) is
+    reported in `blockers`, not raised: a dry run says everything it can.
+    """
     return _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                  default_deadline=default_deadline, today=today)
 
@@ -249,6 +275,7 @@ def import_notice(
     case: Case | None = None, organisation: Organisation | None = None,
     default_deadline: datetime.date | None = None, source: str = "",
     raw_text: str | None = None, expected_hash: str | None = None, today: datetime.date | None = None,
+    outcomes: Iterable[str] = (),
 ) -> ImportResult:
     """Import `parsed` in one transaction: the whole notice or nothing.
 
@@ -265,7 +292,8 @@ def import_notice(
     try:
         with transaction.atomic():
             return _import(parsed, by=by, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
-                           default_deadline=default_deadline, source=source, raw_text=raw_text, today=today)
+                           default_deadline=default_deadline, source=source, raw_text=raw_text, today=today,
+                           outcomes=outcomes)
     except IntegrityError:
         # Someone imported the same text between our check and our insert: theirs stands.
         existing = Notice.objects.filter(content_hash=digest).select_related("case").first()
@@ -283,9 +311,11 @@ def _duplicate_result(notice: Notice) -> ImportResult:
 
 
 def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, default_deadline, source, raw_text,
-            today):
+            today, outcomes=()):
     plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                  default_deadline=default_deadline, today=today)
+    if plan.blockers:
+        raise NoticeImportError(" ".join(plan.blockers))
     header = parsed.header
     # The notice row goes in first: its unique content hash makes a concurrent import of
     # the same text wait here and then fail, instead of building a second case.
@@ -323,7 +353,10 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
     notice.save(update_fields=["case"])
 
     with services.batched_issue_refresh():
-        _write_tree(plan, target, notice, responsible)
+        placed = _write_tree(plan, target, notice, responsible)
+        if outcomes:
+            # The outcome figures the administrator confirmed in the preview (cases.outcomes.notices).
+            outcome_notices.record(plan.measure_plans(), placed, notice=notice, keys=outcomes, by=by)
 
     counts = plan.counts()
     message = _result_message(plan, target, counts, created=plan.case is None)
@@ -331,13 +364,14 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
                         unit_created=plan.unit is None, counts=counts, message=message)
 
 
-def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> None:
+def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> dict[int, Measure]:
     """New issues and measures in bulk through cases.tree (statements that do not grow per measure);
     the states a later notice reports on matched measures through the services."""
     issues: dict[int, Issue | NewIssue] = {}
     writer = TreeWriter(target, reason=_("Notice import"))
     matched = Issue.objects.in_bulk([n.issue_id for n in plan.nodes if n.action == "match"])
     updates: list[MeasurePlan] = []
+    created = {}
     for node_plan in plan.nodes:
         if node_plan.action == "match":
             issue = matched[node_plan.issue_id]
@@ -356,7 +390,7 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             if m.action == "create":
                 # The note is the notice's own report, word for word; `source_notice` says where it is from.
                 state, extra = _state_for(m.state, target)
-                writer.add_measure(
+                created[id(m)] = writer.add_measure(
                     issue=issue, text=parsed.text, lead_unit=responsible, deadline=m.deadline, kind=m.kind,
                     label=(parsed.label or "")[:_LABEL_MAX], state=state,
                     note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
@@ -372,6 +406,11 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             measure=measures[m.measure_id], to_state=state, note=_with(m.parsed.text, extra), source_notice=notice,
             at=plan.reported_at,
         )
+    # Each measure plan's measure, by its position in the plan (for the confirmed outcome figures).
+    index = {id(m): i for i, m in enumerate(plan.measure_plans())}
+    placed = {index[key]: new.measure for key, new in created.items()}
+    placed.update({index[id(m)]: measures[m.measure_id] for m in updates})
+    return placed
 
 
 CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
@@ -421,11 +460,15 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     elif unit is not None:
         organisation = unit.organisation
     organisation_name = ""
+    blockers: list[str] = []
     if organisation is None:
-        organisation, organisation_name = _only_organisation(parsed)
+        try:
+            organisation, organisation_name = _only_organisation(parsed)
+        except NoticeImportError as exc:
+            blockers.append(str(exc))
     if organisation is not None:
         organisation_name = organisation.name
-    else:
+    elif organisation_name:
         notes.append(_("The organisation “%(name)s” will be created for the new case.") % {"name": organisation_name})
     case_values = _case_values(parsed)
     case_values["organisation"] = organisation
@@ -440,19 +483,18 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     if unit is None:
         unit_name = _clean_name(unit_name) or _clean_name(header.issuer) or _clean_name(header.inspected_body) \
             or _clean_name(header.signed_by)
-        if not unit_name:
-            raise NoticeImportError(
-                _("The notice names no issuer: choose the responsible unit for its measures.")
-            )
         unit_name = unit_name[:_UNIT_NAME_MAX]
-        unit = Unit.objects.filter(organisation=organisation, name=unit_name).first() if organisation else None
-        unit_created = unit is None
+        unit = Unit.objects.filter(organisation=organisation, name=unit_name).first() \
+            if organisation and unit_name else None
+        unit_created = unit is None and bool(unit_name)
+        if not unit_name:
+            blockers.append(_("The notice names no issuer: choose the responsible unit for its measures."))
     else:
         unit_name = unit.name
     if unit_created:
         notes.append(_("A responsible unit “%(unit)s” will be created; every new measure is assigned to it. "
                        "Reassign measures to the real units afterwards.") % {"unit": unit_name})
-    else:
+    elif unit_name:
         notes.append(_("Every new measure is assigned to the responsible unit “%(unit)s”.") % {"unit": unit_name})
 
     deadline, deadline_reason = _default_deadline(parsed, case, case_values, default_deadline, today)
@@ -466,12 +508,19 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
         case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name, organisation=organisation,
         organisation_name=organisation_name,
         unit_created=unit_created, default_deadline=deadline, default_deadline_reason=deadline_reason,
-        nodes=nodes, notes=notes, reported_at=reported_at,
+        nodes=nodes, notes=notes, reported_at=reported_at, blockers=blockers, today=today,
     )
     counts = plan.counts()
     if counts["default_deadlines"]:
         notes.append(_("%(n)d new measures state no deadline and get the default deadline %(date)s (%(why)s).") % {
             "n": counts["default_deadlines"], "date": deadline.isoformat(), "why": deadline_reason})
+    late = plan.starting_overdue()
+    if late:
+        oldest = min(m.deadline for m in late)
+        notes.append(_("%(n)d new measures would start overdue: their deadlines are already past "
+                       "(the earliest %(date)s, %(days)d days ago). Choose a default deadline if the notice's "
+                       "dates no longer apply.") % {"n": len(late), "date": oldest.isoformat(),
+                                                    "days": (today - oldest).days})
     backwards = [m for m in plan.measure_plans() if m.backwards]
     if backwards:
         notes.append(_("%(n)d measures move back to a less advanced state, as the notice reports.") % {
@@ -513,8 +562,16 @@ def find_case(parsed: ParsedNotice, *, organisation: Organisation) -> tuple[Case
     if not body or not team:
         return None, _("The notice does not name both the inspected body and the inspection team, "
                        "so it cannot be matched to an earlier notice of the same round.")
-    candidates = Case.objects.filter(organisation=organisation, inspected_body=body, inspection_team=team)
-    candidates = candidates.order_by("-pk")
+    # Names are compared as titles are: width, spaces and the 中共…委 forms of one body do
+    # not count ("中共湾沚区委" and "湾沚区" are one inspected body), so a notice drafted
+    # from a case finds that case again.
+    keys = {body_key(name) for name in (body, header.issuer, header.signed_by) if name}
+    team_key = comparison_key(team)
+    candidates = [
+        candidate for candidate in Case.objects.filter(organisation=organisation).order_by("-pk")
+        .only("pk", "title", "inspected_body", "inspection_team", "inspection_start", "inspection_end", "feedback_on")
+        if comparison_key(candidate.inspection_team) == team_key and body_key(candidate.inspected_body) in keys
+    ]
     dates = {"inspection_start": header.inspection_start, "inspection_end": header.inspection_end,
              "feedback_on": header.feedback_on}
     best, best_score = None, -1
@@ -607,6 +664,15 @@ def _unit_kind(name: str) -> str:
 
 
 def _default_deadline(parsed, case, case_values, chosen, today) -> tuple[datetime.date, str]:
+    """The deadline of measures whose text states none, and why.
+
+    In order: the administrator's choice; the case's end of concentrated rectification;
+    two months after the feedback (the rectification report the 巡视工作条例 asks for).
+    Those may lie in the past for an old notice: the plan then counts the measures that
+    would start overdue and says so. Without a feedback date the default is never the
+    import day or earlier: two months after the notice's own date if that is still ahead,
+    else two months from the import.
+    """
     if chosen:
         return chosen, _("chosen by the administrator")
     if case is not None and case.rectification_deadline:
@@ -617,9 +683,13 @@ def _default_deadline(parsed, case, case_values, chosen, today) -> tuple[datetim
             "two months after the feedback of %(date)s, when the rectification report is due"
         ) % {"date": feedback.isoformat()}
     reported = parsed.header.signed_on or parsed.header.published_on
-    if reported:
-        return reported, _("the date of the notice")
-    return today, _("today: the notice states no feedback date")
+    if reported and _add_months(reported, _DEFAULT_PERIOD_MONTHS) > today:
+        return _add_months(reported, _DEFAULT_PERIOD_MONTHS), _(
+            "two months after the notice of %(date)s: the notice states no feedback date"
+        ) % {"date": reported.isoformat()}
+    return _add_months(today, _DEFAULT_PERIOD_MONTHS), _(
+        "two months from today: the notice states no feedback date"
+    )
 
 
 def _reported_at(parsed: ParsedNotice, today: datetime.date) -> datetime.datetime:
@@ -702,11 +772,13 @@ def _plan_measures(parsed_measures: Iterable[ParsedMeasure], existing: list[Meas
 
 
 def _kind_and_deadline(parsed: ParsedMeasure, default_deadline: datetime.date):
-    wording = f"{parsed.text} {parsed.state_phrase}"
+    # The parser reads 长期坚持 (and a 整改时限 field saying so); the item's fields count too.
+    fields = getattr(parsed, "fields", None) or {}
+    wording = f"{parsed.text} {parsed.state_phrase} {fields.get('deadline', '')}"
     if parsed.deadline:
         kind = Measure.Kind.IMMEDIATE if _IMMEDIATE.search(wording) else Measure.Kind.BY_DEADLINE
         return kind, parsed.deadline, "notice"
-    if _LONG_TERM.search(wording):
+    if getattr(parsed, "long_term", False) or _LONG_TERM.search(wording):
         return Measure.Kind.LONG_TERM, None, "none"
     if _IMMEDIATE.search(wording):
         return Measure.Kind.IMMEDIATE, default_deadline, "default"

@@ -37,6 +37,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "整改状态", 11, aliases=("state", "status", "完成情况")),
     # Export only: the level is computed (cases.urging.levels); an import ignores the column.
     Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
+    # Outcome figures in the notice's words (cases.outcomes.ledger), one clause each.
+    Column("outcomes", "整改成效", 30, aliases=("outcomes", "outcome figures", "成效", "整改成效数据")),
 )
 HEADERS = [c.header for c in COLUMNS]
 

@@ -56,6 +56,7 @@ class LedgerRow:
     progress: str
     state: str | None  # None: leave as it is
     changes: list[str] = field(default_factory=list)
+    outcomes: list = field(default_factory=list)  # new outcome figures (cases.outcomes.ledger)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from ..models import Case, Issue, Measure, ProgressUpdate
 from ..names import comparison_key
+from ..outcomes import ledger as outcome_ledger
 from ..states import State
 from .columns import ISSUE_SEPARATOR, KIND_NAMES, PROGRESS_NOTE_ACTIONS, STATE_NAMES, UNIT_SEPARATOR
 
@@ -77,6 +78,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
     def flush():
         nonlocal number
         paths.load(m.issue for m in chunk)
+        outcomes = outcome_ledger.cell_texts(m.pk for m in chunk)
         for m in chunk:
             number += 1
             units = [m.lead_unit.name, *sorted(u.name for u in m.supporting_units.all() if u.pk != m.lead_unit_id)]
@@ -92,6 +94,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "progress": m.latest_note or "",
                 "state": STATE_NAMES.get(m.state, m.state),
                 "urging": m.urging_level.name if m.urging_level_id and m.state != State.COMPLETED else "",
+                "outcomes": outcomes.get(m.pk, ""),
                 "_case": m.case,
             }
 

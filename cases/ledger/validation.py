@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from accounts.models import Unit, User
 
 from ..models import Issue, Measure
+from ..outcomes import ledger as outcome_ledger
 from .cells import cell_text, parse_choice, parse_deadline, split_label, split_units
 from .changes import describe_changes
 from .columns import HEADER_OF, ISSUE_SPLIT, KIND_NAMES, KIND_SYNONYMS, REQUIRED, STATE_SYNONYMS
@@ -105,14 +106,18 @@ def validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
                 % {"long_term": KIND_NAMES[Measure.Kind.LONG_TERM]})
         state = parse_choice(row.get("state"), STATE_SYNONYMS, "state", err)
         progress = cell_text(row.get("progress"))
+        figures = outcome_ledger.read_cell(cell_text(row.get("outcomes")), err)
 
         if len(result.errors) > before:
             continue
         item = LedgerRow(
             row=number, measure=measure, path=path, label=label, text=text, leader=leader, lead_unit=unit_list[0],
             supporting=unit_list[1:], deadline=deadline, kind=kind, progress=progress, state=state,
+            outcomes=outcome_ledger.new_figures(measure, figures),
         )
         item.changes = describe_changes(item, issue_text)
+        if item.outcomes:
+            item.changes.append(outcome_ledger.change_text(item.outcomes))
         result.rows.append(item)
 
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from .. import services
-from ..models import Case, Issue
+from ..models import Case, Issue, Measure
+from ..outcomes import ledger as outcome_ledger
 from ..states import State
 from ..tree import NewIssue, TreeWriter
 from .reading import read_ledger
@@ -53,6 +54,7 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
     reason = _("Ledger import: %(file)s") % {"file": result.file_name}
     writer = TreeWriter(case, by=user, reason=reason)
     targets: list[tuple[LedgerRow, Issue | NewIssue]] = []
+    new_with_outcomes = []
     for item in result.rows:
         key: tuple[str, ...] = ()
         parent = None
@@ -67,13 +69,15 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
             parent = node
         if item.measure is None:
             reports_state = bool(item.state) and item.state != State.PLANNED
-            writer.add_measure(
+            created = writer.add_measure(
                 issue=parent, text=item.text, label=item.label, lead_unit=item.lead_unit, lead_leader=item.leader,
                 supporting_units=item.supporting, deadline=item.deadline, kind=item.kind,
                 state=item.state if reports_state else State.PLANNED,
                 note=(item.progress or reason) if reports_state else item.progress,
             )
             summary["measures_created"] += 1
+            if item.outcomes:
+                new_with_outcomes.append((item, created))
             if reports_state:
                 summary["states_changed"] += 1
             elif item.progress:
@@ -89,6 +93,8 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
             except (ValidationError, PermissionDenied, services.StaleMeasure) as exc:
                 exc.ledger_row = item.row
                 raise
+        for item, created in new_with_outcomes:
+            _record_outcomes(item, created.measure, user=user, summary=summary)
 
 
 def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, summary: dict[str, int]) -> None:
@@ -128,6 +134,16 @@ def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, su
     elif progress_changed:
         services.log_progress(measure=measure, by=user, note=item.progress)
         summary["notes_added"] += 1
+    _record_outcomes(item, measure, user=user, summary=summary)
+
+
+def _record_outcomes(item: LedgerRow, measure: Measure, *, user: User, summary: dict[str, int]) -> None:
+    """New figures of the 整改成效 cell, on a progress entry of their own (cases.outcomes.ledger)."""
+    if not item.outcomes:
+        return
+    entry = services.log_progress(measure=measure, by=user, note=outcome_ledger.describe(item.outcomes))
+    outcome_ledger.record(entry, item.outcomes, by=user)
+    summary["outcomes_added"] = summary.get("outcomes_added", 0) + len(item.outcomes)
 
 
 def import_ledger(stream: IO[bytes] | bytes, *, file_name: str, user: User, case: Case | None = None,

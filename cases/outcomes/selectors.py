@@ -26,7 +26,9 @@ class Totals:
 
     @property
     def people(self) -> int:
-        return sum(n for k, n in self.counts.items() if category_of(k) == Category.ACCOUNTABILITY)
+        """People held accountable (立案审查 counts cases, not people, and is left out)."""
+        return sum(n for k, n in self.counts.items()
+                   if category_of(k) == Category.ACCOUNTABILITY and k != Kind.INVESTIGATION)
 
     @property
     def rules(self) -> int:

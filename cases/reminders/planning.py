@@ -20,14 +20,14 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership, Unit, User
 
-from ..models import Measure, Reminder
+from ..models import Measure, NotificationChannel, Reminder, ongoing_condition, overdue_condition
+from ..urging.models import LadderLevel
 from .selection import (
     CHUNK_SIZE,
     LEVEL_RANK,
     PERMISSION_BACKEND,
     SUPERVISOR_PERM,
     Thresholds,
-    escalated,
     item_level,
     reportable,
     week_start,
@@ -41,9 +41,21 @@ FLUSH_LINKS = 10_000
 
 @dataclass(frozen=True)
 class Recipient:
+    """An e-mail address, or (with `channel_id`) a unit's or person's group bot or SMS channel."""
+
     email: str
     user_id: int | None = None
     unit_id: int | None = None
+    channel_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"#{self.channel_id}" if self.channel_id else self.email
+
+
+def _key(kind: str, email: str, channel_id: int | None) -> tuple[str, str]:
+    """A reminder's once-per-week slot: (kind, address) for mail, (kind, #channel) for a channel."""
+    return (kind, f"#{channel_id}" if channel_id else email)
 
 
 @dataclass
@@ -57,8 +69,13 @@ class PlannedReminder:
     level: str | None = None
     item_count: int = 0
     reminder_id: int | None = None
+    channel_id: int | None = None
     # Only a dry run keeps the ids, to count each item once; a real run lets the database do it.
     measure_ids: set[int] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _key(self.kind, self.email, self.channel_id)
 
     def raise_level(self, level: str) -> None:
         if self.level is None or LEVEL_RANK[level] > LEVEL_RANK[self.level]:
@@ -98,9 +115,11 @@ class _Recorder:
         self.period = period
         self.dry_run = dry_run
         # The explicit pre-read: who already has this week's reminder (an earlier run).
-        self.taken = set(
-            Reminder.objects.filter(period=period).values_list("kind", "recipient_email").iterator(CHUNK_SIZE)
-        )
+        self.taken = {
+            _key(kind, email, channel_id) for kind, email, channel_id in
+            Reminder.objects.filter(period=period).values_list("kind", "recipient_email", "channel_id")
+            .iterator(CHUNK_SIZE)
+        }
         self.already_recorded: set[tuple[str, str]] = set()
         self.planned: dict[tuple[str, str], PlannedReminder] = {}
         self._through = Reminder.measures.through
@@ -111,14 +130,15 @@ class _Recorder:
     def add(self, kind: str, recipient: Recipient, items: list[tuple[int, str]], *, item_count: int = 0) -> None:
         if not items and kind != Reminder.Kind.SUPERVISOR_SUMMARY:
             return  # nothing to report: nothing is sent
-        key = (kind, recipient.email)
+        key = (kind, recipient.key)
         if key in self.taken:
             self.already_recorded.add(key)
             return
         entry = self.planned.get(key)
         if entry is None:
             entry = PlannedReminder(kind=kind, email=recipient.email, user_id=recipient.user_id,
-                                    unit_id=recipient.unit_id, item_count=item_count)
+                                    unit_id=recipient.unit_id, item_count=item_count,
+                                    channel_id=recipient.channel_id)
             entry.raise_level(Reminder.Level.SUMMARY if kind == Reminder.Kind.SUPERVISOR_SUMMARY
                               else items[0][1])
             self.planned[key] = entry
@@ -167,7 +187,7 @@ class _Recorder:
         """
         rows = [
             Reminder(kind=e.kind, level=e.level, period=self.period, recipient_email=e.email,
-                     recipient_id=e.user_id, unit_id=e.unit_id, item_count=e.item_count)
+                     recipient_id=e.user_id, unit_id=e.unit_id, item_count=e.item_count, channel_id=e.channel_id)
             for e in entries
         ]
         try:
@@ -187,15 +207,23 @@ class _Recorder:
                 entry.reminder_id = row.pk
 
     def _read_ids(self, entries: list[PlannedReminder]) -> None:
-        by_key = {(e.kind, e.email): e for e in entries}
+        by_key = {e.key: e for e in entries}
         for kind in {e.kind for e in entries}:
-            emails = [e.email for e in entries if e.kind == kind]
+            emails = [e.email for e in entries if e.kind == kind and not e.channel_id]
             for start in range(0, len(emails), FLUSH_RECIPIENTS):
                 found = Reminder.objects.filter(
-                    period=self.period, kind=kind, recipient_email__in=emails[start:start + FLUSH_RECIPIENTS],
+                    period=self.period, kind=kind, channel__isnull=True,
+                    recipient_email__in=emails[start:start + FLUSH_RECIPIENTS],
                 ).values_list("recipient_email", "pk")
                 for email, pk in found:
                     by_key[(kind, email)].reminder_id = pk
+            channels = [e.channel_id for e in entries if e.kind == kind and e.channel_id]
+            for start in range(0, len(channels), FLUSH_RECIPIENTS):
+                found = Reminder.objects.filter(
+                    period=self.period, kind=kind, channel_id__in=channels[start:start + FLUSH_RECIPIENTS],
+                ).values_list("channel_id", "pk")
+                for channel_id, pk in found:
+                    by_key[_key(kind, "", channel_id)].reminder_id = pk
 
     def _create(self, entry: PlannedReminder) -> bool:
         """Claim one (recipient, week, kind) slot; False if another run holds it already."""
@@ -204,6 +232,7 @@ class _Recorder:
                 reminder = Reminder.objects.create(
                     kind=entry.kind, level=entry.level, period=self.period, recipient_email=entry.email,
                     recipient_id=entry.user_id, unit_id=entry.unit_id, item_count=entry.item_count,
+                    channel_id=entry.channel_id,
                 )
         except IntegrityError:
             return False
@@ -212,7 +241,7 @@ class _Recorder:
 
     def _reject(self, entry: PlannedReminder) -> None:
         """Another run recorded this recipient first: it is theirs, and counted as already recorded."""
-        key = (entry.kind, entry.email)
+        key = entry.key
         del self.planned[key]
         self._links.pop(key, None)
         self.taken.add(key)
@@ -222,7 +251,7 @@ class _Recorder:
         """Store each reminder's item count and level; return them in a stable order."""
         if not self.dry_run:
             self._flush()
-        entries = sorted(self.planned.values(), key=lambda e: (e.kind, e.email))
+        entries = sorted(self.planned.values(), key=lambda e: (e.kind, e.email, e.channel_id or 0))
         if self.dry_run:
             for entry in entries:
                 if entry.kind != Reminder.Kind.SUPERVISOR_SUMMARY:
@@ -281,18 +310,21 @@ def _grouped(streams: Iterable[Iterator[tuple]]) -> Iterator[tuple[int, list[tup
 
 
 def _levelled(rows: list[tuple], *, on, thresholds) -> list[tuple[int, str]]:
-    """(measure id, level) for rows (key, id, deadline, last_progress_at, created_at), one per id."""
+    """(measure id, level) for rows (key, id, deadline, last_progress_at, created_at, urging level), one per id.
+
+    An item a ladder level reaches before the REMINDER_* thresholds do (e.g. 20 working days
+    ahead) counts as due soon."""
     seen: dict[int, str] = {}
-    for _, pk, deadline, last_progress_at, created_at in rows:
+    for _, pk, deadline, last_progress_at, created_at, urging_level_id in rows:
         if pk not in seen:
             level = item_level(deadline=deadline, last_activity=last_progress_at or created_at, on=on,
-                               thresholds=thresholds)
+                               thresholds=thresholds) or (Reminder.Level.DUE_SOON if urging_level_id else None)
             if level:
                 seen[pk] = level
     return list(seen.items())
 
 
-_ROW = ("deadline", "last_progress_at", "created_at")
+_ROW = ("deadline", "last_progress_at", "created_at", "urging_level_id")
 
 
 def _unit_streams(items):
@@ -316,30 +348,58 @@ def _supervisor_ids() -> set[int]:
     return set(_supervisors().values_list("pk", flat=True))
 
 
+def _channels() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Active group-bot and SMS channels: per unit, and per person. Loaded once per run."""
+    by_unit: dict[int, list[int]] = {}
+    by_user: dict[int, list[int]] = {}
+    rows = NotificationChannel.objects.filter(is_active=True).order_by("pk").values_list("pk", "unit_id", "user_id")
+    for pk, unit_id, user_id in rows:
+        if unit_id:
+            by_unit.setdefault(unit_id, []).append(pk)
+        else:
+            by_user.setdefault(user_id, []).append(pk)
+    return by_unit, by_user
+
+
+def _with_channels(recipient: Recipient, channels: list[int]) -> list[Recipient]:
+    """The recipient's e-mail (when it has an address) and each of its channels."""
+    found = [recipient] if recipient.email else []
+    return found + [Recipient(email=recipient.email, user_id=recipient.user_id, unit_id=recipient.unit_id,
+                              channel_id=pk) for pk in channels]
+
+
 def _unit_recipients() -> tuple[dict[int, list[int]], dict[int, list[Recipient]]]:
-    """Per unit: its path ids and who reads its own items (its mailbox and its non-supervisor staff).
+    """Per unit: its path ids and who reads its own items (its mailbox, its group bots and SMS
+    channels, its non-supervisor staff and their own channels).
 
     Loaded once per run: it grows with units and people, not with items.
     """
     supervisors = _supervisor_ids()
+    unit_channels, user_channels = _channels()
     own: dict[int, list[Recipient]] = {}
     paths: dict[int, list[int]] = {}
     for pk, path, email, active in Unit.objects.values_list("pk", "path", "email", "is_active").iterator(CHUNK_SIZE):
         paths[pk] = [int(p) for p in path.strip("/").split("/") if p]
-        own[pk] = [Recipient(email=email.strip().lower(), unit_id=pk)] if active and email.strip() else []
+        own[pk] = _with_channels(Recipient(email=email.strip().lower(), unit_id=pk),
+                                 unit_channels.get(pk, [])) if active else []
     memberships = (
         Membership.objects.filter(user__is_active=True).exclude(user__email="")
         .order_by("unit_id", "user_id").values_list("unit_id", "user_id", "user__email")
     )
     for unit_id, user_id, email in memberships.iterator(CHUNK_SIZE):
         if user_id not in supervisors:
-            own.setdefault(unit_id, []).append(Recipient(email=email.strip().lower(), user_id=user_id, unit_id=unit_id))
+            own.setdefault(unit_id, []).extend(_with_channels(
+                Recipient(email=email.strip().lower(), user_id=user_id, unit_id=unit_id),
+                user_channels.get(user_id, [])))
     return paths, own
 
 
 def _plan_unit_digests(recorder: _Recorder, *, on, thresholds) -> None:
     paths, own = _unit_recipients()
-    items = reportable(Measure.objects.all(), on=on, thresholds=thresholds)
+    # Overdue, due soon or lagging by the REMINDER_* settings, or at a ladder level told to the liaison.
+    items = Measure.objects.filter(
+        Q(pk__in=reportable(Measure.objects.all(), on=on, thresholds=thresholds).values("pk"))
+        | (ongoing_condition() & Q(urging_level__to_liaison=True)))
     for unit_id, rows in _grouped(_unit_streams(items)):
         levelled = _levelled(rows, on=on, thresholds=thresholds)
         if not levelled:
@@ -348,29 +408,76 @@ def _plan_unit_digests(recorder: _Recorder, *, on, thresholds) -> None:
         recipients: dict[str, Recipient] = {}
         for ancestor in paths.get(unit_id) or [unit_id]:
             for recipient in own.get(ancestor, []):
-                recipients.setdefault(recipient.email, recipient)
+                recipients.setdefault(recipient.key, recipient)
         for recipient in recipients.values():
             recorder.add(Reminder.Kind.UNIT_DIGEST, recipient, levelled)
 
 
+def _told(flag: str, *, on, thresholds) -> Q:
+    """Items whose level tells the people of `flag` (to_lead_leader, to_unit_head, to_principal_leader).
+
+    An item at a ladder level follows that level's flags. An item no ladder covers (no default
+    ladder, or levels not refreshed yet) follows REMINDER_ESCALATE_AFTER_DAYS, for the lead
+    leader and the unit head as before the ladder existed.
+    """
+    laddered = ongoing_condition() & Q(**{f"urging_level__{flag}": True})
+    if flag == "to_principal_leader":
+        return laddered
+    long_overdue = overdue_condition(on) & Q(
+        urging_level__isnull=True, deadline__lte=on - datetime.timedelta(days=thresholds.escalate_after_days))
+    return laddered | long_overdue
+
+
+def _escalation_level(level: str) -> str:
+    # Overdue items reported to leaders are under supervision (督办); earlier levels keep their own.
+    return Reminder.Level.ESCALATED if level in (Reminder.Level.OVERDUE, Reminder.Level.ESCALATED) else level
+
+
 def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
-    items = escalated(Measure.objects.all(), on=on, thresholds=thresholds)
-    by_leader = items.filter(lead_leader__isnull=False).order_by("lead_leader_id", "pk").values_list(
-        "lead_leader_id", "pk", *_ROW)
-    by_head = items.filter(lead_unit__head__isnull=False).order_by("lead_unit__head_id", "pk").values_list(
-        "lead_unit__head_id", "pk", *_ROW)
-    people = dict(
-        User.objects.filter(is_active=True).exclude(email="")
-        .filter(Q(pk__in=items.values("lead_leader_id")) | Q(pk__in=items.values("lead_unit__head_id")))
-        .values_list("pk", "email")
-    )
-    for user_id, rows in _grouped([by_leader.iterator(CHUNK_SIZE), by_head.iterator(CHUNK_SIZE)]):
-        if user_id not in people:
-            logger.warning("Escalation for user %s not sent: no e-mail address or inactive", user_id)
+    """Leaders, unit heads, principal leaders and the levels' copy addresses, as each level says."""
+    streams = {
+        "lead_leader_id": Measure.objects.filter(_told("to_lead_leader", on=on, thresholds=thresholds),
+                                                 lead_leader__isnull=False),
+        "lead_unit__head_id": Measure.objects.filter(_told("to_unit_head", on=on, thresholds=thresholds),
+                                                     lead_unit__head__isnull=False),
+        "case__organisation__principal_leader_id": Measure.objects.filter(
+            _told("to_principal_leader", on=on, thresholds=thresholds),
+            case__organisation__principal_leader__isnull=False),
+    }
+    person_ids = Q(pk__in=[])
+    for column, items in streams.items():
+        person_ids |= Q(pk__in=items.values(column))
+    people = dict(User.objects.filter(person_ids, is_active=True).values_list("pk", "email"))
+    _unit_channels, user_channels = _channels()
+    ordered = [items.order_by(column, "pk").values_list(column, "pk", *_ROW).iterator(CHUNK_SIZE)
+               for column, items in streams.items()]
+    for user_id, rows in _grouped(ordered):
+        email = (people.get(user_id) or "").strip().lower()
+        if user_id not in people or not (email or user_channels.get(user_id)):
+            logger.warning("Escalation for user %s not sent: no e-mail address or channel, or inactive", user_id)
             continue
-        levelled = [(pk, Reminder.Level.ESCALATED) for pk, _ in _levelled(rows, on=on, thresholds=thresholds)]
-        recorder.add(Reminder.Kind.ESCALATION, Recipient(email=people[user_id].strip().lower(), user_id=user_id),
-                     levelled)
+        levelled = [(pk, _escalation_level(level)) for pk, level in _levelled(rows, on=on, thresholds=thresholds)]
+        for recipient in _with_channels(Recipient(email=email, user_id=user_id), user_channels.get(user_id, [])):
+            recorder.add(Reminder.Kind.ESCALATION, recipient, levelled)
+    _plan_copies(recorder, on=on, thresholds=thresholds)
+
+
+def _plan_copies(recorder: _Recorder, *, on, thresholds) -> None:
+    """Each level's copies (纪委, 组织部 addresses) get the items at that level, one mail a week each."""
+    for level in LadderLevel.objects.exclude(copy_to="").order_by("pk"):
+        if not level.copies:
+            continue
+        rows = (Measure.objects.ongoing().filter(urging_level=level).order_by("pk")
+                .values_list("urging_level_id", "pk", *_ROW))
+        for start_rows in _chunks(rows.iterator(CHUNK_SIZE)):
+            levelled = [(pk, _escalation_level(lv)) for pk, lv in _levelled(start_rows, on=on, thresholds=thresholds)]
+            for address in level.copies:
+                recorder.add(Reminder.Kind.ESCALATION, Recipient(email=address), levelled)
+
+
+def _chunks(rows: Iterator[tuple]) -> Iterator[list[tuple]]:
+    while batch := list(itertools.islice(rows, CHUNK_SIZE)):
+        yield batch
 
 
 def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
@@ -379,12 +486,14 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
         return
     supervisors = User.objects.with_perm(SUPERVISOR_PERM, include_superusers=False, backend=PERMISSION_BACKEND) \
         .filter(pk__in=_supervisors().values("pk")).exclude(email="").order_by("pk")
+    _unit_channels, user_channels = _channels()
     for supervisor in supervisors.iterator(CHUNK_SIZE):
         scoped = Measure.objects.restrict(supervisor)
         if not reportable(scoped, on=on, thresholds=thresholds).exists():
             continue
-        recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY,
-                     Recipient(email=supervisor.email.strip().lower(), user_id=supervisor.pk), [],
-                     item_count=scoped.overdue(on).count())
+        overdue = scoped.overdue(on).count()
+        for recipient in _with_channels(Recipient(email=supervisor.email.strip().lower(), user_id=supervisor.pk),
+                                        user_channels.get(supervisor.pk, [])):
+            recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, recipient, [], item_count=overdue)
 
 

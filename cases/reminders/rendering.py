@@ -58,7 +58,7 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     """The reminder's items grouped by case, ordered by deadline, loaded in one query."""
     latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
     measures = (
-        reminder.measures.select_related("case", "lead_unit", "lead_leader")
+        reminder.measures.select_related("case", "lead_unit", "lead_leader", "urging_level")
         .annotate(last_note=Subquery(latest_note.values("note")[:1]),
                   last_note_at=Subquery(latest_note.values("created_at")[:1]))
         .order_by("case__title", "case_id", F("deadline").asc(nulls_last=True), "pk")
@@ -66,11 +66,12 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     rows = []
     for measure in measures:
         level = item_level(deadline=measure.deadline, last_activity=measure.last_progress_at or measure.created_at,
-                           on=on, thresholds=thresholds)
+                           on=on, thresholds=thresholds) or (
+            Reminder.Level.DUE_SOON if measure.urging_level_id else None)
         if measure.state == State.COMPLETED or level is None:
             continue  # completed or moved since the week was planned: nothing to urge any more
-        if reminder.kind == Reminder.Kind.ESCALATION:
-            level = Reminder.Level.ESCALATED
+        if reminder.kind == Reminder.Kind.ESCALATION and level == Reminder.Level.OVERDUE:
+            level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
             measure=measure, level=level, days_overdue=measure.days_overdue(on),
@@ -80,6 +81,21 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
             days_left=(measure.deadline - on).days if measure.deadline else None,
         ))
     return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
+
+
+def _capped(cases, flat: list[ItemRow]):
+    """At most REMINDER_MAIL_MAX_ITEMS items in a mail: the worst first (highest level, longest
+    overdue, nearest deadline), still grouped by case; the rest are counted and linked."""
+    cap = settings.REMINDER_MAIL_MAX_ITEMS
+    if len(flat) <= cap:
+        return cases, 0
+    rank = {Reminder.Level.ESCALATED: 0, Reminder.Level.OVERDUE: 1, Reminder.Level.LAGGING: 2,
+            Reminder.Level.DUE_SOON: 3}
+    far = datetime.date.max
+    kept = {id(r) for r in sorted(flat, key=lambda r: (rank.get(r.level, 9), -r.days_overdue,
+                                                       r.measure.deadline or far, r.measure.pk))[:cap]}
+    trimmed = [(case, [r for r in rows if id(r) in kept]) for case, rows in cases]
+    return [(case, rows) for case, rows in trimmed if rows], len(flat) - cap
 
 
 def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds, user=None) -> list[dict]:
@@ -168,7 +184,8 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
                 return None
             flat = [row for _, group in cases for row in group]
             counts = {level: sum(1 for r in flat if r.level == level) for level in Reminder.Level.values}
-            context.update(cases=cases, item_total=len(flat), counts=counts,
+            cases, more = _capped(cases, flat)
+            context.update(cases=cases, item_total=len(flat), counts=counts, more=more,
                            overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED],
                            worst=sorted(flat, key=lambda r: (-r.days_overdue, r.measure.deadline or on))[:5])
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"

@@ -12,6 +12,8 @@ from . import images
 from .selectors import Report
 
 TITLE_FONT, HEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312"
+# The document is in the genre's fixed Chinese, whatever the interface language.
+LETTER_STATES = {"issued": "已印发", "acknowledged": "已签收", "answered": "已反馈", "escalated": "已升级"}
 
 
 def _font(run, name: str, size: float, bold: bool = False) -> None:
@@ -119,9 +121,16 @@ def report_docx(report: Report) -> bytes:
         _para(doc, "目前无逾期事项。")
 
     _para(doc, "五、督办情况", font=HEADING_FONT, size=16, indent=False)
-    if report.letters is None:
-        _para(doc, "督办函(编号、签收、回复)尚未在系统中登记;以下为本期每周督办提醒涉及的事项。")
+    if report.letters:
+        _para(doc, f"本期印发督办函{len(report.letters)}份。")
+        _table(doc, ["文号", "责任单位", "等级", "印发日期", "反馈期限", "状态"], [
+            [letter.number, letter.unit.name, letter.level.name if letter.level else "", f"{letter.issued_on:%Y-%m-%d}",
+             f"{letter.reply_by:%Y-%m-%d}", LETTER_STATES.get(letter.state, letter.state)]
+            for letter in report.letters])
+    else:
+        _para(doc, "本期未印发督办函。")
     if report.ladder:
+        _para(doc, "每周督办提醒涉及的事项:")
         _table(doc, ["责任单位", "督办提醒(次)", "涉及事项(条)"],
                [[r.unit, r.escalations, r.items] for r in report.ladder])
     else:
@@ -136,14 +145,14 @@ def report_docx(report: Report) -> bytes:
         _chart(doc, charts.stacked_bars(laggards, title="有逾期事项的责任单位"))
 
     _para(doc, "七、整改成效", font=HEADING_FONT, size=16, indent=False)
-    from cases.outcomes.words import totals_sentence
+    from cases.outcomes.words import totals_sentence, wan
 
     _para(doc, (totals_sentence(report.outcomes) or "尚未填报整改成效数据。").removeprefix("整改中,")
           .replace("整改中,", ""))
     if report.outcomes:
         _table(doc, ["类别", "累计", "本期"], [
-            [label, f"{value:g}万元" if money else value,
-             (f"{report.outcomes_in_period.amount(kind):g}万元" if money
+            [label, f"{wan(value)}万元" if money else value,
+             (f"{wan(report.outcomes_in_period.amount(kind))}万元" if money
               else report.outcomes_in_period.count(kind))]
             for kind, label, value, money in report.outcomes.rows()])
     if report.rules:

@@ -1,10 +1,5 @@
-"""The urging ladder's letters (督办函) in the report.
-
-The letters themselves (number, level, 签收, reply) are being built as a package of their own
-(`cases.reminders` as a package with a delivery interface). Until it lands, the report shows
-the rung the weekly reminders already record: the escalations (督办) of the period, per unit.
-When the letters land, `letters_of` is the one place to read them from.
-"""
+"""The urging ladder in the report: the letters (督办函, `cases.urging`) issued in the period about
+the report's items, with their level, 签收 and reply, and the weekly escalation reminders (督办)."""
 
 from __future__ import annotations
 
@@ -25,10 +20,15 @@ class LadderRow:
     items: int
 
 
-def letters_of(measures, period: Period):
-    """The letters (督办函) sent in the period about these measures; None while the letters are not
-    part of Rectify (see the module docstring)."""
-    return None
+def letters_of(measures, period: Period, limit: int = 100) -> list:
+    """The letters issued in the period about any of these measures, newest first."""
+    from cases.urging.models import Letter
+
+    return list(
+        Letter.objects.filter(issued_on__gte=period.start, issued_on__lte=period.end,
+                              measures__in=measures.order_by().values("pk"))
+        .distinct().select_related("unit", "level").order_by("-issued_on", "-pk")[:limit]
+    )
 
 
 def escalations_of(measures, period: Period) -> list[LadderRow]:

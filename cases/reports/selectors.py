@@ -59,7 +59,7 @@ class Report:
     longest_overdue: list
     units: list
     ladder: list
-    letters: list | None
+    letters: list
     outcomes: outcome_selectors.Totals
     outcomes_in_period: outcome_selectors.Totals
     rules: list

@@ -50,8 +50,11 @@ def _next_serial(organisation_id: int, document: str, year: int) -> int:
 
 
 def issue(*, unit, measures, level: LadderLevel | None, document: str, on: datetime.date, by=None,
-          reply_days: int | None = None) -> Letter:
-    """Issue one letter to `unit` about `measures`; numbered, recipients recorded, queued for mail."""
+          reply_days: int | None = None, notify: bool = True) -> Letter:
+    """Issue one letter to `unit` about `measures`; numbered, recipients recorded, queued for mail.
+
+    `notify=False` records a letter without mailing it (a letter of the past, entered for the record).
+    """
     measures = list(measures)
     if not measures:
         raise ValidationError(_("Choose at least one item for the letter."))
@@ -84,8 +87,28 @@ def issue(*, unit, measures, level: LadderLevel | None, document: str, on: datet
         except IntegrityError:
             if attempt == 4:
                 raise  # another issuer took the number five times running: give up loudly
-    transaction.on_commit(lambda: _queue_mail(letter.pk))
+    if notify:
+        transaction.on_commit(lambda: _queue_mail(letter.pk))
     return letter
+
+
+def issue_by_hand(*, unit, measure_ids, document: str, reply_days: int, by, on: datetime.date | None = None) -> Letter:
+    """A supervisor's letter to `unit` about the chosen items: only ongoing items the unit leads or
+    supports and the supervisor supervises; anything else is refused with the reason."""
+    from ..models import Measure
+
+    measure_ids = {int(pk) for pk in measure_ids}
+    if not measure_ids:
+        raise ValidationError({"measures": _("Choose at least one item for the letter.")})
+    if not by.has_perm("cases.issue_letter"):
+        raise PermissionDenied(_("Only a supervisor may issue letters."))
+    items = list(Measure.objects.restrict(by).ongoing().for_units([unit.pk]).filter(pk__in=measure_ids)
+                 .select_related("lead_leader").order_by("deadline", "pk"))
+    if len(items) != len(measure_ids):
+        raise ValidationError({"measures": _("Some of the chosen items are not ongoing items of %(unit)s that you "
+                                             "supervise.") % {"unit": unit.name}})
+    return issue(unit=unit, measures=items, level=None, document=document, on=on or timezone.localdate(), by=by,
+                 reply_days=reply_days)
 
 
 def _queue_mail(letter_id: int) -> None:
@@ -146,12 +169,6 @@ def issue_due(*, on: datetime.date) -> list[Letter]:
     return issued
 
 
-def models_F_level():
-    from django.db.models import F
-
-    return F("urging_level")
-
-
 def acknowledge(*, letter: Letter, by) -> Letter:
     """签收: the unit confirms it received the letter. Idempotent."""
     _check_unit_member(letter, by)
@@ -193,7 +210,7 @@ def _check_unit_member(letter: Letter, user) -> None:
         raise PermissionDenied(_("Only the unit the letter is addressed to may acknowledge or answer it."))
 
 
-def escalate_overdue(*, on: datetime.date) -> list[Letter]:
+def escalate_overdue(*, on: datetime.date, notify: bool = True) -> list[Letter]:
     """Letters past their reply deadline and not answered climb one letter level (same items)."""
     climbed = []
     for letter in Letter.objects.overdue(on).select_related("level__ladder", "unit__organisation"):
@@ -209,7 +226,7 @@ def escalate_overdue(*, on: datetime.date) -> list[Letter]:
                 continue
             document = next_level.document if next_level else Document.SUPERVISION
             new = issue(unit=letter.unit, measures=items, level=next_level or letter.level, document=document,
-                        on=on)
+                        on=on, notify=notify)
             Letter.objects.filter(pk=letter.pk).update(state=Letter.State.ESCALATED, escalated_to=new)
             climbed.append(new)
     return climbed

@@ -67,6 +67,9 @@ class ImportRequestSerializer(serializers.Serializer):
             self.fields["case"].queryset = Case.objects.restrict(request.user, "change")
             self.fields["unit"].queryset = Unit.objects.restrict(request.user).filter(is_active=True)
             self.fields["organisation"].queryset = Organisation.objects.supervised_by(request.user)
+    outcomes = serializers.ListField(
+        child=serializers.RegexField(r"^\d{1,5}-\d{1,3}$"), required=False, default=list, max_length=2000,
+        help_text=gettext_lazy("Keys of the preview's outcome_proposals to record (the others are dropped)."))
     content_hash = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                          help_text=gettext_lazy("The hash of a preview: refuse any other text."))
 
@@ -101,7 +104,7 @@ class NoticeImportView(APIView):
         try:
             parsed = parse_file(upload.read(), upload.name) if upload is not None else parse_text(data["text"])
         except ParseError as exc:
-            raise NoticeNotReadable(detail=exc.zh, code=exc.code) from exc
+            raise NoticeNotReadable(detail=exc.message, code=exc.code) from exc
         options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
                    "organisation": data.get("organisation") or Organisation.objects.default_for(request.user),
                    "default_deadline": data.get("default_deadline")}
@@ -112,7 +115,7 @@ class NoticeImportView(APIView):
             result = import_notice(
                 parsed, by=request.user, source=upload.name if upload is not None else "",
                 raw_text=data.get("text") if upload is None else None,
-                expected_hash=data.get("content_hash") or None, **options,
+                expected_hash=data.get("content_hash") or None, outcomes=data.get("outcomes") or (), **options,
             )
         except NoticeImportError as exc:
             raise exceptions.ValidationError(str(exc), code="not_importable") from exc

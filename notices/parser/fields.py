@@ -59,6 +59,9 @@ def extract_fields(paragraphs: list[Paragraph], notice_date: date | None) -> tup
     found = Fields()
     rest: list[Paragraph] = []
     for line, text in paragraphs:
+        if "：" not in text and ":" not in text:
+            rest.append((line, text))  # no field without its colon: most paragraphs stop here
+            continue
         folded = fold(text)
         matches = list(_FIELD.finditer(folded))
         if not matches:
@@ -77,7 +80,8 @@ def extract_fields(paragraphs: list[Paragraph], notice_date: date | None) -> tup
                 value = value[: progress.start()]
             name = match.group(1)
             found.raw.setdefault(FIELD_KINDS[name], value.strip(" ；;。，,"))
-    _read(found, notice_date)
+    if found.raw:
+        _read(found, notice_date)
     return found, rest
 
 

@@ -17,7 +17,7 @@ from cases.choices import VOCABULARY
 from notices.parser.dates import DateRead, find_any_date, find_period, last_date_before
 from notices.parser.labels import cn_to_int
 from notices.parser.layout import Layout
-from notices.parser.messages import Term
+from notices.parser.messages import DATE_TERMS, DECLARED_TERMS, Term
 from notices.parser.model import ROLE_ORGANISATION, Contact, NoticeHeader, ParseWarning
 from notices.parser.text import fold
 
@@ -116,7 +116,6 @@ _ADDRESS = re.compile(r"(?:联系地址|通信地址|通讯地址|邮寄地址|�
 
 
 _SCAN_LIMIT = 4000
-_TERM_OF = {"in_progress": "in progress"}
 
 
 @dataclass(slots=True)
@@ -159,12 +158,12 @@ def _read_dates_of_signature(layout: Layout, result: HeaderRead) -> None:
     if read is None:
         result.warnings.append(ParseWarning.of("no_signature"))
         return
-    result.header.signed_on = _accept(read, "signing date", result, line)
+    result.header.signed_on = _accept(read, "signing", result, line)
 
 
 def _accept(read: DateRead, what: str, result: HeaderRead, line: int | None) -> date | None:
     """Return the date; report damage, the reading chosen, or that none was possible."""
-    term = Term(what)
+    term = Term(DATE_TERMS[what])
     if not read.damaged:
         if read.value is None:
             result.warnings.append(ParseWarning.of("date_invalid", line, what=term, raw=read.raw))
@@ -233,13 +232,13 @@ def _read_period_and_feedback(intro: str, result: HeaderRead, line: int) -> None
     anchor = next((m.start() for m in re.finditer("巡视|巡察|督察", folded)), 0)
     period = find_period(intro, anchor)
     if period is not None:
-        header.inspection_start = _accept(period.start, "inspection start date", result, line)
-        header.inspection_end = _accept(period.end, "inspection end date", result, line)
+        header.inspection_start = _accept(period.start, "start", result, line)
+        header.inspection_end = _accept(period.end, "end", result, line)
     feedback = _FEEDBACK.search(folded, period.span[1] if period else 0)
     if feedback is not None:
         read = last_date_before(intro, feedback.start(), skip=period.span if period else None)
         if read is not None:
-            header.feedback_on = _accept(read, "feedback date", result, line)
+            header.feedback_on = _accept(read, "feedback", result, line)
 
 
 def _special_checks(text: str) -> list[str]:
@@ -267,7 +266,7 @@ def _declared(text: str, result: HeaderRead, line: int) -> dict[str, int | float
         if value is None:
             return
         if key in declared and declared[key] != value:
-            result.warnings.append(ParseWarning.of("declared_conflict", line, what=Term(_TERM_OF.get(key, key)),
+            result.warnings.append(ParseWarning.of("declared_conflict", line, what=Term(DECLARED_TERMS.get(key, key)),
                                                    first=declared[key], second=value))
             return
         declared.setdefault(key, value)

@@ -137,11 +137,19 @@ def _check_sequence(split: Split) -> None:
         loose = []
 
 
+# "整改措施：一是…；二是…" lists the measures; a later "整改成效：…已完成整改" reports on them.
+_MEASURES_PREFIX = re.compile(r"^(?:整改措施|具体措施|主要措施)\s*:\s*")
+_RESULT_PREFIX = re.compile(r"^(?:整改成效|整改进展|进展情况|完成情况|整改情况|落实情况|整改结果)\s*:\s*")
+
+
 def build_measures(paragraphs: list[Paragraph], notice_date: date | None) -> tuple[list[Measure], list[ParseWarning]]:
     """Measures of one node from its body paragraphs (title sentence already removed)."""
     paragraphs = split_inline_progress([(line, text) for line, text in paragraphs if text.strip()])
     if not paragraphs:
         return [], []
+    planned = _measures_and_result(paragraphs, notice_date)
+    if planned is not None:
+        return planned
     # When a "整改情况：" paragraph is present, what precedes it describes the problem.
     for position, (_, text) in enumerate(paragraphs):
         if PROGRESS_PREFIX.match(fold(text)):
@@ -173,3 +181,36 @@ def make_measure(label: str, text: str, line: int, notice_date: date | None) -> 
         line=line + 1,
         long_term=state.long_term,
     )
+
+
+def _measures_and_result(paragraphs: list[Paragraph], notice_date: date | None):
+    """The plan-and-report layout: "整改措施：" paragraphs list the measures, a later
+    "整改成效/整改进展：" paragraph reports on them all. Each measure keeps its own text and
+    takes its state (and a deadline it does not state itself) from the report. None when
+    the item is not laid out so."""
+    planned_at = next((i for i, (_, text) in enumerate(paragraphs) if _MEASURES_PREFIX.match(fold(text))), None)
+    if planned_at is None:
+        return None
+    result_at = next((i for i, (_, text) in enumerate(paragraphs) if i > planned_at
+                      and _RESULT_PREFIX.match(fold(text))), None)
+    if result_at is None:
+        return None
+    result_line = paragraphs[result_at][0]
+    report = " ".join(text for _, text in paragraphs[result_at:])
+    report = report[_RESULT_PREFIX.match(fold(report)).end():]
+    split = split_ordinals(paragraphs[planned_at:result_at])
+    measures = []
+    for segment in [*split.preamble, *split.segments]:
+        text = segment.text.lstrip(_LEAD_PUNCT).rstrip(_TAIL_PUNCT)
+        if len(text) < 2:
+            continue
+        measure = make_measure(segment.label, text, segment.line, notice_date)
+        reported = make_measure(segment.label, report, result_line, notice_date)
+        measure.proposed_state, measure.state_phrase = reported.proposed_state, reported.state_phrase
+        measure.state_basis, measure.state_phrases = reported.state_basis, reported.state_phrases
+        measure.long_term = measure.long_term or reported.long_term
+        measure.fields = {"result": report.strip()}
+        if measure.deadline is None:
+            measure.deadline, measure.deadline_phrase = reported.deadline, reported.deadline_phrase
+        measures.append(measure)
+    return measures, split.warnings

@@ -23,9 +23,9 @@ TEMPLATES: dict[str, str] = {
     # Layout and header
     "no_title": "No title line was found (often: the text was pasted without it).",
     "no_signature": "No signing date was found at the end of the notice.",
-    "date_invalid": "The %(what)s “%(raw)s” is not a valid date.",
-    "date_damaged": "The %(what)s “%(raw)s” lost its 年/月/日; the only valid reading, %(date)s, was taken.",
-    "date_ambiguous": "The %(what)s “%(raw)s” lost its 年/月/日 and has %(n)d possible readings (%(readings)s); "
+    "date_invalid": "%(what)s “%(raw)s” is not a valid date.",
+    "date_damaged": "%(what)s “%(raw)s” lost its 年/月/日; the only valid reading, %(date)s, was taken.",
+    "date_ambiguous": "%(what)s “%(raw)s” lost its 年/月/日 and has %(n)d possible readings (%(readings)s); "
                       "it was left empty.",
     "team_damaged": "The inspection team “%(raw)s” lacks 第; read as “%(team)s”.",
     "declared_conflict": "The notice declares %(what)s as both %(first)s and %(second)s; the first is kept.",
@@ -57,10 +57,27 @@ TEMPLATES: dict[str, str] = {
     "vague_deadline": "“%(phrase)s” names no date: the measure gets the default deadline.",
 }
 
-TERMS: tuple[str, ...] = (
-    "signing date", "inspection start date", "inspection end date", "feedback date",
-    "problems", "categories", "measures", "completed", "phased", "in progress",
-)
+# Phrases that fill a template; distinct from the interface's own words ("completed"…), so
+# that no other catalogue's translation of them applies here.
+DATE_TERMS: dict[str, str] = {
+    "signing": "The notice's signing date",
+    "start": "The inspection's start date",
+    "end": "The inspection's end date",
+    "feedback": "The date the feedback was given",
+}
+DECLARED_TERMS: dict[str, str] = {
+    "problems": "the number of problems",
+    "categories": "the number of categories",
+    "measures": "the number of measures",
+    "completed": "the number of completed problems",
+    "completed_pct": "the share of completed problems",
+    "phased": "the number of problems with phased results",
+    "phased_pct": "the share of problems with phased results",
+    "in_progress": "the number of problems in progress",
+    "special_checks": "the number of special checks",
+    "campaigns": "the number of campaigns",
+}
+TERMS: tuple[str, ...] = (*DATE_TERMS.values(), *DECLARED_TERMS.values(), "characters", "bytes")
 
 # Parse errors: the message says what is wrong with the input as a whole.
 ERRORS: dict[str, str] = {

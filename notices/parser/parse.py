@@ -51,7 +51,7 @@ def parse_text(text: str, *, strict: bool = False) -> ParsedNotice:
     ``ParseError`` instead.
     """
     if not isinstance(text, str):
-        raise ParseError("unreadable", "输入必须是文本字符串", f"text must be str, not {type(text).__name__}")
+        raise ParseError("unreadable", "unreadable.type")
     return _guarded(lambda: _parse(text, FORMAT_TEXT, [], strict))
 
 
@@ -84,11 +84,7 @@ def _guarded(run: Callable[[], ParsedNotice]) -> ParsedNotice:
     except ParseError:
         raise
     except Exception as exc:
-        raise ParseError(
-            "internal",
-            f"解析器内部错误：{type(exc).__name__}",
-            f"internal parser error: {type(exc).__name__}: {exc}",
-        ) from exc
+        raise ParseError("internal", error=f"{type(exc).__name__}: {exc}") from exc
 
 
 def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: bool) -> ParsedNotice:
@@ -105,7 +101,7 @@ def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: b
     issues = _build_issues(layout, header, warnings)
     if not issues:
         if strict:
-            raise ParseError("no_issue_tree", "未找到逐条列出的问题（编号条目）", "no issue tree found")
+            raise ParseError("no_issue_tree")
         warnings.append(ParseWarning.of("no_issue_tree"))
     text = "\n".join(layout.lines)
     return ParsedNotice(
@@ -122,14 +118,10 @@ def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: b
 
 def _require_notice(lines: list[str]) -> None:
     if not lines:
-        raise ParseError("empty", "内容为空或只有空白", "the input is empty or whitespace only")
+        raise ParseError("empty")
     sample = "\n".join(lines[:400])[:200_000]
     if len(_CJK.findall(sample)) < _MIN_CJK or not _NOTICE_WORDS.search(sample):
-        raise ParseError(
-            "not_a_notice",
-            "内容不像整改通报（中文内容过少，或未出现“巡视/巡察/整改”等字样）",
-            "this does not look like a rectification notice (too little Chinese text, or no 巡视/巡察/整改)",
-        )
+        raise ParseError("not_a_notice")
 
 
 def _structure_score(layout: Layout, section: SectionSpan) -> int:

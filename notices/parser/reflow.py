@@ -29,6 +29,10 @@ FIELD_LINE = re.compile(
     r"整改时限|完成时限|整改期限|时限要求|完成时间|整改目标|整改要求|整改措施|整改情况|整改进展|进展情况|完成情况|"
     r"整改成效|落实情况|整改结果|存在问题|问题表现)\s*[:：]"
 )
+# A title ends so ("…整改进展情况的通报"); it is never the fragment of a paragraph.
+_TITLE_END = re.compile(r"(?:的通报|的报告|的公告|的公示|的说明|情况通报)$")
+# The page's meta line ("发布时间：2022-03-18 来源：…") stands alone.
+_META = re.compile(r"(?:发布时间|发布日期|来源|作者|浏览次数|点击数|字号)\s*[:：]")
 _MIN_WIDTH = 16
 _TOLERANCE = 3
 _MIN_WRAPPED = 4
@@ -45,7 +49,7 @@ def wrap_width(lines: list[str]) -> int | None:
     lengths: Counter[int] = Counter()
     bare: Counter[int] = Counter()
     for line in lines:
-        if len(line) < _MIN_WIDTH or line[-1] in _TERMINAL:
+        if len(line) < _MIN_WIDTH or line[-1] in _TERMINAL or FIELD_LINE.match(line):
             continue
         lengths[len(line)] += 1
         label = read_label(line)
@@ -89,7 +93,7 @@ def reflow(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
 
 def _continues(line: str, following: str, width: int) -> bool:
     """Whether ``following`` carries on the paragraph that the wrapped ``line`` broke off."""
-    if len(line) < width - _TOLERANCE or line[-1] in _TERMINAL:
+    if len(line) < width - _TOLERANCE or line[-1] in _TERMINAL or _TITLE_END.search(line) or _META.search(line):
         return False
     if FIELD_LINE.match(following) or read_date_line(following) is not None:
         return False

@@ -132,12 +132,19 @@ def _verdicts(hits: list[tuple[int, int, str, str]], folded: str) -> list[tuple[
 
 # A plan ("计划2024年9月底前完成") closing the text says what is ahead, not where it stands.
 _FUTURE_PHRASE = re.compile(r"^(?:将|拟|计划|预计|力争|争取|有望)")
-_VERDICT_SLACK = 4  # characters a verdict clause may hold besides its state wording (已, 均, 目前…)
+_VERDICT_SLACK = 4  # characters a verdict clause may hold before its state wording (已, 均, 目前…)
+_VERDICT_TAIL = 2  # …and after it ("已完成整改了", "整改到位的")
 
 
 def _whole_clause(body: str, start: int, end: int, hit: tuple[int, int, str, str]) -> bool:
     clause = body[start:end].strip()
-    return bool(clause) and len(clause) - (min(hit[1], end) - hit[0]) <= _VERDICT_SLACK
+    if not clause or any(char.isdigit() for char in clause):
+        return False  # "3个问题取得阶段性成效" counts part of the work: a step, not the verdict
+    lead = body[start:hit[0]].strip()
+    tail = body[min(hit[1], end):end].strip()
+    # Words may stand before the verdict (已、均、目前…) but no object after it: "已完成分析报告"
+    # reports one step done.
+    return len(lead) <= _VERDICT_SLACK and len(tail) <= _VERDICT_TAIL
 
 
 def _qualified(state: str, folded: str, start: int) -> tuple[str, int] | None:
@@ -234,6 +241,8 @@ def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str
     A time followed by 已 ("7月份已调配到位"), or a bare month already past when the notice
     was signed ("2023年11月完成修复"), reports what was done, not a deadline.
     """
+    if "月" not in text and "年" not in text and "开学" not in text:
+        return None, ""  # every deadline form names a year, a month or the school term
     folded = fold(text)
     year = notice_date.year if notice_date else None
     found: list[tuple[int, date | None, str]] = []

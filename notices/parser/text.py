@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from notices.parser.errors import ParseError
+from notices.parser.messages import Term
 from notices.parser.model import ParseWarning
 
 # A county notice is 10-50 thousand characters; a million leaves room for a province's
@@ -83,7 +84,7 @@ def read_source(source: str | bytes | Path, filename: str | None = None) -> Sour
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise ParseError("unreadable", f"无法读取文件：{path.name}", f"cannot read file {path}") from exc
+            raise ParseError("unreadable", "unreadable.file", name=path.name) from exc
         if size > MAX_FILE_BYTES:
             raise _too_large(size)
         data = path.read_bytes()
@@ -91,7 +92,7 @@ def read_source(source: str | bytes | Path, filename: str | None = None) -> Sour
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     else:
-        raise ParseError("unreadable", "不支持的输入类型", f"unsupported input type {type(source).__name__}")
+        raise ParseError("unreadable", "unreadable.input")
     return read_bytes(data, filename)
 
 
@@ -99,7 +100,7 @@ def read_bytes(data: bytes, filename: str | None = None) -> SourceText:
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(len(data))
     if not data.strip():
-        raise ParseError("empty", "文件为空", "the input is empty")
+        raise ParseError("empty", "empty.file")
     kind = _sniff(data, filename)
     if kind == FORMAT_DOCX:
         return _read_docx(data)
@@ -113,17 +114,13 @@ def _sniff(data: bytes, filename: str | None) -> str:
     if data.startswith(b"PK\x03\x04"):
         return FORMAT_DOCX
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ParseError(
-            "unreadable",
-            "不支持旧版 Word（.doc）文件，请另存为 .docx 后再导入",
-            "legacy .doc files are not supported; save the file as .docx",
-        )
+        raise ParseError("unreadable", "unreadable.doc")
     if data.startswith(b"%PDF"):
-        raise ParseError("unreadable", "不支持 PDF 文件，请提供文本、.docx 或网页", "PDF input is not supported")
+        raise ParseError("unreadable", "unreadable.pdf")
     if suffix in {".html", ".htm", ".xhtml"} or _HTML_SNIFF.search(data[:4096]):
         return FORMAT_HTML
     if suffix == ".docx":
-        raise ParseError("unreadable", "扩展名为 .docx，但内容不是 Word 文档", "a .docx name on a non-Word file")
+        raise ParseError("unreadable", "unreadable.fake_docx")
     return FORMAT_TEXT
 
 
@@ -152,9 +149,9 @@ def _read_docx(data: bytes) -> SourceText:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ParseError("unreadable", "无法读取该 Word 文档", "the .docx file cannot be opened") from exc
+        raise ParseError("unreadable", "unreadable.docx") from exc
     except Exception as exc:
-        raise ParseError("unreadable", "Word 文档已损坏", f"the .docx file is damaged: {type(exc).__name__}") from exc
+        raise ParseError("unreadable", "unreadable.damaged_docx") from exc
     from notices.parser.docx_numbering import docx_lines
 
     lines, warnings = docx_lines(document)
@@ -198,7 +195,7 @@ def check_text(text: str) -> str:
     if "\x00" in text:
         raise _binary()
     if not text.strip():
-        raise ParseError("empty", "内容为空或只有空白", "the input is empty or whitespace only")
+        raise ParseError("empty")
     controls = len(_CONTROL.findall(text))
     if controls > 16 and controls * 200 > len(text):
         raise _binary()
@@ -220,19 +217,12 @@ def normalise_lines(text: str) -> list[str]:
 
 def _too_large(size: int, *, chars: bool = False) -> ParseError:
     limit = MAX_TEXT_CHARS if chars else MAX_FILE_BYTES
-    unit = "characters" if chars else "bytes"
-    return ParseError(
-        "too_large",
-        f"内容过大（{size} {'字符' if chars else '字节'}，上限 {limit}）",
-        f"input too large: {size} {unit}, limit {limit}",
-    )
+    return ParseError("too_large", size=size, unit=Term("characters" if chars else "bytes"), limit=limit)
 
 
 def _binary() -> ParseError:
-    return ParseError("binary", "内容含二进制数据，不是文本", "the input contains binary data, not text")
+    return ParseError("binary")
 
 
 def _unreadable() -> ParseError:
-    return ParseError(
-        "unreadable", "无法识别文本编码（应为 UTF-8 或 GB18030）", "cannot decode the text (UTF-8 or GB18030 expected)"
-    )
+    return ParseError("unreadable", "unreadable.encoding")

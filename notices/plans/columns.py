@@ -23,6 +23,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "person": ("责任人", "具体责任人", "经办人", "联系人"),
     "deadline": ("完成时限", "整改时限", "完成时间", "整改期限", "时限要求", "时限"),
     "kind": ("整改类型", "整改方式", "整改性质", "类型"),
+    # 问题清单·任务清单·责任清单 as separate sheets: a task names its problem's number, a duty its task's.
+    "problem_ref": ("问题序号", "对应问题序号", "问题编号", "所属问题序号", "对应问题编号"),
+    "measure_ref": ("任务序号", "措施序号", "对应任务序号", "任务编号", "措施编号", "对应措施序号"),
     "ignore": ("备注", "整改进展", "完成情况", "整改目标", "督办单位"),
 }
 LABELS = {key: names[0] for key, names in SYNONYMS.items()}

@@ -4,7 +4,11 @@ Units are matched by name inside the case's organisation (ignoring width and spa
 not found gets "did you mean" suggestions and is created on confirmation (`create_missing`).
 Leaders are matched to active users of that name; unknown ones are created the same way, as
 users who cannot sign in. A measure whose row names no unit falls back to the chosen unit.
-Issues and measures are written in bulk through `cases.tree`.
+Into an existing case, categories and problems are matched to its issues by
+`cases.names.comparison_key` of their titles (a problem first under its matched category, else
+anywhere in the case), and a measure whose text the matched problem already has is not added
+again: importing the same plan twice adds nothing. Issues and measures are written in bulk
+through `cases.tree`.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Unit, User
-from cases.models import Case, Issue
+from cases.models import Case, Issue, Measure
 from cases.names import comparison_key
 from cases.tree import TreeWriter
 
 from .reading import PlanIssue, PlanRead, read_plan
 from .tables import TableFileError, read_tables
+
+NAME_CODES = ("unknown_unit", "unknown_leader")
 
 
 class PlanRejected(Exception):
@@ -48,15 +54,31 @@ class PlanPreview:
     errors: list[PlanIssue] = field(default_factory=list)
     default_unit: Unit | None = None
     default_deadline: datetime.date | None = None
+    # Into an existing case: category index → its group, problem index → its issue, and the
+    # (problem index, measure index) pairs the case already holds.
+    matched_categories: dict[int, Issue] = field(default_factory=dict)
+    matched_problems: dict[int, Issue] = field(default_factory=dict)
+    existing_measures: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def blocking_errors(self) -> list[PlanIssue]:
+        """Errors that creating the missing names on confirmation does not solve."""
+        return [e for e in self.errors if e.code not in NAME_CODES]
+
     def counts(self) -> dict[str, int]:
+        measures = len(self.plan.measures())
         return {"categories": len(self.plan.categories), "problems": len(self.plan.problems),
-                "measures": len(self.plan.measures()), "missing_units": len(self.missing_units),
-                "missing_leaders": len(self.missing_leaders)}
+                "measures": measures, "missing_units": len(self.missing_units),
+                "missing_leaders": len(self.missing_leaders),
+                "issues_matched": len(self.matched_categories) + len(self.matched_problems),
+                "issues_created": len(self.plan.categories) + len(self.plan.problems)
+                - len(self.matched_categories) - len(self.matched_problems),
+                "measures_existing": len(self.existing_measures),
+                "measures_created": measures - len(self.existing_measures)}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,12 +90,15 @@ class PlanPreview:
             "missing_units": [{"name": n, "did_you_mean": s} for n, s in self.missing_units.items()],
             "missing_leaders": self.missing_leaders,
             "categories": [f"{label}{title}" for label, title in self.plan.categories],
+            "matched_categories": {str(i): issue.pk for i, issue in self.matched_categories.items()},
             "problems": [
-                {"label": p.label, "title": p.title, "measures": [
+                {"label": p.label, "title": p.title, "issue": self.matched_problems[i].pk
+                 if i in self.matched_problems else None, "measures": [
                     {"table": m.table, "row": m.row, "label": m.label, "text": m.text, "leaders": m.leaders,
-                     "lead_units": m.lead_units, "units": m.units, "kind": m.kind,
-                     "deadline": m.deadline.isoformat() if m.deadline else None} for m in p.measures]}
-                for p in self.plan.problems
+                     "persons": m.persons, "lead_units": m.lead_units, "units": m.units, "kind": m.kind,
+                     "deadline": m.deadline.isoformat() if m.deadline else None,
+                     "exists": (i, j) in self.existing_measures} for j, m in enumerate(p.measures)]}
+                for i, p in enumerate(self.plan.problems)
             ],
         }
 
@@ -98,7 +123,10 @@ def preview_plan(data: bytes, *, file_name: str, user: User, organisation: Organ
     preview.errors.extend(plan.errors)
     _match_units(preview, create_missing=create_missing)
     _match_leaders(preview, create_missing=create_missing)
-    for measure in plan.measures():
+    if case is not None:
+        _match_issues(preview)
+    for measure in (m for i, p in enumerate(plan.problems) for j, m in enumerate(p.measures)
+                    if (i, j) not in preview.existing_measures):
         if measure.deadline is None and measure.kind != "long_term" and default_deadline is None:
             preview.errors.append(PlanIssue(measure.table, measure.row, _("Deadline"), _(
                 "No deadline: give one in the table, or choose a default deadline for the import.")))
@@ -125,7 +153,8 @@ def _match_units(preview: PlanPreview, *, create_missing: bool) -> None:
             hint = (_(" (did you mean “%(match)s”?)") % {"match": "”/“".join(close)}) if close else ""
             preview.errors.append(PlanIssue(_("File"), 0, _("Responsible unit"), _(
                 "There is no unit named “%(name)s” in %(organisation)s%(hint)s; correct the name, or confirm to "
-                "create it.") % {"name": name, "organisation": preview.organisation.name, "hint": hint}))
+                "create it.") % {"name": name, "organisation": preview.organisation.name, "hint": hint},
+                code="unknown_unit"))
 
 
 def _match_leaders(preview: PlanPreview, *, create_missing: bool) -> None:
@@ -146,15 +175,58 @@ def _match_leaders(preview: PlanPreview, *, create_missing: bool) -> None:
     if preview.missing_leaders and not create_missing:
         preview.errors.append(PlanIssue(_("File"), 0, _("Leader"), _(
             "No user is named %(names)s; correct the names, or confirm to create them (they cannot sign in until "
-            "given a password).") % {"names": "、".join(preview.missing_leaders)}))
+            "given a password).") % {"names": "、".join(preview.missing_leaders)}, code="unknown_leader"))
 
 
-def import_plan(data: bytes, *, file_name: str, user: User, organisation: Organisation, **options) -> dict[str, Any]:
-    """Import the plan in one transaction; raises PlanRejected (nothing written) on any error."""
+def _match_issues(preview: PlanPreview) -> None:
+    """Place the plan's categories and problems on the case's issues of the same title."""
+    issues = list(Issue.objects.filter(case=preview.case).only("pk", "parent_id", "kind", "label", "title", "path"))
+    groups = {comparison_key(i.title): i for i in reversed(issues) if i.parent_id is None}
+    for index, (_label, title) in enumerate(preview.plan.categories):
+        issue = groups.get(comparison_key(title))
+        if issue is not None:
+            preview.matched_categories[index] = issue
+    by_parent: dict[tuple[int | None, str], Issue] = {}
+    anywhere: dict[str, Issue] = {}
+    for issue in reversed(issues):  # the first of equal titles wins
+        key = comparison_key(issue.title)
+        by_parent[(issue.parent_id, key)] = issue
+        if issue.kind != Issue.Kind.GROUP:
+            anywhere[key] = issue
+    for index, problem in enumerate(preview.plan.problems):
+        key = comparison_key(problem.title)
+        group = preview.matched_categories.get(problem.category) if problem.category is not None else None
+        if problem.category is not None and group is None:
+            continue  # its category is new, so is the problem
+        issue = by_parent.get((group.pk if group else None, key)) or (anywhere.get(key) if group is None else None)
+        if issue is not None:
+            preview.matched_problems[index] = issue
+    if not preview.matched_problems:
+        return
+    texts: dict[int, set[str]] = {}
+    for issue_id, text in Measure.objects.filter(issue__in=preview.matched_problems.values()).values_list(
+            "issue_id", "text"):
+        texts.setdefault(issue_id, set()).add(comparison_key(text))
+    for index, issue in preview.matched_problems.items():
+        have = texts.get(issue.pk, set())
+        for j, measure in enumerate(preview.plan.problems[index].measures):
+            if comparison_key(measure.text) in have:
+                preview.existing_measures.add((index, j))
+
+
+def import_plan(data: bytes, *, file_name: str, user: User, organisation: Organisation,
+                progress=None, **options) -> dict[str, Any]:
+    """Import the plan in one transaction; raises PlanRejected (nothing written) on any error.
+
+    `progress(percent, stage)`, when given, hears the stages (a background job shows them)."""
     with transaction.atomic():
+        if progress:
+            progress(10, _("Reading the tables and checking every row"))
         preview = preview_plan(data, file_name=file_name, user=user, organisation=organisation, **options)
         if not preview.ok:
             raise PlanRejected(preview)
+        if progress:
+            progress(50, _("Writing %(n)s measures") % {"n": preview.counts()["measures_created"]})
         return _write(preview, user=user, create_missing=options.get("create_missing", False))
 
 
@@ -180,19 +252,25 @@ def _write(preview: PlanPreview, *, user: User, create_missing: bool) -> dict[st
         case.full_clean(exclude=["organisation"])
         case.save()
     writer = TreeWriter(case, by=user, reason=_("Plan import"))
-    groups = [writer.add_issue(kind=Issue.Kind.GROUP, label=label[:40], title=title[:500])
-              for label, title in preview.plan.categories]
-    for problem in preview.plan.problems:
-        issue = writer.add_issue(parent=groups[problem.category] if problem.category is not None else None,
-                                 kind=Issue.Kind.PROBLEM, label=problem.label[:40], title=problem.title[:500])
-        for m in problem.measures:
+    groups = [preview.matched_categories.get(index) or writer.add_issue(
+        kind=Issue.Kind.GROUP, label=label[:40], title=title[:500])
+        for index, (label, title) in enumerate(preview.plan.categories)]
+    for index, problem in enumerate(preview.plan.problems):
+        issue = preview.matched_problems.get(index) or writer.add_issue(
+            parent=groups[problem.category] if problem.category is not None else None,
+            kind=Issue.Kind.PROBLEM, label=problem.label[:40], title=problem.title[:500])
+        for j, m in enumerate(problem.measures):
+            if (index, j) in preview.existing_measures:
+                continue
             units = [preview.units[n] for n in (*m.lead_units, *m.units)] or [preview.default_unit]
             writer.add_measure(
                 issue=issue, text=m.text, label=m.label[:40], lead_unit=units[0], supporting_units=units[1:],
                 lead_leader=preview.leaders.get(m.leaders[0]) if m.leaders else None,
+                responsible_person="、".join(m.persons)[:100],
                 deadline=m.deadline or (None if m.kind == "long_term" else preview.default_deadline), kind=m.kind,
             )
     written = writer.write()
     return {"case": case.pk, "case_created": created_case, "issues_created": len(written.issues),
-            "measures_created": len(written.measures), "units_created": created_units,
-            "leaders_created": list(preview.missing_leaders)}
+            "issues_matched": len(preview.matched_categories) + len(preview.matched_problems),
+            "measures_created": len(written.measures), "measures_existing": len(preview.existing_measures),
+            "units_created": created_units, "leaders_created": list(preview.missing_leaders)}

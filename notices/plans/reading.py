@@ -50,6 +50,8 @@ class PlanMeasure:
     deadline: datetime.date | None
     kind: str
     deadline_text: str
+    # 责任人 when the plan also has a 责任领导 column (with none, the 责任人 column is the leader).
+    persons: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,6 +60,9 @@ class PlanIssue:
     row: int  # 0: the table or file as a whole
     column: str
     message: str
+    # Stable for the interfaces: "unknown_unit" and "unknown_leader" are solved by creating the
+    # names on confirmation; any other error needs the file (or the column mapping) corrected.
+    code: str = "invalid"
 
     def __str__(self) -> str:
         where = _("%(table)s, row %(row)s") % {"table": self.table, "row": self.row} if self.row else self.table
@@ -66,7 +71,8 @@ class PlanIssue:
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message}
+        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message,
+                "code": self.code}
 
 
 @dataclass(slots=True)
@@ -78,6 +84,8 @@ class PlanRead:
     # Header texts no column takes, per table: the mapping step offers them.
     unplaced: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table → header text → key
+    unread: list[str] = field(default_factory=list)  # tables with no header row that could be placed
+    headers: dict[str, list[str]] = field(default_factory=dict)  # table → its header texts, in order
 
     def measures(self) -> list[PlanMeasure]:
         return [m for p in self.problems for m in p.measures]
@@ -87,42 +95,175 @@ def read_plan(tables: list[Table], *, mapping: dict[str, str] | None = None, max
     """`mapping`: header text → column key (or "ignore") chosen by the administrator."""
     chosen = {comparison_key(k): v for k, v in (mapping or {}).items()}
     plan = PlanRead()
-    read_any = False
+    found: list[tuple[Table, Header]] = []
     for table in tables:
         header = _find_header(table, chosen)
         if header is None:
+            # Offer the table's first row of several texts to the mapping step: its headers may
+            # be worded so that none could be placed.
+            candidate = next((row for row in table.rows[:10] if len({t for t in row if t}) >= 2), None)
+            if candidate:
+                plan.unplaced[table.name] = plan.headers[table.name] = list(dict.fromkeys(t for t in candidate if t))
+                plan.unread.append(table.name)
             continue
-        read_any = True
-        number, columns = header
-        plan.columns[table.name] = {table.rows[number][i]: key for i, key in columns.items()}
-        unplaced = [text for i, text in enumerate(table.rows[number]) if text and i not in columns
+        found.append((table, header))
+        plan.columns[table.name] = {header.texts[i]: key for i, key in header.columns.items()}
+        plan.headers[table.name] = list(dict.fromkeys(t for t in header.texts.values() if t))
+        unplaced = [text for i, text in header.texts.items() if text and i not in header.columns
                     and chosen.get(comparison_key(text)) != "ignore"]
         if unplaced:
             plan.unplaced[table.name] = list(dict.fromkeys(unplaced))
-        _read_table(table, number, columns, plan)
+    for table, header in _join_lists(found, plan):
+        _read_table(table, header.row, header.columns, plan)
         if len(plan.measures()) > max_rows:
             plan.errors.append(PlanIssue(table.name, 0, "", _("More than %(max)s measures; split the plan and import "
                                                              "the parts separately.") % {"max": max_rows}))
             return plan
-    if not read_any:
+    _drop_empty_categories(plan)
+    if not found:
         plan.errors.append(PlanIssue(_("File"), 0, "", _(
             "No table with a header row such as “%(problem)s”, “%(measure)s”, “%(units)s” was found.")
             % {"problem": LABELS["problem"], "measure": LABELS["measure"], "units": LABELS["units"]}))
-    elif not plan.measures():
+    elif not plan.measures() and not plan.errors:
         plan.errors.append(PlanIssue(_("File"), 0, "", _("The tables hold no measures.")))
     return plan
 
 
-def _find_header(table: Table, chosen: dict[str, str]) -> tuple[int, dict[int, str]] | None:
+def _drop_empty_categories(plan: PlanRead) -> None:
+    """A row across the table that heads no measures (a closing 注：… note, a heading left without its
+    rows) is not a category: it is left out, and said so."""
+    used = {p.category for p in plan.problems}
+    if len(used - {None}) == len(plan.categories):
+        return
+    kept: dict[int, int] = {}
+    categories = []
+    for index, (label, title) in enumerate(plan.categories):
+        if index in used:
+            kept[index] = len(categories)
+            categories.append((label, title))
+        else:
+            plan.warnings.append(PlanIssue(_("File"), 0, "", _(
+                "“%(text)s” heads no measures and was not imported as a category.") % {
+                "text": f"{label}{title}"[:80]}))
+    plan.categories = categories
+    for problem in plan.problems:
+        if problem.category is not None:
+            problem.category = kept[problem.category]
+
+
+@dataclass(slots=True)
+class Header:
+    row: int  # the last header row (data starts below it)
+    columns: dict[int, str]  # cell index → column key
+    texts: dict[int, str]  # cell index → header text shown (a sub-header where there is one)
+
+
+def _place_row(row: list[str], chosen: dict[str, str]) -> dict[int, str]:
+    columns: dict[int, str] = {}
+    for i, text in enumerate(row):
+        key = chosen.get(comparison_key(text)) or place_header(text)
+        if key and key != "ignore" and key not in columns.values():
+            columns[i] = key
+    return columns
+
+
+def _find_header(table: Table, chosen: dict[str, str]) -> Header | None:
     for number, row in enumerate(table.rows[:10]):
-        columns: dict[int, str] = {}
-        for i, text in enumerate(row):
-            key = chosen.get(comparison_key(text)) or place_header(text)
-            if key and key != "ignore" and key not in columns.values():
-                columns[i] = key
-        if ("problem" in columns.values() or "measure" in columns.values()) and len(columns) >= 2:
-            return number, columns
+        columns = _place_row(row, chosen)
+        keys = set(columns.values())
+        if not ((keys & {"problem", "measure"} and len(columns) >= 2)
+                or ("measure_ref" in keys and len(columns) >= 2)):
+            continue
+        header = Header(row=number, columns=columns, texts={i: t for i, t in enumerate(row) if t})
+        _sub_header(table, header, chosen)
+        return header
     return None
+
+
+def _sub_header(table: Table, header: Header, chosen: dict[str, str]) -> None:
+    """A second header row under a merged one (责任主体 over 责任领导 | 牵头单位 | 配合单位) adds its columns.
+
+    It is told from a data row by its short cells, most of which are headers, and by placing a
+    column the row above does not place."""
+    if header.row + 1 >= len(table.rows):
+        return
+    top, below = table.rows[header.row], table.rows[header.row + 1]
+    filled = [t for t in below if t]
+    sub = _place_row(below, chosen)
+    new = {i: k for i, k in sub.items() if (i >= len(top) or top[i] != below[i])}
+    if not new or len(sub) < 2 or any(len(t) > 15 for t in filled) or 2 * len(sub) < len(set(filled)):
+        return
+    for i, key in new.items():
+        for j in [j for j, k in header.columns.items() if k == key and j != i]:
+            del header.columns[j]  # the sub-header is the more precise of the two
+        header.columns[i] = key
+        header.texts[i] = below[i]
+    header.row += 1
+
+
+def _join_lists(found: list[tuple[Table, Header]], plan: PlanRead) -> list[tuple[Table, Header]]:
+    """问题清单 · 任务清单 · 责任清单 as separate sheets become one table per task list.
+
+    A problem list places a problem column and no measure; a task list places measures and the
+    number of their problem (问题序号); a responsibility list places the number of the task
+    (任务序号) and who answers for it. Any other table is read as it is."""
+    def keys(header: Header) -> set[str]:
+        return set(header.columns.values())
+
+    problem_lists = [(t, h) for t, h in found if "problem" in keys(h) and "measure" not in keys(h)]
+    task_lists = [(t, h) for t, h in found if "measure" in keys(h) and "problem_ref" in keys(h)]
+    duty_lists = [(t, h) for t, h in found if "measure_ref" in keys(h) and not keys(h) & {"problem", "measure"}]
+    if not (problem_lists and task_lists):
+        return [(t, h) for t, h in found if (t, h) not in duty_lists]
+    problems: dict[str, list[str]] = {}
+    for table, header in problem_lists:
+        problems.update(_rows_by_number(table, header, "number", ("number", "category", "problem")))
+    duties: dict[str, list[str]] = {}
+    duty_keys = ("leader", "lead_unit", "units", "supporting", "person", "deadline", "kind")
+    for table, header in duty_lists:
+        duties.update(_rows_by_number(table, header, "measure_ref", duty_keys))
+    joined_keys = ("number", "category", "problem", "measure", *duty_keys)
+    result = []
+    for table, header in task_lists:
+        index_of = {key: i for i, key in header.columns.items()}
+        rows = [list(r) for r in table.rows[:header.row]]
+        rows.append([LABELS[k] for k in joined_keys])
+        own_number = "number" if "number" in index_of else "measure_ref"
+        for offset, row in enumerate(table.rows[header.row + 1:], start=header.row + 2):
+            def cell(key, row=row, index_of=index_of):
+                i = index_of.get(key)
+                return row[i].strip() if i is not None and i < len(row) else ""
+            if not any(row):
+                rows.append([""] * len(joined_keys))
+                continue
+            ref = cell("problem_ref")
+            problem = problems.get(comparison_key(ref))
+            if problem is None:
+                plan.errors.append(PlanIssue(table.name, table.first_row + offset - 1,
+                                             header.texts.get(index_of["problem_ref"], ""),
+                                             _("No problem is numbered “%(ref)s” in the problem list.") % {"ref": ref}))
+                problem = ["", "", ""]
+            duty = duties.get(comparison_key(cell(own_number)), [""] * len(duty_keys))
+            rows.append([problem[0], problem[1], problem[2], cell("measure"),
+                         *[cell(k) or duty[n] for n, k in enumerate(duty_keys)]])
+        joined = Table(name=table.name, rows=rows, first_row=table.first_row)
+        result.append((joined, Header(row=header.row, columns=dict(enumerate(joined_keys)),
+                                      texts=dict(enumerate(rows[header.row])))))
+    rest = [(t, h) for t, h in found if (t, h) not in problem_lists + task_lists + duty_lists]
+    return result + rest
+
+
+def _rows_by_number(table: Table, header: Header, number_key: str, wanted: tuple[str, ...]) -> dict[str, list[str]]:
+    index_of = {key: i for i, key in header.columns.items()}
+    found: dict[str, list[str]] = {}
+    for position, row in enumerate(table.rows[header.row + 1:], start=1):
+        if not any(row):
+            continue
+        i = index_of.get(number_key)
+        number = row[i].strip() if i is not None and i < len(row) else str(position)
+        found[comparison_key(number)] = [row[index_of[k]].strip() if k in index_of and index_of[k] < len(row)
+                                         else "" for k in wanted]
+    return found
 
 
 def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRead) -> None:
@@ -158,8 +299,8 @@ def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRe
         measure_text = cell("measure")
         if problem_text:
             label, title = split_label(problem_text)
-            if not label and cell("number"):
-                number_text = cell("number")
+            if not label and (cell("number") or cell("problem_ref")):
+                number_text = cell("number") or cell("problem_ref")
                 label = f"{number_text}." if number_text.isdigit() else number_text
             title = title or problem_text
             key = (category, comparison_key(title))
@@ -184,10 +325,13 @@ def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRe
             plan.errors.append(PlanIssue(table.name, number, LABELS["deadline"], message))
         lead_units = split_names(cell("lead_unit"))
         units = split_names(cell("units")) + split_names(cell("supporting"))
+        leaders, persons = split_names(cell("leader")), split_names(cell("person"))
+        if "leader" not in index_of:
+            leaders, persons = persons, []
         problem.measures.append(PlanMeasure(
-            table=table.name, row=number, label=label, text=text or measure_text,
-            leaders=split_names(cell("leader")) or split_names(cell("person")), lead_units=lead_units, units=units,
-            deadline=deadline, kind=kind, deadline_text=deadline_text,
+            table=table.name, row=number, label=label, text=text or measure_text, leaders=leaders,
+            lead_units=lead_units, units=units, deadline=deadline, kind=kind, deadline_text=deadline_text,
+            persons=persons,
         ))
 
 

@@ -34,7 +34,7 @@ def test_staff_update_and_supervisor_sign_off(browser, live_server, tmp_path):
     _log_in(page, staff.username)
     page.wait_for_url("**/my/")
     card = page.locator(f"#m{measure.pk}")
-    card.locator("summary").click()
+    card.locator("summary").first.click()  # "Log progress" (the outcome figures fold inside it)
     card.locator("textarea").fill("已完成排查,整改到位12项")
     card.locator("input[type=file]").set_input_files(str(evidence))
     card.locator("button.submit-signoff").click()

@@ -124,3 +124,13 @@ def test_a_server_error_keeps_its_traceback():
                                (ValueError, ValueError("x"), None))
     record.status_code = 500
     assert ClientErrorWithoutTraceback().filter(record) and record.exc_info is not None
+
+
+def test_no_emoji_a_plain_intranet_pc_cannot_draw():
+    """An office PC without an emoji font draws 📎 as a box: the pages use drawn icons instead."""
+    emoji = re.compile("[\U0001F300-\U0001FAFF]")
+    root = Path(settings.BASE_DIR)
+    found = [str(p.relative_to(root)) for folder in ("templates", "static/css") for p in (root / folder).rglob("*")
+             if p.is_file() and p.suffix in (".html", ".css", ".txt") and emoji.search(p.read_text(encoding="utf-8"))]
+    assert not found
+    assert "paperclip.svg" in (root / "static/css/rectify.css").read_text()

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             "  unit_head     郑国强, head of 青禾县住房和城乡建设局: signs step 1 of 青禾县's chain\n"
             "  leader_zhou   周海涛, 副县长: signs step 2 (lead leader) of the items he leads\n"
             "  leader_li     李建国, 县委书记: signs step 4 (principal leader)\n"
+            "\nUrging letters: /letters/ (supervisor). 青禾县住房和城乡建设局 has a 企业微信 group bot at\n"
+            "  http://127.0.0.1:8145/: run `python -m tests.cases.bot_receiver 8145` to watch what it receives.\n"
         )

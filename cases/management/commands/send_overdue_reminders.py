@@ -58,7 +58,8 @@ class Command(BaseCommand):
         for p in plan.planned:
             self.stdout.write("  {kind} · {level} · {count} · {email}".format(
                 kind=str(Reminder.Kind(p.kind).label), level=str(Reminder.Level(p.level).label),
-                count=_("%(n)d items") % {"n": p.item_count}, email=p.email))
+                count=_("%(n)d items") % {"n": p.item_count},
+                email=f"{p.email} #{p.channel_id}" if p.channel_id else p.email))
         self.stdout.write(_("%(new)d new reminders; %(old)d recipients already have this week's reminder.") % {
             "new": len(plan.planned), "old": plan.already_recorded})
 

@@ -49,7 +49,8 @@ class Command(BaseCommand):
         try:
             parsed = parse_file(source)
         except ParseError as exc:
-            raise CommandError(_("Cannot import %(name)s: %(error)s") % {"name": source.name, "error": exc.zh}) from exc
+            raise CommandError(_("Cannot import %(name)s: %(error)s") % {
+                "name": source.name, "error": exc.message}) from exc
 
         # With --json the JSON alone goes to standard output, so it can be piped; the
         # human-readable report then goes to standard error.
@@ -63,6 +64,8 @@ class Command(BaseCommand):
             if dry_run:
                 report.write(_("Dry run: nothing was written."))
                 return
+            if plan.blockers:
+                raise NoticeImportError(" ".join(plan.blockers))
             result = import_notice(parsed, by=by, unit_name=unit, case=target, organisation=where,
                                    default_deadline=default_deadline,
                                    source=str(source.name), expected_hash=plan.content_hash)
@@ -101,8 +104,15 @@ class Command(BaseCommand):
         else:
             out.write(_("Will update case %(id)s: %(title)s (%(reason)s)") % {
                 "id": plan.case.pk, "title": plan.case.title, "reason": plan.case_match_reason})
+        counts = plan.counts()
+        out.write(_("New: %(problems)d problems as the notice counts them (%(nodes)d tree nodes with categories and "
+                    "sub-problems), %(measures)d measures.") % {
+            "problems": counts["problems_created"], "nodes": counts["nodes_created"],
+            "measures": counts["measures_created"]})
         for note in plan.notes:
             out.write("· " + note)
+        for blocker in plan.blockers:
+            out.write(self.style.ERROR(_("Cannot be imported as it stands: %(reason)s") % {"reason": blocker}))
 
     @staticmethod
     def _date(value: str) -> datetime.date:

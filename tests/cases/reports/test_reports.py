@@ -157,3 +157,25 @@ def test_reports_are_not_sent_on_a_holiday(db, case):
     ReportSubscription.objects.create(name="x", case=case, kind="week", extra_emails="a@example.cn")
     assert delivery.send_due(today=datetime.date(2026, 10, 1)) == {"skipped": "holiday"}
     assert not mail.outbox
+
+
+def test_the_ladder_lists_the_letters_of_the_period(client, supervisor, case, history, unit):
+    from cases.urging.models import Letter
+
+    letter = Letter.objects.create(
+        organisation=case.organisation, unit=history["longest"].lead_unit, document=Letter._meta.get_field(
+            "document").choices[0][0], year=2026, serial=7, number="青整督〔2026〕7号", title="关于督促整改的函",
+        issued_on=datetime.date(2026, 6, 3), reply_by=datetime.date(2026, 6, 10))
+    letter.measures.add(history["longest"])
+    Letter.objects.create(organisation=case.organisation, unit=unit, document=letter.document, year=2026, serial=8,
+                          number="青整督〔2026〕8号", title="上期", issued_on=datetime.date(2026, 5, 20),
+                          reply_by=datetime.date(2026, 5, 27)).measures.add(history["done"])
+    report = build_report(supervisor, case=case, period=periods.last_complete(periods.WEEK, TODAY), on=TODAY)
+    assert [x.number for x in report.letters] == ["青整督〔2026〕7号"]
+    client.force_login(supervisor)
+    page = client.get(reverse("cases:report"), {"case": case.pk, "kind": "week"})
+    assert "青整督〔2026〕7号" in page.content.decode()
+    from docx import Document
+
+    doc = Document(io.BytesIO(client.get(reverse("cases:report"), {"case": case.pk, "format": "docx"}).content))
+    assert any("青整督〔2026〕7号" in c.text for t in doc.tables for r in t.rows for c in r.cells)

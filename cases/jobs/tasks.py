@@ -1,0 +1,10 @@
+"""The import job's task: takes the job's id, the service does the rest."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="cases.jobs.run_import_job", acks_late=True)
+def run_import_job(job_id: int) -> str:
+    return services.run_job(job_id)

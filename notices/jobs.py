@@ -1,0 +1,91 @@
+"""The notice and plan imports as background jobs (cases.jobs runs them; registered in ready()).
+
+Each runner reads the options the confirm step stored (ids and ISO dates), loads them through
+the user's scope again, and calls the same service as the synchronous path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, Unit
+from cases.jobs.models import ImportJob
+from cases.jobs.services import JobRefused, Report, register
+from cases.models import Case
+
+
+def _scoped(job: ImportJob, options: dict[str, Any]) -> dict[str, Any]:
+    user = job.created_by
+    found: dict[str, Any] = {}
+    for key, queryset in (("case", Case.objects.restrict(user, "change")),
+                          ("unit", Unit.objects.restrict(user)),
+                          ("organisation", Organisation.objects.supervised_by(user))):
+        pk = options.get(key)
+        found[key] = queryset.get(pk=pk) if pk else None
+    day = options.get("default_deadline")
+    found["default_deadline"] = datetime.date.fromisoformat(day) if day else None
+    return found
+
+
+def run_plan(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[str, Any], int | None]:
+    from notices.plans.importer import PlanRejected, import_plan
+
+    options = job.options
+    scoped = _scoped(job, options)
+    try:
+        result = import_plan(
+            data, file_name=job.file_name, user=job.created_by, organisation=scoped["organisation"],
+            case=scoped["case"], title=options.get("title", ""), mapping=options.get("mapping") or {},
+            default_unit=scoped["unit"], default_deadline=scoped["default_deadline"],
+            create_missing=bool(options.get("create_missing")), progress=report,
+        )
+    except PlanRejected as exc:
+        raise JobRefused(_("The plan was not imported; nothing was written."),
+                         [e.as_dict() for e in exc.preview.errors]) from exc
+    return plan_message(result), result, result["case"]
+
+
+def plan_message(result: dict[str, Any]) -> str:
+    text = _("Plan imported: %(issues)s issues and %(measures)s measures added.") % {
+        "issues": result["issues_created"], "measures": result["measures_created"]}
+    if result.get("issues_matched") or result.get("measures_existing"):
+        text += " " + _("%(matched)s issues matched the case's own; %(existing)s measures it already had were "
+                        "left as they are.") % {"matched": result["issues_matched"],
+                                                 "existing": result["measures_existing"]}
+    if result.get("units_created"):
+        text += " " + _("Units created: %(names)s.") % {"names": "、".join(result["units_created"])}
+    if result.get("leaders_created"):
+        text += " " + _("Leaders created: %(names)s.") % {"names": "、".join(result["leaders_created"])}
+    return text
+
+
+def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[str, Any], int | None]:
+    from notices.importer import NoticeImportError, import_notice
+    from notices.parser import ParseError, parse_file, parse_text
+
+    options = job.options
+    scoped = _scoped(job, options)
+    report(10, _("Reading the notice"))
+    try:
+        parsed = parse_text(data.decode("utf-8")) if options.get("is_text") else parse_file(
+            data, job.file_name or None)
+        report(40, _("Writing the case"))
+        result = import_notice(
+            parsed, by=job.created_by, unit=scoped["unit"], case=scoped["case"],
+            organisation=scoped["organisation"], default_deadline=scoped["default_deadline"],
+            source=job.file_name, raw_text=data.decode("utf-8") if options.get("is_text") else None,
+            expected_hash=options.get("content_hash"), outcomes=options.get("outcomes") or (),
+        )
+    except ParseError as exc:
+        raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc.message}) from exc
+    except NoticeImportError as exc:
+        raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc}) from exc
+    return result.message, result.as_dict(), result.case.pk if result.case else None
+
+
+def register_runners() -> None:
+    register(ImportJob.Kind.PLAN, run_plan)
+    register(ImportJob.Kind.NOTICE, run_notice)
