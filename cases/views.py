@@ -8,6 +8,7 @@ link is the figure that led there.
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -141,7 +142,9 @@ def dashboard(request):
     organisation = cleaned.get("organisation")
     figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
     if figures is not None:
-        head = selectors.headline_from(figures)
+        # The wait for sign-off is not rolled up (it grows every day): one live count beside the rollups.
+        head = dataclasses.replace(selectors.headline_from(figures),
+                                   **selectors.awaiting_signoff(measures, on=today))
     else:
         problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
         head = selectors.headline(measures, problems, on=today)

@@ -201,7 +201,9 @@ def test_dashboard_queries_do_not_grow_with_organisations_or_data(client, provin
         response = client.get(reverse("cases:dashboard"))
     assert len(response.context["org_rows"]) == 3
     assert len(large) == len(small)
-    assert len(large) <= 26  # the urging-level counts included
+    # The urging-level counts included, and the live count awaiting sign-off (not rolled up: its wait
+    # grows daily).
+    assert len(large) <= 27
 
 
 def test_refresh_all_records_the_day_and_counts_every_case(province):
