@@ -349,7 +349,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["organisation", "kind", "at"], name="audit_org_kind_at_idx")]
 

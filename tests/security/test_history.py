@@ -27,7 +27,9 @@ def _history_page(client, obj) -> str:
     opts = obj._meta
     response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]))
     assert response.status_code == 200
-    return response.content.decode()
+    page = response.content.decode()
+    assert not re.search(r">\s*None\s*<", page), "a history column shows Python's None"
+    return page
 
 
 def test_a_case_change_old_to_new_in_chinese(admin_client, rectify_admin, measure):
