@@ -22,6 +22,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="accounts.sync_roles")
-        from accounts import audit
+        from accounts import audit, tokens
 
         audit.connect()
+        tokens.connect()

@@ -10,6 +10,7 @@ the events of their organisations only.
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import post_save, pre_save
 
 from config.client_ip import client_ip
 
@@ -51,6 +52,20 @@ def _login_failed(sender, credentials, request=None, **kwargs):
            username=username)
 
 
+def _no_history_for_last_login(sender, instance, update_fields=None, **kwargs):
+    # Each sign-in saves `last_login` alone; that is the audit log's business, not a change to the
+    # person, so django-simple-history skips it (it honours skip_history_when_saving).
+    if update_fields and set(update_fields) <= {"last_login"}:
+        instance.skip_history_when_saving = True
+
+
+def _after_save(sender, instance, **kwargs):
+    instance.__dict__.pop("skip_history_when_saving", None)
+
+
 def connect() -> None:
+    pre_save.connect(_no_history_for_last_login, sender=User, dispatch_uid="accounts.audit.no_history_last_login")
+    # Connected after simple-history's own post_save receiver, so it runs after that has looked.
+    post_save.connect(_after_save, sender=User, dispatch_uid="accounts.audit.after_save")
     user_logged_in.connect(_logged_in, dispatch_uid="accounts.audit.logged_in")
     user_login_failed.connect(_login_failed, dispatch_uid="accounts.audit.login_failed")

@@ -28,8 +28,9 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import User  # noqa: E402
-from cases.models import Case, Measure  # noqa: E402
+from accounts.models import Unit, User  # noqa: E402
+from cases.filters import search_measures  # noqa: E402
+from cases.models import Case, Measure, UnitFigures  # noqa: E402
 
 
 def explain(queryset) -> str:
@@ -63,6 +64,22 @@ def main() -> None:
          Measure.objects.lagging(14, on=today).order_by("lead_unit_id", "pk").values_list("pk")
          if hasattr(Measure.objects, "lagging") else Measure.objects.filter(last_progress_at__lt=week_ago)),
     ]
+    named = Unit.objects.filter(led_measures__isnull=False).order_by("-pk").first()
+    queries += [
+        ("Search a unit name (pg_trgm GIN on unit names, then the lead-unit index), admin order, page of 50",
+         search_measures(Measure.objects.all(), named.name).order_by("case_id", "position", "pk")[:50]),
+        ("Search four characters of measure text (pg_trgm GIN on measure text)",
+         search_measures(Measure.objects.all(), "台账制度").order_by("case_id", "position", "pk")[:50]),
+        ("Search two characters (整改: no trigram; scanned in the list's index order, stops at the page)",
+         search_measures(Measure.objects.all(), "整改").order_by("case_id", "position", "pk")[:50]),
+        ("Dashboard from the rollups: per-unit figures of the whole province",
+         UnitFigures.objects.filter(on=today).order_by().values("lead_unit").annotate(n=Count("pk"))),
+    ]
+    with connection.cursor() as cur:
+        cur.execute("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()")
+        collate, ctype = cur.fetchone()
+        cur.execute("SELECT show_trgm('建立整改台账制度')::text, show_trgm('整改')::text")
+        trigrams, short = cur.fetchone()
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM cases_measure")
         measures = cur.fetchone()[0]
@@ -80,7 +97,13 @@ def main() -> None:
         "deadline order, stopping after 50 rows; the staff scope adds an index scan of the supporting-units",
         "table by unit. Counts by unit and by state aggregate the whole table on purpose (a sequential scan is",
         "the cheapest plan for reading every row); the per-case progress subqueries use the case_id indexes.",
-        "No new index was needed, so there is no scale migration.",
+        "",
+        "Search (issue 12): pg_trgm GIN indexes on UPPER(text), UPPER(label), UPPER(issue title), UPPER(unit",
+        "name) and UPPER(user name) (migration cases 0012). This database's locale is "
+        f"`{collate}` / `{ctype}`; under it pg_trgm splits Chinese into trigrams: "
+        f"`show_trgm('建立整改台账制度')` = `{trigrams}` (9 trigrams for 8 characters), while "
+        f"`show_trgm('整改')` = `{short}` — a two-character LIKE pattern has no complete trigram, so such",
+        "a term is scanned in the list's order instead (last plan below).",
         "",
     ]
     for title, queryset in queries:

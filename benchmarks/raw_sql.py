@@ -19,12 +19,14 @@ SELECT m.id, m.version, c.id, c.title, i.id, i.label, i.title, m.label, m.text, 
           FROM cases_measure_supporting_units ms JOIN accounts_unit su ON su.id = ms.unit_id
          WHERE ms.measure_id = m.id),
        m.deadline, m.original_deadline, m.state, m.last_progress_at, m.completed_at, m.updated_at,
+       lv.id, lv.name, lv.rank, lv.colour, lv.document, m.urging_level_since,
        (SELECT count(*) FROM cases_measure WHERE state <> 'completed' AND deadline < %(on)s)
   FROM cases_measure m
   JOIN cases_case c ON c.id = m.case_id
   JOIN cases_issue i ON i.id = m.issue_id
   JOIN accounts_unit u ON u.id = m.lead_unit_id
   LEFT JOIN accounts_user ll ON ll.id = m.lead_leader_id
+  LEFT JOIN cases_ladderlevel lv ON lv.id = m.urging_level_id
  WHERE m.state <> 'completed' AND m.deadline < %(on)s
  ORDER BY m.deadline, m.id
  LIMIT %(limit)s OFFSET %(offset)s
@@ -50,7 +52,8 @@ def overdue_page(conn, *, on: datetime.date, tz, labels: dict, base_url: str, pa
     results = []
     for (pk, version, case_id, case_title, issue_id, issue_label, issue_title, label, text, kind, leader_id,
          leader_name, leader_username, unit_id, unit_name, supporting, deadline, original_deadline, state,
-         last_progress_at, completed_at, updated_at, _total) in rows:
+         last_progress_at, completed_at, updated_at, level_id, level_name, level_rank, level_colour,
+         level_document, level_since, _total) in rows:
         days = (on - deadline).days
         results.append({
             "id": pk, "version": version,
@@ -66,6 +69,9 @@ def overdue_page(conn, *, on: datetime.date, tz, labels: dict, base_url: str, pa
             "is_overdue": days > 0, "days_overdue": max(days, 0),
             "last_progress_at": _datetime(last_progress_at, tz), "completed_at": _datetime(completed_at, tz),
             "updated_at": _datetime(updated_at, tz),
+            "urging_level": None if level_id is None or state == "completed" else {
+                "id": level_id, "name": level_name, "rank": level_rank, "colour": level_colour,
+                "document": level_document, "since": level_since.isoformat() if level_since else None},
         })
     query = {"overdue_on": on.isoformat(), "ordering": "deadline"}
     last_page = max(1, -(-total // page_size))

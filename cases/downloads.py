@@ -9,10 +9,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.authentication import get_authorization_header
 
 from accounts import audit
 from accounts.models import AuditEvent
+from accounts.tokens import ExpiringTokenAuthentication
 from config.errors import error_body
 
 from .models import Evidence, Measure
@@ -26,9 +27,9 @@ def evidence_download(request, pk: int):
     by_token = bool(get_authorization_header(request))
     if by_token:
         try:
-            authenticated = TokenAuthentication().authenticate(request)
+            authenticated = ExpiringTokenAuthentication().authenticate(request)
         except exceptions.AuthenticationFailed as exc:
-            response = _api_error(401, "authentication_failed", str(exc.detail))
+            response = _api_error(401, str(exc.get_codes()), str(exc.detail))
             response["WWW-Authenticate"] = "Token"
             return response
         if authenticated is not None:

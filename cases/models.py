@@ -439,6 +439,10 @@ class Measure(models.Model):
             models.Index(
                 fields=["deadline"], name="measure_ongoing_deadline_idx", condition=~Q(state=State.COMPLETED)
             ),
+            # The overdue list's order with its tie-breaker: pages by id read only this index.
+            models.Index(
+                fields=["deadline", "id"], name="measure_ongoing_dl_id_idx", condition=~Q(state=State.COMPLETED)
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="measure_state_valid"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", signoff_views.decide_extension, name="extension-decide"),
     path("items/<int:pk>/paper-signoff/", signoff_views.paper_signoff, name="paper-signoff"),
     path("letters/", urging_views.letter_list, name="letters"),
+    path("letters/new/", urging_views.letter_new, name="letter-new"),
     path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),
     path("letters/ack/<str:token>/", urging_views.letter_ack_link, name="letter-ack-link"),

@@ -35,7 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 import accounts.api.urls
 import cases.api.urls
 import notices.api.urls
-from accounts import audit
+from accounts import audit, tokens
 from accounts.models import AuditEvent
 from cases.services import StaleMeasure
 from config.client_ip import client_ip
@@ -210,12 +210,25 @@ class TokenView(ObtainAuthToken):
     throttle_scope = "auth"
 
     def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "DELETE" else []
+        return [IsAuthenticated()] if self.request.method in ("GET", "DELETE") else []
+
+    @extend_schema(
+        summary="Your API token: when it was issued and when it expires (its key is not shown again)",
+        responses=inline_serializer("TokenList", {"tokens": inline_serializer("TokenInfo", {
+            "key_start": serializers.CharField(), "created": serializers.DateTimeField(),
+            "expires": serializers.DateTimeField(allow_null=True), "expired": serializers.BooleanField(),
+            "current": serializers.BooleanField(),
+        }, many=True)}),
+    )
+    def get(self, request, *args, **kwargs):
+        current = getattr(request.auth, "key", None)
+        return Response({"tokens": [tokens.describe(t, current) for t in Token.objects.filter(user=request.user)]})
 
     @extend_schema(
         summary="Get an API token", auth=[],
         responses=inline_serializer("Token", {
             "token": serializers.CharField(),
+            "expires": serializers.DateTimeField(allow_null=True),
             "user": inline_serializer("TokenUser", {"id": serializers.IntegerField(),
                                                     "username": serializers.CharField(),
                                                     "name": serializers.CharField()}),
@@ -230,13 +243,13 @@ class TokenView(ObtainAuthToken):
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         audit.record(AuditEvent.Kind.LOGIN, request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key,
+        token = tokens.issue_token(user)
+        return Response({"token": token.key, "expires": tokens.expires_at(token),
                          "user": {"id": user.pk, "username": user.username, "name": user.get_full_name()}})
 
     @extend_schema(summary="Revoke your API token", request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):
-        Token.objects.filter(user=request.user).delete()
+        tokens.revoke_tokens(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so an
     # anonymous request gets 401 (not 403). A session cookie works all the same.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
 # for LAGGING_DAYS are "lagging"; items overdue this long escalate to the lead leader.
 REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=7)
 REMINDER_LAGGING_DAYS = env.int("REMINDER_LAGGING_DAYS", default=14)
+# A mail lists at most this many items (the worst first) and links the full list (issue 12: mails human-sized).
+REMINDER_MAIL_MAX_ITEMS = env.int("REMINDER_MAIL_MAX_ITEMS", default=30)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
 # Delivery (cases.delivery): group-bot and SMS HTTP calls time out after this many seconds;
 # a claimed message not finished within the lease may be claimed again (a worker died).
@@ -360,6 +362,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# API tokens expire this many days after they are issued (0: never); a password change revokes them.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

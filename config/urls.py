@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.admin_scoping import view_on_site
+from accounts.views import my_tokens
 from cases import views as cases_views
 from cases.downloads import evidence_download
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", cases_views.home, name="home"),
     path("", include("cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/tokens/", my_tokens, name="my-tokens"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("evidence/<int:pk>/", evidence_download, name="evidence-download"),
     path("api/", include("config.api")),

@@ -67,6 +67,35 @@ def _roles_after_flush(request):
 
     if not Group.objects.exists():
         sync_groups()
+    _restore_migration_rows()
+
+
+def _restore_migration_rows() -> None:
+    """Rows data migrations made (the default urging ladder), gone after a transactional test's flush."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("cases.migrations.0009_default_urging_ladder").create(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_after_a_flush(request):
+    """A test module that runs after a transactional one (any order: pytest-xdist deals modules
+    out to workers) must still find what the migrations put in the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if {"transactional_db", "live_server"} & set(request.fixturenames) or (marker and marker.kwargs.get("transaction")):
+        return  # _roles_after_flush restores them
+    if marker is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import sync_groups
+
+    if not Group.objects.exists():
+        sync_groups()
+    _restore_migration_rows()
 
 
 @pytest.fixture(autouse=True)

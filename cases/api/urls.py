@@ -1,6 +1,7 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
 from cases.outcomes.api import OutcomeFigureViewSet
+from cases.urging.api import LetterViewSet
 
 from . import ledger, views
 
@@ -14,6 +15,7 @@ routes = [
     ("reminders", views.ReminderViewSet, "api-reminder"),
     ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
     ("outcomes", OutcomeFigureViewSet, "api-outcome"),
+    ("letters", LetterViewSet, "api-letter"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).
 urlpatterns = [*ledger.urlpatterns]

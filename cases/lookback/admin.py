@@ -28,14 +28,25 @@ class LookbackPolicyAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        self._replan(request)
+        self._replan(request, obj)
 
     def delete_model(self, request, obj):
+        cases = self._cases_of(obj)
         super().delete_model(request, obj)
-        self._replan(request)
+        self._replan(request, obj, cases)
 
-    def _replan(self, request):
-        result = services.plan_lookbacks()
+    @staticmethod
+    def _cases_of(obj) -> list[int]:
+        """The cases a rule reaches: its case, or every case of its organisation and those below."""
+        from cases.models import Case
+
+        if obj.case_id:
+            return [obj.case_id]
+        return list(Case.objects.filter(organisation__path__startswith=obj.organisation.path)
+                    .values_list("pk", flat=True))
+
+    def _replan(self, request, obj, cases=None):
+        result = services.plan_lookbacks(case_ids=cases if cases is not None else self._cases_of(obj))
         if result.rescheduled:
             self.message_user(request, _("%(n)s pending look-backs moved to the new due date.")
                               % {"n": result.rescheduled}, messages.INFO)

@@ -83,6 +83,21 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) 
     return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
 
 
+def _capped(cases, flat: list[ItemRow]):
+    """At most REMINDER_MAIL_MAX_ITEMS items in a mail: the worst first (highest level, longest
+    overdue, nearest deadline), still grouped by case; the rest are counted and linked."""
+    cap = settings.REMINDER_MAIL_MAX_ITEMS
+    if len(flat) <= cap:
+        return cases, 0
+    rank = {Reminder.Level.ESCALATED: 0, Reminder.Level.OVERDUE: 1, Reminder.Level.LAGGING: 2,
+            Reminder.Level.DUE_SOON: 3}
+    far = datetime.date.max
+    kept = {id(r) for r in sorted(flat, key=lambda r: (rank.get(r.level, 9), -r.days_overdue,
+                                                       r.measure.deadline or far, r.measure.pk))[:cap]}
+    trimmed = [(case, [r for r in rows if id(r) in kept]) for case, rows in cases]
+    return [(case, rows) for case, rows in trimmed if rows], len(flat) - cap
+
+
 def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds, user=None) -> list[dict]:
     """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days),
     over the measures `user` may see (every measure when no user is given).
@@ -169,7 +184,8 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
                 return None
             flat = [row for _, group in cases for row in group]
             counts = {level: sum(1 for r in flat if r.level == level) for level in Reminder.Level.values}
-            context.update(cases=cases, item_total=len(flat), counts=counts,
+            cases, more = _capped(cases, flat)
+            context.update(cases=cases, item_total=len(flat), counts=counts, more=more,
                            overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED],
                            worst=sorted(flat, key=lambda r: (-r.days_overdue, r.measure.deadline or on))[:5])
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"

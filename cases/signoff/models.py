@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.scoping import RestrictedQuerySet
 
@@ -55,6 +56,7 @@ class SignoffChain(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     objects = SignoffChainQuerySet.as_manager()
+    history = HistoricalRecords()  # who may sign off is a setting: every change is kept
 
     class Meta:
         verbose_name = _("sign-off chain")
@@ -98,6 +100,7 @@ class SignoffStep(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("named people"), blank=True, related_name="+",
         help_text=_("Only for “named people”: any one of them signs the step."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sign-off step")

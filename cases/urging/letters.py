@@ -92,6 +92,25 @@ def issue(*, unit, measures, level: LadderLevel | None, document: str, on: datet
     return letter
 
 
+def issue_by_hand(*, unit, measure_ids, document: str, reply_days: int, by, on: datetime.date | None = None) -> Letter:
+    """A supervisor's letter to `unit` about the chosen items: only ongoing items the unit leads or
+    supports and the supervisor supervises; anything else is refused with the reason."""
+    from ..models import Measure
+
+    measure_ids = {int(pk) for pk in measure_ids}
+    if not measure_ids:
+        raise ValidationError({"measures": _("Choose at least one item for the letter.")})
+    if not by.has_perm("cases.issue_letter"):
+        raise PermissionDenied(_("Only a supervisor may issue letters."))
+    items = list(Measure.objects.restrict(by).ongoing().for_units([unit.pk]).filter(pk__in=measure_ids)
+                 .select_related("lead_leader").order_by("deadline", "pk"))
+    if len(items) != len(measure_ids):
+        raise ValidationError({"measures": _("Some of the chosen items are not ongoing items of %(unit)s that you "
+                                             "supervise.") % {"unit": unit.name}})
+    return issue(unit=unit, measures=items, level=None, document=document, on=on or timezone.localdate(), by=by,
+                 reply_days=reply_days)
+
+
 def _queue_mail(letter_id: int) -> None:
     from ..tasks import send_letter
 

@@ -34,9 +34,55 @@ def letter_list(request):
     shown = _filtered(letters, state, today).order_by("-issued_on", "-pk")[:200]
     return render(request, "cases/letters.html", {
         "letters": shown, "counts": counts, "state": state, "today": today,
+        "can_issue": request.user.has_perm("cases.issue_letter"),
         "labels": {"issued": _("Issued"), "acknowledged": _("Acknowledged"), "answered": _("Answered"),
                    "overdue": _("Overdue"), "escalated": _("Escalated")},
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_new(request):
+    """A supervisor issues a letter by hand: a unit, then the items of it to urge (scoped)."""
+    from accounts.models import Unit
+
+    from ..models import Measure
+    from .models import LETTER_DOCUMENTS
+
+    if not request.user.has_perm("cases.issue_letter"):
+        raise PermissionDenied
+    units = Unit.objects.restrict(request.user).filter(is_active=True).select_related("organisation") \
+        .order_by("organisation__path", "path")
+    unit = units.filter(pk=request.GET.get("unit") or request.POST.get("unit") or 0).first() \
+        if (request.GET.get("unit") or request.POST.get("unit") or "").isdigit() else None
+    items = []
+    if unit is not None:
+        items = (Measure.objects.restrict(request.user).ongoing().for_units([unit.pk])
+                 .select_related("case", "lead_unit", "urging_level").order_by("deadline", "pk")[:300])
+    errors, chosen = {}, set()
+    document = request.POST.get("document", "supervision")
+    reply_days = request.POST.get("reply_days", "5")
+    if request.method == "POST" and unit is not None:
+        chosen = {int(pk) for pk in request.POST.getlist("measures") if pk.isdigit()}
+        if document not in LETTER_DOCUMENTS:
+            errors["document"] = _("Choose a warning letter or a supervision letter.")
+        if not reply_days.isdigit() or not 1 <= int(reply_days) <= 60:
+            errors["reply_days"] = _("Give the reply time as a number of working days from 1 to 60.")
+        if not errors:
+            try:
+                letter = service.issue_by_hand(unit=unit, measure_ids=chosen, document=document,
+                                               reply_days=int(reply_days), by=request.user)
+            except ValidationError as exc:
+                errors.update({k: " ".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict")
+                              else {"all": " ".join(exc.messages)})
+            else:
+                messages.success(request, _("Letter %(number)s issued to %(unit)s.") % {
+                    "number": letter.number, "unit": unit.name})
+                return redirect(letter.get_absolute_url())
+    return render(request, "cases/letter_new.html", {
+        "units": units, "unit": unit, "items": items, "chosen": chosen, "errors": errors,
+        "documents": [(d.value, d.label) for d in LETTER_DOCUMENTS], "document": document, "reply_days": reply_days,
+    }, status=400 if errors else 200)
 
 
 @login_required

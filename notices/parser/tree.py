@@ -413,10 +413,11 @@ def to_nodes(
             # A label alone on its line ("（一）") with the heading on the next one.
             draft.head = draft.body.pop(0)[1]
         paragraphs = []
+        head_line = draft.line if draft.head else None
         for line, text in _own_paragraphs(draft):
             if _is_summary(text):
                 warnings.append(ParseWarning.of("summary_lines", line + 1, n=1))
-            elif _CLOSING.match(fold(text).lstrip()) and (line, text) in draft.body:
+            elif line != head_line and _CLOSING.match(fold(text).lstrip()):
                 warnings.append(ParseWarning.of("closing_text", line + 1, start=text[:12]))
             else:
                 paragraphs.append((line, text))

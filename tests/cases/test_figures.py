@@ -133,8 +133,10 @@ def test_trend_from_snapshots_equals_the_trend_from_the_log(client, province, su
     case = province["cases"][province["a"]]
     measure = Measure.objects.filter(case=case, state=State.IN_PROGRESS).first()
     with time_machine.travel(datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC), tick=False):
-        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=province["a_supervisor"])
-        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=province["a_supervisor"])
+        services.transition_measure(measure=measure, to_state=State.SUBMITTED, by=province["a_supervisor"],
+                                    note="已整改到位,佐证材料见附件。")
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=province["province_supervisor"],
+                                    note="经核查,同意销号。")
     user = province["province_supervisor"]
     live = _dashboard(client, user)
     figures.backfill_trend()

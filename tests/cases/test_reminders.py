@@ -343,3 +343,20 @@ def test_digest_is_built_in_constant_queries(unit, staff, django_assert_num_quer
     with django_assert_num_queries(1):
         message = reminders.build_message(reminder, on=ON)
     assert message.body.count("查看并填报") == 10
+
+
+def test_a_long_digest_lists_the_worst_items_up_to_the_cap_and_links_the_rest(unit, settings):
+    settings.REMINDER_MAIL_MAX_ITEMS = 30
+    case = factories.CaseFactory(title="县委巡察整改")
+    item(unit, due_in=-90, issue__case=case, text="最久逾期事项")
+    for n in range(119):
+        item(unit, due_in=-1 - n % 60 if n % 2 else 3, issue__case=case, text=f"整改事项{n}" * 20)
+    reminders.plan_week(on=ON)
+
+    message = _message(planned()[unit.email])
+
+    html = message.alternatives[0][0]
+    assert html.count("查看事项并填报进展") == 30
+    assert "最久逾期事项" in html and "另有 90 项" in html and "/my/" in html
+    assert "120" in message.subject  # the counts still speak of every item
+    assert len(message.body.encode()) + len(html.encode()) < 100_000

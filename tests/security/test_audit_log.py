@@ -32,6 +32,19 @@ def test_site_sign_in_and_failure(staff):
     assert ok.organisation_id == staff.memberships.get().unit.organisation_id
 
 
+def test_a_sign_in_is_no_change_in_the_persons_history(staff):
+    from accounts.models import User
+
+    before = User.history.filter(id=staff.pk).count()
+    Client().post("/accounts/login/", {"username": staff.username, "password": PASSWORD})
+    staff.refresh_from_db()
+    assert staff.last_login is not None
+    assert User.history.filter(id=staff.pk).count() == before
+    staff.name = "改名"
+    staff.save()
+    assert User.history.filter(id=staff.pk).count() == before + 1
+
+
 def test_admin_and_api_token_sign_ins(staff):
     client = Client()
     client.post(f"/{settings.ADMIN_URL}login/", {"username": staff.username, "password": "wrong"})

@@ -30,20 +30,36 @@ def _history_page(client, obj) -> str:
     return response.content.decode()
 
 
-def test_a_cases_sign_off_requirement_old_to_new_in_chinese(admin_client, rectify_admin, measure):
+def test_a_case_change_old_to_new_in_chinese(admin_client, rectify_admin, measure):
     case = measure.case
+    old_team = case.inspection_team
     url = reverse("admin:cases_case_change", args=[case.pk])
-    response = admin_client.post(url, _case_form(admin_client, case, signoffs_required=4))
+    response = admin_client.post(url, _case_form(admin_client, case, inspection_team="省委第七巡视组"))
     assert response.status_code == 302, response.context["adminform"].form.errors
-    last = Case.history.filter(id=case.pk).first()
-    assert (last.signoffs_required, last.history_user, last.history_type) == (4, rectify_admin, "~")
+    last = Case.history.filter(id=case.pk).order_by("-history_date", "-history_id").first()
+    assert (last.inspection_team, last.history_user, last.history_type) == ("省委第七巡视组", rectify_admin, "~")
     page = _history_page(admin_client, case)
     flat = " ".join(re.sub(r"<[^>]+>", " ", page).replace("&nbsp;", " ").replace("&rarr;", "→").split())
-    assert "销号所需签字数: 1 → 4" in flat
+    with translation.override("zh-hans"):
+        label = str(Case._meta.get_field("inspection_team").verbose_name)
+    assert label != "inspection team"
+    assert f"{label}: {old_team or '—'} → 省委第七巡视组" in flat, flat[-800:]
     entry = LogEntry.objects.filter(object_id=str(case.pk)).latest("action_time")
     with translation.override("zh-hans"):
-        assert "销号所需签字数" in entry.get_change_message()
-        assert "Sign-offs" not in entry.get_change_message()
+        assert label in entry.get_change_message()
+        assert "Inspection team" not in entry.get_change_message()
+
+
+def test_a_sign_off_chain_is_recorded(rectify_admin):
+    from cases.models import SignoffChain, SignoffStep
+
+    chain = SignoffChain.objects.create(name="四签制")
+    step = SignoffStep.objects.create(chain=chain, position=1, title="科室负责人", signer="lead_unit_head")
+    step.signer = "lead_leader"
+    step.save()
+    assert list(SignoffStep.history.filter(id=step.pk).order_by("history_date").values_list("signer", flat=True)) \
+        == ["lead_unit_head", "lead_leader"]
+    assert SignoffChain.history.filter(id=chain.pk).exists()
 
 
 def _case_form(client, case, **overrides):

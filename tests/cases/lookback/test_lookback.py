@@ -254,3 +254,14 @@ def test_reminders_go_once_a_week_to_the_unit_its_liaison_and_the_supervisor(db,
     assert "回头看" in mail.outbox[0].subject and "/items/" in body
     assert reminders.send_week(on=TODAY + datetime.timedelta(days=1))["sent"] == 0
     assert LookbackReminder.objects.filter(status="sent").count() == 3
+
+
+def test_saving_a_rule_in_the_admin_moves_the_pending_due_dates(client, db, unit, case, supervisor):
+    m = completed(unit, case, on=datetime.date(2026, 3, 2))
+    services.plan_lookbacks()
+    assert Lookback.objects.get(measure=m).due_on == datetime.date(2026, 9, 2)
+    client.force_login(supervisor)
+    response = client.post(reverse("admin:cases_lookbackpolicy_add"), {
+        "case": case.pk, "kind": "by_deadline", "months_after_completion": 1, "period": "", "organisation": ""})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Lookback.objects.get(measure=m).due_on == datetime.date(2026, 4, 2)

@@ -67,6 +67,22 @@ def test_the_admin_preview_shows_them_and_the_confirm_keeps_the_ticked(client, d
     proposals = preview.context["outcome_proposals"]
     assert proposals[0].words == "追缴356.7万元"
     done = client.post(url, {"_confirm": "1", "content_hash": preview.context["plan"].content_hash,
-                             "outcome": [proposals[0].key]})
+                             "outcome": [proposals[0].key], "accept_overdue": "1"})
     assert done.status_code == 302
     assert list(OutcomeFigure.objects.values_list("kind", flat=True)) == ["recovered"]
+
+
+def test_the_api_dry_run_lists_proposals_and_the_import_keeps_the_chosen(db, rectify_admin):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(rectify_admin)
+    preview = api.post("/api/v1/notices/import/", {"text": NOTICE, "dry_run": True}, format="json").json()
+    proposals = preview["preview"]["outcome_proposals"]
+    assert [p["words"] for p in proposals][:2] == ["追缴356.7万元", "党纪政务处分12人"]
+    done = api.post("/api/v1/notices/import/", {"text": NOTICE, "outcomes": [proposals[1]["key"]],
+                                                 "content_hash": preview["preview"]["content_hash"]}, format="json")
+    assert done.status_code == 201, done.json()
+    assert list(OutcomeFigure.objects.values_list("kind", "count")) == [("discipline", 12)]
+    bad = api.post("/api/v1/notices/import/", {"text": NOTICE + "。", "outcomes": ["x"]}, format="json")
+    assert bad.status_code == 400
