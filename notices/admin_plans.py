@@ -23,11 +23,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from cases.jobs.services import should_queue, start_job
+from cases.jobs.services import should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Measure
 
-from .jobs import plan_message
+from .jobs import plan_message, queue_plan
 from .plans.columns import LABELS, place_header
 from .plans.forms import PlanCheckForm, PlanUploadForm, column_choices
 from .plans.importer import PlanPreview, PlanRejected, import_plan, preview_plan
@@ -114,15 +114,8 @@ class PlanImportAdminMixin:
                   "default_unit": options.get("unit"), "default_deadline": options.get("default_deadline"),
                   "create_missing": options.get("create_missing", False)}
         if should_queue(rows=preview.counts()["measures_created"], size=len(content)):
-            deadline = kwargs["default_deadline"]
-            job = start_job(
-                kind="plan", user=request.user, data=content, file_name=pending["file_name"],
-                organisation=preview.organisation, case=preview.case, size=preview.counts()["measures_created"],
-                options={"organisation": preview.organisation.pk, "case": preview.case.pk if preview.case else None,
-                         "unit": kwargs["default_unit"].pk if kwargs["default_unit"] else None,
-                         "default_deadline": deadline.isoformat() if deadline else None, "title": kwargs["title"],
-                         "mapping": kwargs["mapping"], "create_missing": kwargs["create_missing"]},
-            )
+            job = queue_plan(user=request.user, data=content, file_name=pending["file_name"],
+                             organisation=preview.organisation, size=preview.counts()["measures_created"], **kwargs)
             self._plan_forget(request, token)
             return HttpResponseRedirect(job_url(job))
         try:

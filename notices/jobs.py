@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Unit
 from cases.jobs.models import ImportJob
-from cases.jobs.services import JobRefused, Report, register
+from cases.jobs.services import JobRefused, Report, register, start_job
 from cases.models import Case
 
 
@@ -46,6 +46,21 @@ def run_plan(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[str
         raise JobRefused(_("The plan was not imported; nothing was written."),
                          [e.as_dict() for e in exc.preview.errors]) from exc
     return plan_message(result), result, result["case"]
+
+
+def queue_plan(*, user, data: bytes, file_name: str, organisation, size: int, case=None, title: str = "",
+               mapping: dict[str, str] | None = None, default_unit=None, default_deadline=None,
+               create_missing: bool = False) -> ImportJob:
+    """Start the background import of a checked plan with these choices (the admin's and the API's)."""
+    return start_job(
+        kind=ImportJob.Kind.PLAN, user=user, data=data, file_name=file_name, organisation=organisation, case=case,
+        size=size, options={
+            "organisation": organisation.pk, "case": case.pk if case else None,
+            "unit": default_unit.pk if default_unit else None,
+            "default_deadline": default_deadline.isoformat() if default_deadline else None, "title": title,
+            "mapping": mapping or {}, "create_missing": create_missing,
+        },
+    )
 
 
 def plan_message(result: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
+from cases.jobs.api import ImportJobViewSet
 from cases.outcomes.api import OutcomeFigureViewSet
 from cases.urging.api import LetterViewSet
 
@@ -16,6 +17,7 @@ routes = [
     ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
     ("outcomes", OutcomeFigureViewSet, "api-outcome"),
     ("letters", LetterViewSet, "api-letter"),
+    ("import-jobs", ImportJobViewSet, "api-import-job"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).
 urlpatterns = [*ledger.urlpatterns]

@@ -72,6 +72,10 @@ def test_export_is_readable_and_printable(case, tree):
     assert sheet.column_dimensions["A"].hidden
     assert sheet.column_dimensions["D"].width == next(c.width for c in COLUMNS if c.header == "整改措施")
     assert sheet["G3"].number_format == "yyyy-mm-dd"
+    for ref in ("D3", "G4"):  # every body cell keeps its column's look
+        cell = sheet[ref]
+        assert cell.font.name == "宋体" and cell.font.sz == 10.5 and cell.border.left.style == "thin"
+    assert sheet["D3"].alignment.wrap_text and sheet["G3"].alignment.horizontal == "center"
 
 
 def test_deadline_and_sign_off_notes_are_not_progress(case, tree, supervisor):
@@ -97,6 +101,31 @@ def test_export_queries_do_not_grow_with_rows(case, unit):
         return len(ctx)
 
     assert count(2) == count(20)
+
+
+def test_export_queries_stay_the_same_across_chunks(case, unit):
+    """Past one chunk of the stream too: supporting units, notes and outcome figures are walked
+    beside the measures, not fetched per chunk (cases.ledger.rows)."""
+    from cases.ledger import ledger_rows
+
+    parent = factories.IssueFactory(case=case, kind="group")
+    problem = factories.IssueFactory(case=case, parent=parent)
+    others = [factories.UnitFactory(name=f"配合单位{n}") for n in range(3)]
+
+    def count(n):
+        for i in range(n):
+            m = factories.MeasureFactory(issue=problem, lead_unit=unit)
+            m.supporting_units.add(others[i % 3], others[(i + 1) % 3])
+        with CaptureQueriesContext(connection) as ctx:
+            rows = list(ledger_rows(Measure.objects.filter(case=case), chunk_size=5))
+        return len(ctx), rows
+
+    few, rows = count(3)
+    many, rows = count(30)
+    assert few == many and len(rows) == 33
+    first = Measure.objects.filter(case=case).order_by("position", "pk").first()
+    expected = [unit.name, *sorted(u.name for u in first.supporting_units.all())]
+    assert rows[0]["units"] == "、".join(expected)
 
 
 def test_empty_export_still_has_headers(case):
