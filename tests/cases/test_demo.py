@@ -37,3 +37,11 @@ def test_demo_is_a_province_of_two_counties_each_seeing_only_its_own(db):
                          ("staff", COUNTY), ("staff2", COUNTY), ("staff_b", COUNTY_B)):
         cases = Case.objects.restrict(people[name])
         assert list(cases.values_list("organisation__name", flat=True)) == [county], name
+
+
+def test_demo_holds_one_held_and_one_relapsed_look_back(db):
+    from cases.lookback.models import Lookback
+
+    call_command("load_demo")
+    outcomes = sorted(Lookback.objects.exclude(outcome=Lookback.Outcome.PENDING).values_list("outcome", flat=True))
+    assert outcomes == sorted([Lookback.Outcome.HELD, Lookback.Outcome.RELAPSED])
