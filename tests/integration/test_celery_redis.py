@@ -106,10 +106,10 @@ def test_weekly_job_enqueued_through_redis_is_sent_by_a_real_worker(worker):
     subjects = {to: str(m["Subject"]).strip() for to, m in messages.items()}  # folded headers keep a leading space
     assert set(messages) == expected
     assert subjects[staff.email] == "【整改提醒】马晓丽:1 项整改事项需关注,已逾期 1 项(督办 1 项)"
-    assert subjects[leader.email] == "【督办提醒】赵明:1 项整改事项逾期 14 天及以上"
+    assert subjects[leader.email] == "【督办提醒】赵明:1 项整改事项需督办,其中逾期 1 项"
     assert subjects[supervisor.email].startswith("【整改周汇总】")
     body = messages[staff.email].get_body(("plain",)).get_content()
-    assert "[督办,已逾期 20 天] 规范政府采购程序" in body
+    assert "督办,已逾期 20 天] 规范政府采购程序" in body
     assert "https://zg.example.gov.cn/items/" in body
     assert messages[staff.email].get_body(("html",)) is not None
     assert Reminder.objects.filter(period=today - timezone.timedelta(days=today.weekday())).count() == 4
