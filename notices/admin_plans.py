@@ -21,6 +21,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from cases.jobs.services import should_queue
@@ -103,9 +104,15 @@ class PlanImportAdminMixin:
         preview = self._plan_preview(request, pending, content, unit=options.get("unit"),
                                      default_deadline=options.get("default_deadline"),
                                      create_missing=options.get("create_missing", False))
-        if "_confirm" not in request.POST or not valid or twice or not preview.ok:
+        late = preview.counts()["starting_overdue"] if valid else 0
+        if "_confirm" not in request.POST or not valid or twice or not preview.ok or (
+                late and not options.get("accept_overdue")):
             if "_confirm" in request.POST:
-                self.message_user(request, _refusal(preview), messages.ERROR)
+                self.message_user(request, _refusal(preview) if not preview.ok or twice or not valid else ngettext(
+                    "Nothing was imported: %(n)d new measure would start overdue. Tick “Import them anyway”, or "
+                    "choose a later default deadline.",
+                    "Nothing was imported: %(n)d new measures would start overdue. Tick “Import them anyway”, or "
+                    "choose a later default deadline.", late) % {"n": late}, messages.ERROR)
             return self._plan_show(request, preview, check, pending, twice=twice)
         return self._plan_confirm(request, token, pending, content, preview, options)
 

@@ -113,6 +113,11 @@ class PlanCheckForm(_Scoped):
                                "in until given a password."),
     )
 
+    accept_overdue = forms.BooleanField(
+        label=gettext_lazy("Import them anyway"), required=False,
+        help_text=gettext_lazy("Or choose a later default deadline, or correct the deadlines in the file."),
+    )
+
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         if organisation is not None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Unit, User
@@ -78,7 +79,20 @@ class PlanPreview:
                 "issues_created": len(self.plan.categories) + len(self.plan.problems)
                 - len(self.matched_categories) - len(self.matched_problems),
                 "measures_existing": len(self.existing_measures),
-                "measures_created": measures - len(self.existing_measures)}
+                "measures_created": measures - len(self.existing_measures),
+                "starting_overdue": self.starting_overdue()}
+
+    def starting_overdue(self, today: datetime.date | None = None) -> int:
+        """New measures whose deadline (stated or the default) is already past: they would start overdue."""
+        today = today or timezone.localdate()
+        late = 0
+        for i, problem in enumerate(self.plan.problems):
+            for j, m in enumerate(problem.measures):
+                if (i, j) in self.existing_measures or m.kind == Measure.Kind.LONG_TERM:
+                    continue
+                deadline = m.deadline or self.default_deadline
+                late += bool(deadline and deadline < today)
+        return late
 
     def as_dict(self) -> dict[str, Any]:
         return {

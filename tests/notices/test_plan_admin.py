@@ -63,6 +63,7 @@ def _token(response) -> str:
 def _check(client, response, lang=ZH, **fields):
     headers = [h["text"] for h in response.context["headers"]]
     columns = fields.pop("columns", None) or [h["chosen"] for h in response.context["headers"]]
+    fields.setdefault("accept_overdue", "on")  # the fixtures' 2026 deadlines may be past by now
     return client.post(URL, {"token": _token(response), "header": headers, "column": columns, **fields}, **lang)
 
 
@@ -216,3 +217,18 @@ def test_measures_show_the_responsible_person(sup_client, county):
     measure = Measure.objects.get()
     assert measure.responsible_person == "张伟（综合科科长）" and measure.lead_leader is None
     assert measure.deadline == datetime.date(2026, 6, 30)
+
+
+def test_measures_that_would_start_overdue_are_counted_and_asked_about(sup_client, county):
+    data = _csv([
+        ("序号", "反馈问题", "整改措施", "责任单位", "完成时限"),
+        ("1", "调查研究不够深入", "建立调研制度", "县委办公室", "2020年6月30日"),
+        ("2", "资金拨付滞后", "开展专项检查", "县财政局", "2099年6月30日"),
+    ])
+    preview = _upload(sup_client, county, "plan.csv", data)
+    assert preview.context["counts"]["starting_overdue"] == 1
+    assert 'id="pp-overdue"' in preview.content.decode() and "导入后即为逾期" in preview.content.decode()
+    refused = _check(sup_client, preview, _confirm="1", accept_overdue="")
+    assert refused.status_code == 200 and not Measure.objects.exists()
+    done = _check(sup_client, preview, _confirm="1")
+    assert done.status_code == 302 and Measure.objects.count() == 2
