@@ -44,7 +44,8 @@ def test_a_supervisor_imports_a_plan_table_from_upload_to_confirmation(browser, 
     page.check("#id_create_missing")
     page.select_option("#id_unit", label="县委巡察办")
     page.fill("#id_default_deadline", "2026-03-31")
-    page.click("input[name=_check]")
+    with page.expect_navigation():
+        page.click("input[name=_check]")
     assert page.locator("#pp-report").count() == 0
     if page.locator("#id_accept_overdue").count():  # the 2026 deadlines may be past by now
         page.check("#id_accept_overdue")
