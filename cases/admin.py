@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -272,7 +273,7 @@ class ProgressInline(admin.TabularInline):
     @admin.display(description=_("evidence"))
     def files(self, obj):
         return format_html_join(
-            format_html("<br>"), '<a href="{}">{}</a>',
+            mark_safe("<br>"), '<a href="{}">{}</a>',
             ((reverse("evidence-download", args=[e.pk]), e.original_name) for e in obj.evidence.all()),
         ) or "—"
 
