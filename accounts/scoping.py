@@ -105,10 +105,15 @@ class RestrictedQuerySet(models.QuerySet):
     """
 
     organisation_lookup: ClassVar[str | None] = None
+    # The path from the model to the unit whose staff reach a row (e.g. ``"letter__unit"``), for
+    # the common case; models reached through units in another way override `unit_condition`.
+    unit_lookup: ClassVar[str | None] = None
 
     def unit_condition(self, unit_ids: frozenset[int]) -> Q | None:
         """The rows that staff of `unit_ids` reach; None when units reach none."""
-        return None
+        if self.unit_lookup is None:
+            return None
+        return Q(**{f"{self.unit_lookup}_id__in": sorted(unit_ids)})
 
     def restrict(self, user, action: str = VIEW) -> RestrictedQuerySet:
         """The rows `user` may see (action "view") or act on ("change", "delete", …)."""

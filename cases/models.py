@@ -668,9 +668,7 @@ class DeadlineChange(models.Model):
 
 class ReminderQuerySet(RestrictedQuerySet):
     organisation_lookup = "unit__organisation"
-
-    def unit_condition(self, unit_ids):
-        return Q(unit_id__in=sorted(unit_ids))
+    unit_lookup = "unit"
 
     def restrict(self, user, action="view"):
         """Reminders of the user's units, those sent to them, and — for those allowed to read
@@ -753,9 +751,7 @@ class Reminder(models.Model):
 
 class NotificationChannelQuerySet(RestrictedQuerySet):
     organisation_lookup = "unit__organisation"
-
-    def unit_condition(self, unit_ids):
-        return Q(unit_id__in=sorted(unit_ids))
+    unit_lookup = "unit"
 
 
 class NotificationChannel(models.Model):

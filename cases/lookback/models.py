@@ -191,9 +191,7 @@ class Lookback(models.Model):
 
 class LookbackReminderQuerySet(RestrictedQuerySet):
     organisation_lookup = "unit__organisation"
-
-    def unit_condition(self, unit_ids):
-        return Q(unit_id__in=sorted(unit_ids))
+    unit_lookup = "unit"
 
 
 class LookbackReminder(models.Model):

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Unit
@@ -117,9 +116,7 @@ class LadderLevel(models.Model):
 
 class LetterQuerySet(RestrictedQuerySet):
     organisation_lookup = "organisation"
-
-    def unit_condition(self, unit_ids):
-        return Q(unit_id__in=sorted(unit_ids))
+    unit_lookup = "unit"
 
     def overdue(self, on: datetime.date):
         """Issued or acknowledged, not answered, reply deadline passed."""
@@ -195,9 +192,7 @@ def letter_evidence_upload_to(instance: LetterEvidence, filename: str) -> str:
 
 class LetterEvidenceQuerySet(RestrictedQuerySet):
     organisation_lookup = "letter__organisation"
-
-    def unit_condition(self, unit_ids):
-        return Q(letter__unit_id__in=sorted(unit_ids))
+    unit_lookup = "letter__unit"
 
 
 class LetterEvidence(models.Model):
