@@ -92,7 +92,10 @@ def test_the_page_lists_the_units_items_and_issues_the_chosen_ones(county, clien
     page = client.get(reverse("cases:letter-new"), {"unit": county["unit"].pk})
     assert page.status_code == 200
     html = page.content.decode()
-    assert all(f'value="{m.pk}"' in html for m in county["items"]) and f'value="{county["foreign"].pk}"' not in html
+    # Match the checkbox itself: a bare value="5" also appears in the reply-days field.
+    def box(measure):
+        return f'name="measures" value="{measure.pk}"'
+    assert all(box(m) in html for m in county["items"]) and box(county["foreign"]) not in html
     response = client.post(reverse("cases:letter-new"), {
         "unit": county["unit"].pk, "measures": [county["items"][1].pk], "document": "supervision",
         "reply_days": "5"})
