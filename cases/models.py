@@ -27,6 +27,7 @@ from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from . import delivery as _delivery
+from .delivery.outbox import DeliveryRecord
 from .signoff.models import ExtensionRequest, SignoffChain, SignoffStep  # noqa: F401 (Django finds them here)
 from .states import ONGOING_STATES, Action, State
 
@@ -681,8 +682,9 @@ class ReminderQuerySet(RestrictedQuerySet):
         return scoped | self.filter(recipient=user) if action == "view" else scoped
 
 
-class Reminder(models.Model):
-    """One urging e-mail (督办函/提醒函): who, which week, what level, which items, and the outcome."""
+class Reminder(DeliveryRecord):
+    """One urging message (督办函/提醒函): who, which week, what level, which items, and the outcome
+    (the address, status, claim and error fields are `DeliveryRecord`'s, shared by every recorded message)."""
 
     class Kind(models.TextChoices):
         UNIT_DIGEST = "unit_digest", _("Unit digest")
@@ -696,16 +698,9 @@ class Reminder(models.Model):
         ESCALATED = "escalated", _("Escalated (督办)")
         SUMMARY = "summary", _("Summary")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     period = models.DateField(_("week"), help_text=_("Monday of the week the reminder is for."))
-    recipient_email = models.EmailField(_("recipient e-mail"))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="reminders",
@@ -719,13 +714,6 @@ class Reminder(models.Model):
     )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 

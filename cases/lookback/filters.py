@@ -10,6 +10,8 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit
 from cases.filters import BoundedFilterSet, _units_with_descendants, _visible
@@ -48,6 +50,7 @@ class LookbackFilterSet(BoundedFilterSet):
         model = Lookback
         fields = ["case", "unit", "kind", "due", "outcome", "measure"]
 
+    @extend_schema_field(OpenApiTypes.INT)  # unit ids, for the OpenAPI schema of the API
     def filter_unit(self, queryset, name, value):
         if not value:
             return queryset
