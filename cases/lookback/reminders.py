@@ -69,7 +69,7 @@ def message(recipient: Recipient, *, on: datetime.date) -> Message:
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject, text, html = render_email("lookback", context)
-        summary = render_to_string("emails/lookback-summary.md", {**context, "worst": items[:5]}).strip()
+        summary = render_to_string("emails/lookback-summary.txt", {**context, "worst": items[:5]}).strip()
     return Message(subject=subject, text=text, html=html, summary=summary, sms=subject, url=queue_url,
                    colour="red" if context["counts"]["overdue"] else "yellow")
 

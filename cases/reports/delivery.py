@@ -53,7 +53,7 @@ def report_message(subscription: ReportSubscription, period: periods.Period, *, 
                "report_url": report_url}
     with translation.override(settings.LANGUAGE_CODE):
         subject, text, html = render_email("report", context)
-        summary = render_to_string("emails/report-summary.md", context).strip()
+        summary = render_to_string("emails/report-summary.txt", context).strip()
     return Message(subject=subject, text=text, html=html, summary=summary, sms=subject, url=report_url,
                    attachments=(Attachment(document.filename(report), document.report_docx(report),
                                                           DOCX),))
