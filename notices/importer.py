@@ -134,6 +134,9 @@ class ImportPlan:
     # The units and leaders the new measures name, as matched in the organisation.
     names: NameMatches = field(default_factory=NameMatches)
     create_missing: bool = False
+    # Names not found (or borne by several users): they stop the import like blockers, but
+    # the administrator can resolve the missing ones by confirming their creation.
+    name_blockers: list[str] = field(default_factory=list)
 
     @property
     def is_duplicate(self) -> bool:
@@ -211,7 +214,7 @@ class ImportPlan:
             },
             "default_deadline": self.default_deadline.isoformat(),
             "default_deadline_reason": self.default_deadline_reason,
-            "blockers": list(self.blockers),
+            "blockers": [*self.blockers, *self.name_blockers],
             "counts": self.counts(),
             "declared": dict(self.parsed.header.declared),
             "found": self.found(),
@@ -338,8 +341,8 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
             today, outcomes=(), create_missing=False):
     plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                  default_deadline=default_deadline, today=today, create_missing=create_missing)
-    if plan.blockers:
-        raise NoticeImportError(" ".join(plan.blockers))
+    if plan.blockers or plan.name_blockers:
+        raise NoticeImportError(" ".join([*plan.blockers, *plan.name_blockers]))
     header = parsed.header
     # The notice row goes in first: its unique content hash makes a concurrent import of
     # the same text wait here and then fail, instead of building a second case.
@@ -549,7 +552,6 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     elif unit_name and unnamed:
         notes.append(_("The %(n)d new measures that name no unit are assigned to the responsible unit “%(unit)s”.")
                      % {"unit": unit_name, "n": unnamed})
-    blockers.extend(_name_blockers(names, organisation_name, create_missing=create_missing))
     plan = ImportPlan(
         parsed=parsed, content_hash=digest, notice_kind=_notice_kind(parsed), duplicate_of=duplicate, case=case,
         case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name, organisation=organisation,
@@ -557,6 +559,7 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
         unit_created=unit_created, default_deadline=deadline, default_deadline_reason=deadline_reason,
         nodes=nodes, notes=notes, reported_at=reported_at, blockers=blockers, today=today,
         names=names, create_missing=create_missing,
+        name_blockers=_name_blockers(names, organisation_name, create_missing=create_missing),
     )
     counts = plan.counts()
     if counts["default_deadlines"]:
