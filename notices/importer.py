@@ -43,6 +43,7 @@ from cases.tree import NewIssue, TreeWriter
 from notices.matching import NameMatches, create_leaders, create_units, match_names, unit_kind
 from notices.models import Notice, content_hash
 from notices.parser.fields import split_units
+from notices.parser.messages import stored as stored_warning
 from notices.parser.model import IssueNode, ParsedNotice
 from notices.parser.model import Measure as ParsedMeasure
 
@@ -356,8 +357,8 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
         raw_text=raw_text if raw_text is not None else parsed.text,
         content_hash=plan.content_hash,
         parser_version=(parsed.parser_version or "")[:20],
-        warnings=[_warning_dict(w) for w in parsed.warnings],
-        parsed=parsed.to_dict(),
+        warnings=[_stored_warning(w) for w in parsed.warnings],
+        parsed={**parsed.to_dict(), "warnings": [_stored_warning(w) for w in parsed.warnings]},
         imported_by=by if by is not None and by.pk else None,
     )
     if plan.organisation is None:
@@ -913,9 +914,18 @@ def _clean_name(text: str | None) -> str:
 
 
 def _warning_dict(warning) -> dict[str, Any]:
+    """A parser warning to show now (the preview, the API's dry run): rendered in the active language."""
     if isinstance(warning, dict):
         return warning
     return {"code": warning.code, "message": warning.message, "line": warning.line}
+
+
+def _stored_warning(warning) -> dict[str, Any]:
+    """A parser warning to keep on the notice: its message id and parameters, so that it is shown in the
+    language of whoever reads it later, not of whoever imported it (`Notice.warning_messages`)."""
+    if isinstance(warning, dict):
+        return warning
+    return stored_warning(warning.code, warning.template, warning.params, warning.line)
 
 
 def _state_counts(parsed: ParsedNotice) -> dict[str, int]:
