@@ -30,6 +30,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("issue", "反馈问题", 38, aliases=("issue", "问题", "反馈问题及类别", "存在问题")),
     Column("measure", "整改措施", 50, aliases=("measure", "措施", "整改举措")),
     Column("leader", "牵头领导", 12, aliases=("lead leader", "leader", "责任领导")),
+    # 责任人 as written (Measure.responsible_person); a file without the column leaves it as it is.
+    Column("person", "责任人", 12, aliases=("responsible person", "person", "具体责任人")),
     Column("units", "责任单位", 22, aliases=("units", "responsible units", "牵头单位", "责任部门")),
     Column("deadline", "完成时限", 13, aliases=("deadline", "整改时限", "完成时间")),
     Column("kind", "整改类型", 10, aliases=("kind", "整改方式")),
