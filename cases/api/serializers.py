@@ -216,8 +216,9 @@ class MeasureListSerializer(serializers.ModelSerializer):
         model = Measure
         fields = [
             "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader",
-            "responsible_person", "lead_unit", "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
-            "days_overdue", "last_progress_at", "completed_at", "updated_at", "urging_level",
+            "responsible_person", "lead_unit", "supporting_units", "deadline", "original_deadline", "state",
+            "state_display", "is_overdue", "days_overdue", "last_progress_at", "completed_at", "updated_at",
+            "urging_level",
         ]
         list_serializer_class = MeasureRowsSerializer
 
