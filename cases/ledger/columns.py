@@ -30,8 +30,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("issue", "反馈问题", 38, aliases=("issue", "问题", "反馈问题及类别", "存在问题")),
     Column("measure", "整改措施", 50, aliases=("measure", "措施", "整改举措")),
     Column("leader", "牵头领导", 12, aliases=("lead leader", "leader", "责任领导")),
-    # 责任人 as written (Measure.responsible_person); a file without the column leaves it as it is.
-    Column("person", "责任人", 12, aliases=("responsible person", "person", "具体责任人")),
     Column("units", "责任单位", 22, aliases=("units", "responsible units", "牵头单位", "责任部门")),
     Column("deadline", "完成时限", 13, aliases=("deadline", "整改时限", "完成时间")),
     Column("kind", "整改类型", 10, aliases=("kind", "整改方式")),
@@ -41,6 +39,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
     # Outcome figures in the notice's words (cases.outcomes.ledger), one clause each.
     Column("outcomes", "整改成效", 30, aliases=("outcomes", "outcome figures", "成效", "整改成效数据")),
+    # 责任人 as written (Measure.responsible_person); a file without the column leaves it as it is.
+    # Last, so the columns of ledgers exported before it (and sheets filled in by position) stay put.
+    Column("person", "责任人", 12, aliases=("responsible person", "person", "具体责任人")),
 )
 HEADERS = [c.header for c in COLUMNS]
 
