@@ -332,7 +332,8 @@ class MeasureQuerySet(RestrictedQuerySet):
         return (
             self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level")
             .only(
-                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "deadline",
+                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "responsible_person",
+                "lead_unit", "deadline",
                 "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",

@@ -166,6 +166,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "issue": paths.text(m.issue_id),
                 "measure": f"{m.label}{m.text}",
                 "leader": m.lead_leader.name if m.lead_leader_id else "",
+                "person": m.responsible_person,
                 "units": UNIT_SEPARATOR.join(units),
                 "deadline": m.deadline,
                 "kind": KIND_NAMES.get(m.kind, m.kind),
