@@ -331,7 +331,7 @@ def test_supervisor_summary_counts_each_unit_and_links_the_dashboard(unit, other
     lines = message.body.splitlines()
     first = next(n for n, line in enumerate(lines) if line.startswith(f"- {unit.name}"))
     second = next(n for n, line in enumerate(lines) if line.startswith(f"- {other_unit.name}"))
-    assert lines[first].endswith(": 0/3 (0.0%), 3, 2, 30 天")
+    assert lines[first].endswith(": 0/3 (0.0%), 3, 2, 30天")
     assert lines[second].endswith(": 0/1 (0.0%), 1, 0, -")
     assert first < second  # most overdue first
     assert "https://zg.example.gov.cn/dashboard/" in message.body

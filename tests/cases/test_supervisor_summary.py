@@ -134,7 +134,7 @@ def test_summary_figures_equal_the_dashboards(client, province, who, rollups):
     assert f"整改事项共 {context['head'].measures} 项" in body
     top = ranked[0]
     line = next(line for line in body.splitlines() if line.startswith(f"- {top.label}"))
-    assert f": {top.completed}/{top.total} (" in line and f", {top.overdue}, {top.extra['longest']} 天" in line
+    assert f": {top.completed}/{top.total} (" in line and f", {top.overdue}, {top.extra['longest']}天" in line
     if len(ranked) > SUMMARY_ROWS:
         assert f"另有 {len(ranked) - SUMMARY_ROWS} 个" in body
     html = message.alternatives[0][0]
