@@ -107,7 +107,8 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
             report(60, _("Matching the notice to the cases"))
             plan = preview_notice(parsed, unit=scoped["unit"], unit_name=options.get("unit_name") or None,
                                   case=scoped["case"], organisation=scoped["organisation"],
-                                  default_deadline=scoped["default_deadline"])
+                                  default_deadline=scoped["default_deadline"],
+                                  create_missing=bool(options.get("create_missing")))
             message = _("Notice checked: %(measures)s measures read.") % {"measures": len(parsed.measures())}
             return message, {"dry_run": True, "preview": plan.as_dict(), "parsed": parsed.to_dict()}, None
         report(40, _("Writing the case"))
@@ -117,6 +118,7 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
             unit_name=options.get("unit_name") or None, source=job.file_name,
             raw_text=data.decode("utf-8") if options.get("is_text") else None,
             expected_hash=options.get("content_hash"), outcomes=options.get("outcomes") or (),
+            create_missing=bool(options.get("create_missing")),
         )
     except ParseError as exc:
         raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc.message}) from exc
@@ -127,7 +129,7 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
 
 def queue_notice(*, user, data: bytes, file_name: str, is_text: bool, unit=None, unit_name: str | None = None,
                  case=None, organisation=None, default_deadline=None, content_hash: str | None = None,
-                 outcomes=(), size: int = 0, preview: bool = False) -> ImportJob:
+                 outcomes=(), size: int = 0, preview: bool = False, create_missing: bool = False) -> ImportJob:
     """Start the background import of a notice (the admin's and the API's), or with `preview` its check."""
     return start_job(
         kind=ImportJob.Kind.NOTICE, user=user, data=data, file_name=file_name,
@@ -136,7 +138,7 @@ def queue_notice(*, user, data: bytes, file_name: str, is_text: bool, unit=None,
                  "unit_name": unit_name or "", "case": case.pk if case else None,
                  "organisation": organisation.pk if organisation else None,
                  "default_deadline": default_deadline.isoformat() if default_deadline else None,
-                 "outcomes": list(outcomes)},
+                 "create_missing": create_missing, "outcomes": list(outcomes)},
     )
 
 
