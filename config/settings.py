@@ -206,9 +206,10 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=40 * 10
 IMPORT_MAX_SHEET_ROWS = env.int("IMPORT_MAX_SHEET_ROWS", default=20000)
 IMPORT_BLANK_ROWS_END = env.int("IMPORT_BLANK_ROWS_END", default=200)
 # Past these an import runs as a Celery job with a status page (cases.jobs), so no request
-# waits on it; smaller ones stay in the request.
+# waits on it; smaller ones stay in the request. A file past IMPORT_BACKGROUND_BYTES is not even
+# read in the request: its preview (the check) is a job too.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
-IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=2 * 1024 * 1024)
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------

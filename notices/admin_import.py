@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
-from cases.jobs.services import should_queue, start_job
+from cases.jobs.services import should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
+from notices.jobs import queue_notice
 from notices.models import Notice
 from notices.parser import ParsedNotice, ParseError, parse_file, parse_text
 
@@ -274,20 +275,10 @@ class NoticeImportAdminMixin:
 
     def _queue(self, request, pending, content, data, parsed):
         """A notice of many measures is imported by a background job (cases.jobs)."""
-        options = _options(data, request.user)
-        deadline = options["default_deadline"]
-        job = start_job(
-            kind="notice", user=request.user, data=content, file_name=pending.get("filename") or "",
-            organisation=options["case"].organisation if options["case"] else options["organisation"],
-            case=options["case"], size=len(parsed.measures()),
-            options={"is_text": "text" in pending, "content_hash": data["content_hash"],
-                     "unit": options["unit"].pk if options["unit"] else None,
-                     "case": options["case"].pk if options["case"] else None,
-                     "organisation": options["organisation"].pk if options["organisation"] else None,
-                     "default_deadline": deadline.isoformat() if deadline else None,
-                     "create_missing": options["create_missing"],
-                     "outcomes": request.POST.getlist("outcome")},
-        )
+        job = queue_notice(
+            user=request.user, data=content, file_name=pending.get("filename") or "", is_text="text" in pending,
+            content_hash=data["content_hash"], outcomes=request.POST.getlist("outcome"),
+            size=len(parsed.measures()), **_options(data, request.user))
         request.session.pop(SESSION_KEY, None)
         return HttpResponseRedirect(job_url(job))
 

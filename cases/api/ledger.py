@@ -24,6 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import ledger
+from cases.jobs.api import accepted
+from cases.jobs.services import JobRefused, read_in_background, refuse_too_large, should_queue, start_job
 from cases.models import Case, Measure
 from notices.drafter import draft_notice, notice_docx, notice_filename
 
@@ -112,6 +114,8 @@ class LedgerImportView(ErrorsAsJSON, APIView):
         summary="Import an .xlsx ledger into the case (all rows checked first; any error writes nothing)",
         request=LedgerImportSerializer,
         responses={200: OpenApiResponse(description="The import report: summary, changes, warnings"),
+                   202: OpenApiResponse(description="Large: checked (dry_run) or imported by a background job; "
+                                                    "poll `status` (GET /api/v1/import-jobs/{id}/)"),
                    400: OpenApiResponse(description="Refused: `errors` lists row, column and message")},
     )
     def post(self, request, pk):
@@ -119,13 +123,25 @@ class LedgerImportView(ErrorsAsJSON, APIView):
         form = LedgerImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
+        dry_run = form.validated_data["dry_run"]
+        data = upload.read()
         try:
-            result = ledger.import_ledger(upload.read(), file_name=upload.name, user=request.user, case=case,
-                                          dry_run=form.validated_data["dry_run"])
+            refuse_too_large(len(data))
+        except JobRefused as exc:
+            raise serializers.ValidationError({"file": [exc.message]}) from exc
+        job_options = {"kind": "ledger", "user": request.user, "data": data, "file_name": upload.name,
+                       "organisation": case.organisation, "case": case}
+        if read_in_background(len(data)):
+            # Too big to read here: even the check is a job.
+            return accepted(request, start_job(**job_options, preview=dry_run))
+        result = ledger.read_ledger(data, file_name=upload.name, user=request.user, case=case)
+        if not dry_run and result.ok and should_queue(rows=len(result.rows), size=len(data)):
+            return accepted(request, start_job(**job_options, size=len(result.rows)))
+        try:
+            result = ledger.apply_ledger(result, user=request.user, dry_run=dry_run)
         except ledger.LedgerRejected as exc:
             return Response(exc.result.as_dict(), status=status.HTTP_400_BAD_REQUEST)
-        return Response({**result.as_dict(), "dry_run": form.validated_data["dry_run"],
-                         "report": result.report()})
+        return Response({**result.as_dict(), "dry_run": dry_run, "report": result.report()})
 
 
 class NoticeDraftView(ErrorsAsJSON, APIView):

@@ -1,7 +1,8 @@
 """The status page of an import job: progress while it runs, then its outcome.
 
 The page refreshes itself every two seconds (a plain `<meta http-equiv="refresh">`, so it works
-without JavaScript) until the job ends; `?format=json` gives the same status to a script.
+without JavaScript) until the job ends; `?format=json` gives the same status to a script. A check
+(preview) job that has ended well moves on to the page that shows its preview.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import admin
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import ImportJob
@@ -38,7 +40,11 @@ def job_view(request, pk):
             "id": job.pk, "kind": job.kind, "state": job.state, "state_display": job.get_state_display(),
             "progress": job.progress, "stage": job.stage, "message": job.message, "errors": job.errors,
             "result": job.result, "case": job.case_id, "stalled": stalled,
+            "dry_run": bool(job.options.get("preview")),
         })
+    then = job.options.get("then") or ""
+    if job.state == ImportJob.State.DONE and then and url_has_allowed_host_and_scheme(then, allowed_hosts=None):
+        return HttpResponseRedirect(then)
     return TemplateResponse(request, "admin/cases/import_job.html", {
         **admin.site.each_context(request), "title": _("Import: %(file)s") % {"file": job.file_name},
         "job": job, "stalled": stalled, "opts": ImportJob._meta,

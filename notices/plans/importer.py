@@ -118,18 +118,21 @@ class PlanPreview:
 
 def preview_plan(data: bytes, *, file_name: str, user: User, organisation: Organisation, case: Case | None = None,
                  title: str = "", mapping: dict[str, str] | None = None, default_unit: Unit | None = None,
-                 default_deadline: datetime.date | None = None, create_missing: bool = False) -> PlanPreview:
-    """Read and check a plan file against the organisation. Writes nothing."""
+                 default_deadline: datetime.date | None = None, create_missing: bool = False,
+                 plan: PlanRead | None = None) -> PlanPreview:
+    """Read and check a plan file against the organisation. Writes nothing.
+
+    `plan`: the file as a background check read it (with the same mapping), so it is not read again."""
     if not user.has_perm("cases.add_measure") or not Organisation.objects.supervised_by(user).filter(
             pk=organisation.pk).exists():
         raise PermissionDenied(_("You may only import plans into an organisation you supervise."))
     if case is not None and case.organisation_id != organisation.pk:
         raise PermissionDenied(_("The case belongs to another organisation."))
-    try:
-        tables = read_tables(data, file_name)
-        plan = read_plan(tables, mapping=mapping)
-    except TableFileError as exc:
-        plan = PlanRead(errors=[PlanIssue(_("File"), 0, "", str(exc))])
+    if plan is None:
+        try:
+            plan = read_plan(read_tables(data, file_name), mapping=mapping)
+        except TableFileError as exc:
+            plan = PlanRead(errors=[PlanIssue(_("File"), 0, "", str(exc))])
     name = title.strip() or (case.title if case else file_name.rsplit(".", 1)[0])
     preview = PlanPreview(file_name=file_name, organisation=organisation, plan=plan, case=case, title=name[:300],
                           default_unit=default_unit, default_deadline=default_deadline)

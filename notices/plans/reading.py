@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -414,3 +414,26 @@ def _date_text(match: re.Match) -> str:
     if g[3]:
         return f"{g[3]}-{g[4]}-{g[5]}" if g[5] else f"{g[3]}年{g[4]}月"
     return f"{g[6]}年底"
+
+
+def plan_to_dict(plan: PlanRead) -> dict:
+    """The plan as read, as JSON (a background check keeps it for the preview page)."""
+    data = asdict(plan)
+    for problem in data["problems"]:
+        for measure in problem["measures"]:
+            measure["deadline"] = measure["deadline"].isoformat() if measure["deadline"] else None
+    return data
+
+
+def plan_from_dict(data: dict) -> PlanRead:
+    """The inverse of `plan_to_dict`."""
+    def measure(m: dict) -> PlanMeasure:
+        return PlanMeasure(**{**m, "deadline": datetime.date.fromisoformat(m["deadline"]) if m["deadline"] else None})
+
+    return PlanRead(
+        categories=[(label, title) for label, title in data["categories"]],
+        problems=[PlanProblem(label=p["label"], title=p["title"], category=p["category"],
+                              measures=[measure(m) for m in p["measures"]]) for p in data["problems"]],
+        errors=[PlanIssue(**e) for e in data["errors"]], warnings=[PlanIssue(**w) for w in data["warnings"]],
+        unplaced=data["unplaced"], columns=data["columns"], unread=data["unread"], headers=data["headers"],
+    )
