@@ -26,7 +26,7 @@ from operator import or_
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 
 VIEW = "view"
 _SCOPE_ATTR = "_rectify_scope"
@@ -64,26 +64,38 @@ def forget_scope(user) -> None:
     user.__dict__.pop("unit_ids", None)
 
 
+def _tagged(queryset, tag: str, field: str):
+    """(tag, field) rows of `queryset`, unordered, to UNION with other tagged rows."""
+    return queryset.order_by().values_list(Value(tag, output_field=models.CharField()), field)
+
+
 def _compute_scope(user) -> Scope:
-    from accounts.models import Organisation, OrganisationMembership, Unit
+    """Two queries at most, one UNION each: the paths of the user's organisations, of their units
+    and of the roots; then the ids below those paths. Every request of a signed-in user pays this."""
+    from accounts.models import Membership, Organisation, OrganisationMembership, Unit
 
     if user.is_superuser:
         return Scope(everything=True)
-    direct = list(OrganisationMembership.objects.filter(user=user).values_list("organisation__path", flat=True))
-    organisation_ids: frozenset[int] = frozenset()
+    found: dict[str, set] = {"org": set(), "unit": set(), "root": set()}
+    paths = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
+        _tagged(Membership.objects.filter(user=user), "unit", "unit__path"),
+        _tagged(Organisation.objects.filter(parent=None), "root", "path"), all=True)
+    for tag, path in paths:
+        found[tag].add(path)
+    direct, unit_paths = found["org"], found["unit"]
+    if direct and found["root"] <= direct:
+        # Supervising every root is supervising the whole deployment: no filter at all.
+        return Scope(everything=True)
+    below = []
     if direct:
-        roots = set(Organisation.objects.filter(parent=None).values_list("path", flat=True))
-        if roots <= set(direct):
-            # Supervising every root is supervising the whole deployment: no filter at all.
-            return Scope(everything=True)
-        organisation_ids = frozenset(
-            Organisation.objects.filter(_prefix_condition(direct)).values_list("pk", flat=True)
-        )
-    unit_paths = list(Unit.objects.filter(memberships__user=user).values_list("path", flat=True))
-    unit_ids = frozenset(
-        Unit.objects.filter(_prefix_condition(unit_paths)).values_list("pk", flat=True)
-    ) if unit_paths else frozenset()
-    return Scope(organisation_ids=organisation_ids, unit_ids=unit_ids)
+        below.append(_tagged(Organisation.objects.filter(_prefix_condition(direct)), "org", "pk"))
+    if unit_paths:
+        below.append(_tagged(Unit.objects.filter(_prefix_condition(unit_paths)), "unit", "pk"))
+    ids: dict[str, set] = {"org": set(), "unit": set()}
+    rows = below[0].union(*below[1:], all=True) if len(below) > 1 else below[0] if below else ()
+    for tag, pk in rows:
+        ids[tag].add(pk)
+    return Scope(organisation_ids=frozenset(ids["org"]), unit_ids=frozenset(ids["unit"]))
 
 
 def _prefix_condition(paths) -> Q:
@@ -125,6 +137,16 @@ class RestrictedQuerySet(models.QuerySet):
         if condition is None:
             return self
         return self.filter(condition) if condition else self.none()
+
+    def through_units(self, user) -> RestrictedQuerySet:
+        """The rows `user` reaches through their unit memberships alone ("my items"): a part of
+        `restrict(user)`, asked as the one unit condition rather than the whole scope narrowed
+        to the units again (two conditions the planner cannot tell are the same)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        scope = scope_of(user)
+        condition = self.unit_condition(scope.unit_ids) if scope.unit_ids else None
+        return self.filter(condition) if condition is not None else self.none()
 
     def scope_condition(self, scope: Scope) -> Q | None:
         """None for "every row", an empty Q for "no row", else the condition of the scope."""
