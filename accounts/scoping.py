@@ -26,7 +26,9 @@ from operator import or_
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast
+from django.db.models.lookups import StartsWith
 
 VIEW = "view"
 _SCOPE_ATTR = "_rectify_scope"
@@ -64,43 +66,36 @@ def forget_scope(user) -> None:
     user.__dict__.pop("unit_ids", None)
 
 
-def _tagged(queryset, tag: str, field: str):
-    """(tag, field) rows of `queryset`, unordered, to UNION with other tagged rows."""
-    return queryset.order_by().values_list(Value(tag, output_field=models.CharField()), field)
+def _tagged(queryset, tag: str, field):
+    """(tag, field as text) rows of `queryset`, unordered, to UNION with other tagged rows."""
+    return queryset.order_by().values_list(Value(tag, output_field=models.CharField()),
+                                           Cast(field, output_field=models.CharField()))
 
 
 def _compute_scope(user) -> Scope:
-    """Two queries at most, one UNION each: the paths of the user's organisations, of their units
-    and of the roots; then the ids below those paths. Every request of a signed-in user pays this."""
+    """One query (a UNION): the paths of the user's organisations and of the roots, and the ids of
+    the organisations and units at or below the user's own (a path-prefix semi-join). Every
+    request of a signed-in user pays this, so it is one round trip, not one per step."""
     from accounts.models import Membership, Organisation, OrganisationMembership, Unit
 
     if user.is_superuser:
         return Scope(everything=True)
-    found: dict[str, set] = {"org": set(), "unit": set(), "root": set()}
-    paths = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
-        _tagged(Membership.objects.filter(user=user), "unit", "unit__path"),
-        _tagged(Organisation.objects.filter(parent=None), "root", "path"), all=True)
-    for tag, path in paths:
-        found[tag].add(path)
-    direct, unit_paths = found["org"], found["unit"]
-    if direct and found["root"] <= direct:
+    organisations_below = Organisation.objects.filter(Exists(OrganisationMembership.objects.filter(
+        StartsWith(OuterRef("path"), F("organisation__path")), user=user)))
+    units_below = Unit.objects.filter(Exists(Membership.objects.filter(
+        StartsWith(OuterRef("path"), F("unit__path")), user=user)))
+    rows = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
+        _tagged(Organisation.objects.filter(parent=None), "root", "path"),
+        _tagged(organisations_below, "org_id", "pk"),
+        _tagged(units_below, "unit_id", "pk"), all=True)
+    found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set()}
+    for tag, value in rows:
+        found[tag].add(value)
+    if found["org"] and found["root"] <= found["org"]:
         # Supervising every root is supervising the whole deployment: no filter at all.
         return Scope(everything=True)
-    below = []
-    if direct:
-        below.append(_tagged(Organisation.objects.filter(_prefix_condition(direct)), "org", "pk"))
-    if unit_paths:
-        below.append(_tagged(Unit.objects.filter(_prefix_condition(unit_paths)), "unit", "pk"))
-    ids: dict[str, set] = {"org": set(), "unit": set()}
-    rows = below[0].union(*below[1:], all=True) if len(below) > 1 else below[0] if below else ()
-    for tag, pk in rows:
-        ids[tag].add(pk)
-    return Scope(organisation_ids=frozenset(ids["org"]), unit_ids=frozenset(ids["unit"]))
-
-
-def _prefix_condition(paths) -> Q:
-    """Rows whose materialised path starts with any of `paths` (the subtrees, each node included)."""
-    return reduce(or_, (Q(path__startswith=p) for p in paths))
+    return Scope(organisation_ids=frozenset(int(pk) for pk in found["org_id"]),
+                 unit_ids=frozenset(int(pk) for pk in found["unit_id"]))
 
 
 def permission_name(model, action: str) -> str:
