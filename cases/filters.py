@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connections
+from django.db.models import Func, Q, TextField, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -168,6 +171,9 @@ class MeasureFilterSet(BoundedFilterSet):
         return search_measures(queryset, value)
 
 
+GRAMS = ArrayField(TextField())
+
+
 def search_measures(queryset, value: str):
     """Every whitespace-separated term must appear in one of the searched columns: the measure's
     text or label, its issue's title, its lead unit's name or its lead leader's name.
@@ -179,25 +185,37 @@ def search_measures(queryset, value: str):
     SQLite runs the same query as plain LIKE scans. A term shorter than three characters has
     no trigram: it is one OR over the columns, which a list ordered by an index and cut to a page
     stops scanning early (such a term matches most items anyway).
+
+    A term shorter than three characters has no trigram: on PostgreSQL the measure's text and
+    label are then matched through the GIN index of their one- and two-character substrings
+    (`rectify_short_grams`, migration cases 0023), the other columns (issue titles, unit and
+    leader names: far fewer rows) by LIKE; on SQLite every column by LIKE.
     """
+    postgres = connections[queryset.db].vendor == "postgresql"
     for term in (value or "").split()[:8]:
         issues = Issue.objects.filter(title__icontains=term).order_by().values("pk")
         units = Unit.objects.filter(name__icontains=term).order_by().values("pk")
         leaders = User.objects.filter(name__icontains=term).order_by().values("pk")
-        if len(term) < 3:
-            # No trigram in one or two characters (整改): no index can narrow it, and such a
-            # term matches most items, so scan in the list's order and stop at the page's end.
-            queryset = queryset.filter(Q(text__icontains=term) | Q(label__icontains=term) | Q(issue__in=issues)
-                                       | Q(lead_unit__in=units) | Q(lead_leader__in=leaders))
-            continue
+        if len(term) < 3 and postgres:
+            in_text = DataContains(ShortGrams("label", "text"), Value([term.upper()], output_field=GRAMS))
+        else:
+            in_text = Q(text__icontains=term) | Q(label__icontains=term)
 
         def ids(condition):
             return Measure.objects.filter(condition).order_by().values("pk")
 
-        matching = ids(Q(text__icontains=term) | Q(label__icontains=term)).union(
+        matching = ids(in_text).union(
             ids(Q(issue__in=issues)), ids(Q(lead_unit__in=units)), ids(Q(lead_leader__in=leaders)))
         queryset = queryset.filter(pk__in=matching)
     return queryset
+
+
+class ShortGrams(Func):
+    """`rectify_short_grams(label, text)`: the one- and two-character substrings the short-term
+    index holds (PostgreSQL only; see migration cases 0023)."""
+
+    function = "rectify_short_grams"
+    output_field = GRAMS
 
 
 class IssueFilterSet(BoundedFilterSet):

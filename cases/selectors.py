@@ -33,6 +33,8 @@ from .models import (
     SignOff,
     TrendWeek,
     UnitFigures,
+    awaiting_signoff_condition,
+    due_within_condition,
     ongoing_condition,
     overdue_condition,
 )
@@ -93,6 +95,18 @@ def headline(measures, problems, *, on: datetime.date) -> Headline:
         overdue=measures.overdue(on=on).count(),
         due_soon=measures.due_within(days, on=on).count(),
         **awaiting_signoff(measures, on=on),
+    )
+
+
+def unit_summary(measures, *, on: datetime.date, due_soon_days: int) -> dict[str, int]:
+    """The figures of "my items" in one aggregate: all items, overdue, due soon, ongoing and
+    awaiting sign-off, each by the condition its link's filter applies."""
+    return measures.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_condition(on)),
+        due_soon=Count("pk", filter=due_within_condition(due_soon_days, on)),
+        ongoing=Count("pk", filter=ongoing_condition()),
+        submitted=Count("pk", filter=awaiting_signoff_condition()),
     )
 
 
