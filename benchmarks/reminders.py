@@ -135,8 +135,8 @@ def old_rendering(rev: str):
     spec = importlib.util.spec_from_loader("cases.reminders._before_rendering", loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "cases.reminders"
+    sys.modules[spec.name] = module  # dataclasses look their module up while the source runs
     exec(compile(source, f"{rev}:rendering.py", "exec"), module.__dict__)
-    sys.modules[spec.name] = module
     return module
 
 

@@ -6,6 +6,7 @@ CaseAdmin mounts these under /admin/cases/case/<id>/…; the buttons sit on the 
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
 
 from django import forms
@@ -23,8 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from notices.drafter import draft_notice, notice_docx, notice_filename
 
 from . import ledger
+from .jobs.exports import should_export_in_background, start_export
+from .jobs.models import ExportJob
 from .jobs.services import should_queue, start_job
-from .jobs.views import job_url
+from .jobs.views import export_job_url, job_url
 from .models import Case, Measure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,11 +51,22 @@ def _case(request, pk) -> Case:
     return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
+def _spooled():
+    # A zip (xlsx) cannot be written front to back: spooled to a temporary file that stays in
+    # memory while small; FileResponse closes it.
+    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+
+
 def export_view(request, pk):
     case = _case(request, pk)
-    stream = io.BytesIO()
-    ledger.write_ledger_xlsx(Measure.objects.restrict(request.user).filter(case=case), stream,
-                             title=ledger.ledger_title(case))
+    measures = Measure.objects.restrict(request.user).filter(case=case)
+    rows = measures.count()
+    if should_export_in_background(rows, ExportJob.Format.XLSX):
+        job = start_export(user=request.user, fmt=ExportJob.Format.XLSX, rows=rows, case=case,
+                           file_name=ledger.ledger_filename(case))
+        return HttpResponseRedirect(export_job_url(job))
+    stream = _spooled()
+    ledger.write_ledger_xlsx(measures, stream, title=ledger.ledger_title(case))
     stream.seek(0)
     return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(case), content_type=XLSX)
 
@@ -148,8 +162,14 @@ def _context(request, case, title):
 
 
 def export_measures(request, queryset):
-    """The admin action: the selected (already scoped) measures as an .xlsx ledger."""
-    stream = io.BytesIO()
+    """The admin action: the selected (already scoped) measures as an .xlsx ledger; a large
+    selection ("select all" over a province) is written by a background job."""
+    ids = list(queryset.order_by().values_list("pk", flat=True))
+    if should_export_in_background(len(ids), ExportJob.Format.XLSX):
+        job = start_export(user=request.user, fmt=ExportJob.Format.XLSX, rows=len(ids), measure_ids=ids,
+                           file_name=ledger.ledger_filename(None))
+        return HttpResponseRedirect(export_job_url(job))
+    stream = _spooled()
     ledger.write_ledger_xlsx(queryset.order_by(), stream)
     stream.seek(0)
     return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(None), content_type=XLSX)

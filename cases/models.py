@@ -938,7 +938,7 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
-from .jobs.models import ImportJob  # noqa: E402, F401
+from .jobs.models import ExportJob, ImportJob  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

@@ -211,6 +211,11 @@ IMPORT_BLANK_ROWS_END = env.int("IMPORT_BLANK_ROWS_END", default=200)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
 IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Past these many rows an export (the Excel ledger, or its CSV) is written by a Celery job with a
+# progress page and a download link (cases.jobs.exports); below, it streams from the request.
+# CSV costs about a tenth of xlsx per row (benchmarks/exports.py), hence its larger threshold.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=20_000)
+EXPORT_CSV_BACKGROUND_ROWS = env.int("EXPORT_CSV_BACKGROUND_ROWS", default=200_000)
 
 # --- E-mail -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587 ; with nothing set,

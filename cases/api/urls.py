@@ -1,6 +1,6 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
-from cases.jobs.api import ImportJobViewSet
+from cases.jobs.api import ExportJobViewSet, ImportJobViewSet
 from cases.lookback.api import LookbackViewSet
 from cases.outcomes.api import OutcomeFigureViewSet
 from cases.urging.api import LetterViewSet
@@ -20,6 +20,7 @@ routes = [
     ("letters", LetterViewSet, "api-letter"),
     ("lookbacks", LookbackViewSet, "api-lookback"),
     ("import-jobs", ImportJobViewSet, "api-import-job"),
+    ("export-jobs", ExportJobViewSet, "api-export-job"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).
 urlpatterns = [*ledger.urlpatterns]

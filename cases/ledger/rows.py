@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
@@ -143,7 +143,8 @@ def _outcome_rows(measures):
         yield (tuple(getattr(figure, f"_k{n}") for n in range(5)), figure_words(figure))
 
 
-def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+def ledger_rows(measures, *, chunk_size: int = 500,
+                progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """One dict per measure, keyed by column key, in ledger order.
 
     Streams in a constant number of queries whatever the set's size: the measures (with their
@@ -186,6 +187,8 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
         if len(chunk) >= chunk_size:
             yield from flush()
             chunk = []
+            if progress is not None:
+                progress(number)  # a background export reports its rows done, chunk by chunk
     if chunk:
         yield from flush()
 

@@ -335,7 +335,7 @@ def test_supervisor_summary_counts_each_unit_and_links_the_dashboard(unit, other
     assert lines[second].endswith(": 0/1 (0.0%), 1, 0, -")
     assert first < second  # most overdue first
     assert "https://zg.example.gov.cn/dashboard/" in message.body
-    assert f"https://zg.example.gov.cn/items/?lead_unit={unit.pk}&overdue=true" in message.body
+    assert f"https://zg.example.gov.cn/items/?lead_unit={unit.pk}&amp;overdue=true" in message.alternatives[0][0]
     assert 'href="https://zg.example.gov.cn/dashboard/"' in message.alternatives[0][0]
 
 
