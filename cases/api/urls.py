@@ -1,10 +1,13 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
+from django.urls import path
+
 from cases.jobs.api import ImportJobViewSet
 from cases.outcomes.api import OutcomeFigureViewSet
 from cases.urging.api import LetterViewSet
 
 from . import ledger, views
+from .me import MeView
 
 # (prefix, viewset, basename): basenames carry an "api-" prefix so URL names never clash
 # with the pages (e.g. reverse("api-measure-detail", args=[pk])).
@@ -20,4 +23,4 @@ routes = [
     ("import-jobs", ImportJobViewSet, "api-import-job"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).
-urlpatterns = [*ledger.urlpatterns]
+urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *ledger.urlpatterns]
