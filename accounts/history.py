@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_m2m_field_name
@@ -22,7 +22,7 @@ REASON = "backfill"
 _CREATED_FIELDS = ("created_at", "date_joined")
 
 
-def tracked_models() -> list[type]:
+def tracked_models() -> list[type[Model]]:
     """Every model whose changes simple-history keeps."""
     return [model for model in apps.get_models()
             if getattr(model._meta, "simple_history_manager_attribute", None)]
