@@ -7,7 +7,6 @@ can reach another unit's items.
 from __future__ import annotations
 
 import django_filters as filters
-from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
 from django.db import connections
@@ -17,71 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filtering import MAX_DAYS, BoundedFilterSet
 from accounts.models import Organisation, Unit, User
 
 from .models import Case, Issue, LadderLevel, Measure, ProgressUpdate, Reminder
 from .states import State
-
-
-def _visible(model):
-    """A choice queryset scoped to the requesting user, so a filter cannot probe hidden ids."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return model.objects.restrict(request.user)
-
-    return queryset
-
-
-# Bounds every filter of every FilterSet gets, so no query parameter reaches the database (or
-# date arithmetic) as a number it cannot hold: an id is a positive 64-bit integer, a number of
-# days at most a century.
-MAX_ID = 2**63 - 1
-MAX_DAYS = 36500
-
-
-class _BoundedIdsMixin:
-    """A model choice field that refuses an id no database row can have before looking it up.
-
-    Django catches a malformed id but not one beyond 64 bits: the driver fails (OverflowError on
-    SQLite, an aborted transaction on PostgreSQL). Refused here as the invalid choice it is.
-    """
-
-    def clean(self, value):
-        values = value if isinstance(value, list | tuple) else [value]
-        for item in values:
-            text = str(item).strip() if item is not None else ""
-            if text and not (text.isdigit() and int(text) <= MAX_ID):
-                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                            params={"value": text})
-        return super().clean(value)
-
-
-_BOUNDED_FIELDS: dict[type, type] = {}
-
-
-def _bounded_field_class(field_class: type) -> type:
-    if field_class not in _BOUNDED_FIELDS:
-        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}", (_BoundedIdsMixin, field_class), {})
-    return _BOUNDED_FIELDS[field_class]
-
-
-class BoundedFilterSet(filters.FilterSet):
-    """The base of every FilterSet (API, pages, exports): numbers and ids within what the
-    database holds, so an absurd parameter is a "not valid" message, never a 500."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for flt in self.filters.values():
-            if isinstance(flt, filters.NumberFilter):
-                flt.extra.setdefault("min_value", 0)
-                flt.extra.setdefault("max_value", MAX_ID)
-            elif isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
-                flt.field_class = _bounded_field_class(flt.field_class)
-            else:
-                continue
-            flt.__dict__.pop("_field", None)
 
 
 def _units_with_descendants(unit_ids):
@@ -109,13 +48,13 @@ class MeasureFilterSet(BoundedFilterSet):
         label=_("urging level"), queryset=LadderLevel.objects.all(), method="filter_urging_level",
         help_text=_("Ongoing items at these levels of the urging ladder."),
     )
-    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=Case.objects.all())
     organisation = filters.ModelChoiceFilter(
-        label=_("organisation (with those below)"), queryset=_visible(Organisation), method="filter_organisation",
+        label=_("organisation (with those below)"), queryset=Organisation.objects.all(), method="filter_organisation",
         field_name="case__organisation",
         help_text=_("Items of the cases of this organisation and of the organisations below it."),
     )
-    issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
+    issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=Issue.objects.all(),
                                       method="filter_issue")
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices)
     lead_leader = filters.ModelChoiceFilter(label=_("lead leader"), queryset=User.objects.all())
@@ -219,10 +158,10 @@ class ShortGrams(Func):
 
 
 class IssueFilterSet(BoundedFilterSet):
-    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=Case.objects.all())
     kind = filters.MultipleChoiceFilter(label=_("level"), choices=Issue.Kind.choices)
     state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
-    parent = filters.ModelChoiceFilter(label=_("parent"), queryset=_visible(Issue))
+    parent = filters.ModelChoiceFilter(label=_("parent"), queryset=Issue.objects.all())
     root = filters.BooleanFilter(label=_("top level only"), field_name="parent", lookup_expr="isnull")
     q = filters.CharFilter(label=_("search"), method="filter_search")
 
@@ -255,8 +194,8 @@ class CaseFilterSet(BoundedFilterSet):
 
 
 class ProgressUpdateFilterSet(BoundedFilterSet):
-    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=_visible(Measure))
-    case = filters.ModelChoiceFilter(label=_("case"), queryset=_visible(Case), field_name="measure__case")
+    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=Measure.objects.all())
+    case = filters.ModelChoiceFilter(label=_("case"), queryset=Case.objects.all(), field_name="measure__case")
     author = filters.ModelChoiceFilter(label=_("author"), queryset=User.objects.all())
     action = filters.CharFilter(label=_("action"))
     since = filters.DateTimeFilter(label=_("since"), field_name="created_at", lookup_expr="gte")

@@ -2,13 +2,19 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scoping import RestrictedAdminMixin
+from cases.admin import CaseAdmin
+
+from .admin_draft import notice_draft_urls
 from .admin_import import NoticeImportAdminMixin
 from .admin_plans import PlanImportAdminMixin
 from .models import Notice
 
+CaseAdmin.extra_urls.append(notice_draft_urls)
+
 
 @admin.register(Notice)
-class NoticeAdmin(PlanImportAdminMixin, NoticeImportAdminMixin, admin.ModelAdmin):
+class NoticeAdmin(RestrictedAdminMixin, PlanImportAdminMixin, NoticeImportAdminMixin, admin.ModelAdmin):
     list_display = ["title", "issuer", "kind", "signed_on", "case", "imported_at"]
     list_filter = ["kind", "issuer"]
     search_fields = ["title", "issuer", "raw_text"]
@@ -18,7 +24,7 @@ class NoticeAdmin(PlanImportAdminMixin, NoticeImportAdminMixin, admin.ModelAdmin
     autocomplete_fields = ["case"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user).select_related("case")
+        return super().get_queryset(request).select_related("case")
 
     @admin.display(description=_("warnings"))
     def warnings_shown(self, obj: Notice):

@@ -358,11 +358,9 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
     """The ledger columns a supervisor may edit; state and deadline have their own endpoints."""
 
     issue = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.none())
-    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
-    lead_leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
-                                                     required=False)
-    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True),
-                                                          many=True, required=False)
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    lead_leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), allow_null=True, required=False)
+    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none(), many=True, required=False)
     deadline = serializers.DateField(required=False, allow_null=True,
                                      help_text="On create only; move it later with POST /measures/{id}/deadline/.")
 
@@ -382,8 +380,14 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            # Only issues the caller can see may be named, so an id cannot probe other cases.
-            self.fields["issue"].queryset = Issue.objects.restrict(request.user)
+            # Only rows the caller can see may be named, so an id cannot probe other organisations:
+            # a hidden issue, unit or person is refused exactly like one that does not exist.
+            user = request.user
+            self.fields["issue"].queryset = Issue.objects.restrict(user)
+            units = Unit.objects.restrict(user).filter(is_active=True)
+            self.fields["lead_unit"].queryset = units
+            self.fields["supporting_units"].child_relation.queryset = units
+            self.fields["lead_leader"].queryset = User.objects.restrict(user).filter(is_active=True)
 
     def validate(self, attrs):
         errors = {}

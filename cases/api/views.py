@@ -26,8 +26,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.filtering import FilterBackend
 from cases import ledger, services
-from cases.api.filtering import FilterBackend
 from cases.filters import (
     CaseFilterSet,
     IssueFilterSet,

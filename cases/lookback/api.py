@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 
-from cases.api.filtering import FilterBackend
+from accounts.filtering import FilterBackend
 
 from .filters import LookbackFilterSet
 from .models import Lookback

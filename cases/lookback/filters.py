@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filtering import BoundedFilterSet
 from accounts.models import Unit
-from cases.filters import BoundedFilterSet, _units_with_descendants, _visible
+from cases.filters import _units_with_descendants
 from cases.models import Case, Measure
 
 from . import selectors
@@ -32,9 +33,9 @@ DUE_CHOICES = [
 
 
 class LookbackFilterSet(BoundedFilterSet):
-    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case), field_name="measure__case")
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=Case.objects.all(), field_name="measure__case")
     unit = filters.ModelMultipleChoiceFilter(
-        label=_("unit (with sub-units)"), queryset=_visible(Unit), method="filter_unit",
+        label=_("unit (with sub-units)"), queryset=Unit.objects.all(), method="filter_unit",
         help_text=_("Lead or supporting unit of the item, including its sub-units."),
     )
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices, field_name="measure__kind")
@@ -44,7 +45,7 @@ class LookbackFilterSet(BoundedFilterSet):
                     "recorded: held or relapsed."),
     )
     outcome = filters.ChoiceFilter(label=_("outcome"), choices=Lookback.Outcome.choices)
-    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=_visible(Measure))
+    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=Measure.objects.all())
 
     class Meta:
         model = Lookback
