@@ -375,7 +375,8 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display_links = ["measure_text"]
     list_filter = ["state", OverdueFilter, UnitFilter, ("case", VisibleCaseFilter),
                    ("deadline", admin.DateFieldListFilter), "kind"]
-    search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name", "label"]
+    search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name",
+                     "responsible_person", "label"]
     autocomplete_fields = ["issue", "lead_leader", "lead_unit", "supporting_units"]
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50

@@ -332,7 +332,8 @@ class MeasureQuerySet(RestrictedQuerySet):
         return (
             self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level")
             .only(
-                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "deadline",
+                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "responsible_person",
+                "lead_unit", "deadline",
                 "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",
@@ -846,6 +847,10 @@ class UnitFigures(models.Model):
     due_soon = models.PositiveIntegerField(default=0)
     oldest_overdue_deadline = models.DateField(null=True, blank=True)
     last_progress_at = models.DateTimeField(null=True, blank=True)
+    # Waiting for a signature (申请销号), and the oldest request's day: the wait in days is
+    # computed when read, so the date alone never makes these stale.
+    awaiting = models.PositiveIntegerField(default=0)
+    oldest_awaiting_request = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
@@ -877,6 +882,8 @@ class CaseFigures(models.Model):
     overdue = models.PositiveIntegerField(default=0)
     due_soon = models.PositiveIntegerField(default=0)
     oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    awaiting = models.PositiveIntegerField(default=0)
+    oldest_awaiting_request = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
@@ -886,6 +893,29 @@ class CaseFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.problems_completed}/{self.problems}"
+
+
+class LevelFigures(models.Model):
+    """Ongoing items of one case at one level of the urging ladder (the dashboard's 督办等级 counts).
+
+    Rewritten with the case's other figures, and for every case after the daily refresh of the
+    levels (`cases.urging.levels.refresh`), which moves items between levels by itself.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    urging_level = models.ForeignKey("cases.LadderLevel", on_delete=models.CASCADE, related_name="+")
+    ongoing = models.PositiveIntegerField(default=0)
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["case", "urging_level"], name="levelfigures_unique_case_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.urging_level_id}: {self.ongoing}"
 
 
 class TrendWeek(models.Model):

@@ -8,7 +8,6 @@ link is the figure that led there.
 
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -142,9 +141,7 @@ def dashboard(request):
     organisation = cleaned.get("organisation")
     figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
     if figures is not None:
-        # The wait for sign-off is not rolled up (it grows every day): one live count beside the rollups.
-        head = dataclasses.replace(selectors.headline_from(figures),
-                                   **selectors.awaiting_signoff(measures, on=today))
+        head = selectors.headline_from(figures)
     else:
         problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
         head = selectors.headline(measures, problems, on=today)
@@ -204,7 +201,8 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
-    level_rows = selectors.by_urging_level(measures)
+    level_rows = (selectors.by_urging_level_from(figures) if figures is not None
+                  else selectors.by_urging_level(measures))
     for row in level_rows:
         row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {

@@ -336,9 +336,11 @@ REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=1
 # a claimed message not finished within the lease may be claimed again (a worker died).
 DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
 DELIVERY_CLAIM_LEASE_MINUTES = env.int("DELIVERY_CLAIM_LEASE_MINUTES", default=15)
-# Sends per minute each Celery worker process makes (Celery's rate_limit): mail servers and
-# group bots throttle bursts (a WeCom or DingTalk bot takes 20 messages a minute).
-DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="600/m")
+# Messages per second (or "/m") the whole deployment sends, all workers together: a token bucket
+# in Redis (cases.delivery.throttle); set it to what the mail server accepts. Without Redis one
+# worker sends alone. Group bots have their own limits (a WeCom or DingTalk bot takes 20 a
+# minute), answered with a rate-limit code that is retried with back-off.
+DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="200/s")
 # The SMS gateway (cases.delivery.sms): JSON POST; empty = no SMS channel.
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")

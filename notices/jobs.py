@@ -93,6 +93,7 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
             organisation=scoped["organisation"], default_deadline=scoped["default_deadline"],
             source=job.file_name, raw_text=data.decode("utf-8") if options.get("is_text") else None,
             expected_hash=options.get("content_hash"), outcomes=options.get("outcomes") or (),
+            create_missing=bool(options.get("create_missing")),
         )
     except ParseError as exc:
         raise JobRefused(_("Nothing was imported: %(error)s") % {"error": exc.message}) from exc

@@ -159,6 +159,7 @@ class MeasureRowsSerializer(serializers.ListSerializer):
                 "kind": m.kind,
                 "kind_display": kinds.get(m.kind, m.kind),
                 "lead_leader": None if leader is None else {"id": leader.pk, "name": str(leader.get_full_name())},
+                "responsible_person": m.responsible_person,
                 "lead_unit": {"id": unit.pk, "name": unit.name},
                 "supporting_units": [{"id": u.pk, "name": u.name} for u in m.supporting_units.all()],
                 "deadline": date(m.deadline),
@@ -214,9 +215,10 @@ class MeasureListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Measure
         fields = [
-            "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader", "lead_unit",
-            "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
-            "days_overdue", "last_progress_at", "completed_at", "updated_at", "urging_level",
+            "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader",
+            "responsible_person", "lead_unit", "supporting_units", "deadline", "original_deadline", "state",
+            "state_display", "is_overdue", "days_overdue", "last_progress_at", "completed_at", "updated_at",
+            "urging_level",
         ]
         list_serializer_class = MeasureRowsSerializer
 
@@ -372,8 +374,8 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
 
     class Meta:
         model = Measure
-        fields = ["version", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units",
-                  "deadline", "position"]
+        fields = ["version", "issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                  "supporting_units", "deadline", "position"]
         extra_kwargs = {"position": {"required": False}, "label": {"required": False}}
 
     def __init__(self, *args, **kwargs):

@@ -1,6 +1,7 @@
 """Routes of the cases API, registered on the one v1 router in config/api.py."""
 
 from cases.jobs.api import ImportJobViewSet
+from cases.lookback.api import LookbackViewSet
 from cases.outcomes.api import OutcomeFigureViewSet
 from cases.urging.api import LetterViewSet
 
@@ -17,6 +18,7 @@ routes = [
     ("extension-requests", views.ExtensionRequestViewSet, "api-extension-request"),
     ("outcomes", OutcomeFigureViewSet, "api-outcome"),
     ("letters", LetterViewSet, "api-letter"),
+    ("lookbacks", LookbackViewSet, "api-lookback"),
     ("import-jobs", ImportJobViewSet, "api-import-job"),
 ]
 # Ledger export/import and the notice draft of a case (cases/api/ledger.py).

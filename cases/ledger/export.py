@@ -90,8 +90,8 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
     for column in COLUMNS:
         template = WriteOnlyCell(ws)
         template.font, template.border = body_font, border
-        template.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state", "urging") \
-            else wrap
+        centred = ("number", "leader", "person", "deadline", "kind", "state", "urging")
+        template.alignment = centre if column.key in centred else wrap
         if column.key == "deadline":
             template.number_format = "yyyy-mm-dd"
         styles.append(template._style)

@@ -88,8 +88,12 @@ _ORDER = ("case_id", "issue__position", "issue_id", "position", "pk")
 def export_queryset(measures) -> Any:
     """The measures in ledger order with what a row shows joined in: no prefetch, and the issue's
     parent and grandparent loaded in the same query (their paths need no query up to 3 levels)."""
+    # `prefetch_related(None)`: a queryset that arrives with prefetches (the API's `with_related()`)
+    # would run them once per chunk of `.iterator()` — 340 queries for 85,000 rows; the
+    # supporting units are walked beside the measures instead.
     return (
-        measures.select_related("case", "issue__parent__parent", "lead_unit", "lead_leader", "urging_level")
+        measures.prefetch_related(None)
+        .select_related("case", "issue__parent__parent", "lead_unit", "lead_leader", "urging_level")
         .annotate(latest_note=latest_note_subquery())
         .order_by(*_ORDER)
     )
@@ -166,6 +170,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "issue": paths.text(m.issue_id),
                 "measure": f"{m.label}{m.text}",
                 "leader": m.lead_leader.name if m.lead_leader_id else "",
+                "person": m.responsible_person,
                 "units": UNIT_SEPARATOR.join(units),
                 "deadline": m.deadline,
                 "kind": KIND_NAMES.get(m.kind, m.kind),

@@ -44,6 +44,10 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, help_text=gettext_lazy("…or a .txt, .docx or .html file."))
     dry_run = serializers.BooleanField(required=False, default=False,
                                        help_text=gettext_lazy("Preview only: parse and say what would happen."))
+    create_missing = serializers.BooleanField(
+        required=False, default=False,
+        help_text=gettext_lazy("Create the units and leaders the notice names that the organisation lacks "
+                               "(without it, such names stop the import and are listed with suggestions)."))
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True,
         help_text=gettext_lazy("Responsible unit of the new measures (default: a unit named after the issuer)."),
@@ -107,7 +111,8 @@ class NoticeImportView(APIView):
             raise NoticeNotReadable(detail=exc.message, code=exc.code) from exc
         options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
                    "organisation": data.get("organisation") or Organisation.objects.default_for(request.user),
-                   "default_deadline": data.get("default_deadline")}
+                   "default_deadline": data.get("default_deadline"),
+                   "create_missing": data.get("create_missing", False)}
         try:
             if data["dry_run"]:
                 plan = preview_notice(parsed, **options)

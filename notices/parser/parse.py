@@ -35,7 +35,7 @@ from notices.parser.tree import (
 
 # Bump whenever the same input would parse to different output, so stored notices can be
 # re-parsed selectively.
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOTICE_WORDS = re.compile(r"巡视|巡察|整改|督察|审计|反馈|通报")
