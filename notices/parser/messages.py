@@ -31,6 +31,8 @@ TEMPLATES: dict[str, str] = {
     "declared_conflict": "The notice declares %(what)s as both %(first)s and %(second)s; the first is kept.",
     "numbering_gap.section": "Section “%(expected)s” is missing: the text goes on with “%(label)s”.",
     "reflowed_lines": "%(n)d line breaks inside paragraphs (usual in text copied from a web page) were joined.",
+    "page_furniture": "%(n)d lines of page layout (page numbers, the title repeated at the top of a page) were "
+                      "left out.",
     "docx_numbering": "Word's automatic numbering was written out as labels (%(n)d paragraphs); check the labels.",
     # Tree
     "no_issue_tree": "No numbered list of problems was found: the issue tree is empty.",

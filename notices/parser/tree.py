@@ -28,6 +28,7 @@ from notices.parser.labels import (
     NUMERIC_STYLES,
     STRUCTURAL_STYLES,
     STYLE_ARABIC_HALF,
+    STYLE_CIRCLED,
     STYLE_NONE,
     STYLE_ORDINAL,
     STYLE_SECTION,
@@ -101,6 +102,12 @@ def build_section_tree(
     warnings: list[ParseWarning] = []
     labels = _structural_labels(lines, start, end, warnings)
     ranks = learn_ranks([labels[index] for index in sorted(labels)])
+    circled = [index for index, label in labels.items() if label.style == STYLE_CIRCLED]
+    if circled and len(ranks) > 1 and ranks[STYLE_CIRCLED] == max(ranks.values()):
+        # ①② as the innermost numbering mark the measures of an item, as 一是/二是 do: they
+        # stay in the item's text, where the measures are read (one a paragraph).
+        for index in circled:
+            del labels[index]
     root = Draft("", STYLE_NONE, None, -2, start, "")
     stack = [root]
     for index in range(start, end):

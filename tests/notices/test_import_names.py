@@ -159,7 +159,7 @@ def test_a_notice_whose_every_item_names_its_unit_makes_no_fallback_unit(organis
 IMPORT_URL = reverse("admin:notices_notice_import")
 
 
-@pytest.mark.parametrize("language, words", [("zh-hans", ("不存在", "您是否指")), ("en", ("does not have",
+@pytest.mark.parametrize("language, words", [("zh-hans", ("不存在", "是否指")), ("en", ("does not have",
                                                                                         "did you mean"))])
 def test_the_admin_preview_lists_missing_names_and_creates_them_on_confirm(client, organisation, units, language,
                                                                           words):
