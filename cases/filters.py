@@ -135,6 +135,7 @@ def search_measures(queryset, value: str):
         issues = Issue.objects.filter(title__icontains=term).order_by().values("pk")
         units = Unit.objects.filter(name__icontains=term).order_by().values("pk")
         leaders = User.objects.filter(name__icontains=term).order_by().values("pk")
+        in_text: Q | DataContains
         if len(term) < 3 and postgres:
             in_text = DataContains(ShortGrams("label", "text"), Value([term.upper()], output_field=GRAMS))
         else:

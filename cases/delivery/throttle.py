@@ -69,7 +69,7 @@ def acquire(channel: str = "email") -> float:
     A Redis error does not stop the mail: it is logged and the send goes ahead.
     """
     rate = per_second(settings.DELIVERY_RATE_LIMIT)
-    if rate <= 0 or _redis() is None:
+    if rate <= 0 or _redis() is None or _script is None:
         return 0.0
     key = f"{settings.CELERY_TASK_DEFAULT_QUEUE}:delivery-bucket:{channel}"
     try:

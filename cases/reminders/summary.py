@@ -61,7 +61,8 @@ def _scope_key(user: User) -> str:
 def supervisor_summary(user: User, *, on: datetime.date) -> SupervisorSummary:
     """The summary of everything `user` may see on `on` (see the module's docstring)."""
     key = f"reminders:supervisor-summary:v2:{on.isoformat()}:{selectors.due_soon_days()}:{_scope_key(user)}"
-    return cache.get_or_set(key, lambda: _compute(user, on=on), CACHE_SECONDS)
+    summary = cache.get_or_set(key, lambda: _compute(user, on=on), CACHE_SECONDS)
+    return summary if summary is not None else _compute(user, on=on)
 
 
 def _compute(user: User, *, on: datetime.date) -> SupervisorSummary:
