@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "NoticeKindEnum": "notices.models.Notice.Kind",
         "ReminderKindEnum": "cases.models.Reminder.Kind",
         "OutcomeKindEnum": "cases.outcomes.kinds.Kind",
+        "JobStateEnum": "cases.jobs.models.ImportJob.State",
     },
 }
 

@@ -96,9 +96,9 @@ def test_the_bots_summary_is_in_chinese(db):
     with translation.override("zh-hans"):
         text = render_to_string("emails/_summary.md", context)
         units_text = render_to_string("emails/_summary.md", {
-            "units": [{"lead_unit__name": "县财政局", "overdue": 3, "longest_overdue_days": 40}],
-            "totals": {"ongoing": 9, "overdue": 3, "escalated": 1}, "url": "https://zg.example.gov.cn/"})
+            "overview": True, "head": {"ongoing": 9, "overdue": 3},
+            "rows": [{"row": {"label": "县财政局", "overdue": 3}, "longest": 40}], "url": "https://zg.example.gov.cn/"})
     assert "截至 2026-12-03:**6** 项整改事项需关注,已逾期 **5** 项" in text
     assert "逾期32天" in text and "As of" not in text
-    assert "未完成 **9** 项,已逾期 **3** 项(督办 1 项)" in units_text
+    assert "未完成 **9** 项,已逾期 **3** 项" in units_text and "ongoing" not in units_text
     assert "县财政局: 逾期 3 项,最长 40 天" in units_text
