@@ -6,17 +6,17 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import ReadableHistoryAdmin
-from .admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
+from .admin_scoping import RestrictedAdminMixin
 from .models import AuditEvent, Membership, Organisation, OrganisationMembership, Unit, User
 
 
-class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["unit"]
 
 
-class OrganisationMembershipInline(ScopedChoicesMixin, admin.TabularInline):
+class OrganisationMembershipInline(admin.TabularInline):
     model = OrganisationMembership
     extra = 0
     autocomplete_fields = ["organisation"]

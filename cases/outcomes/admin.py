@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
+from accounts.admin_scoping import RestrictedAdminMixin
 
 from .models import OutcomeFigure
 
 
-class OutcomeInline(ScopedChoicesMixin, admin.TabularInline):
+class OutcomeInline(admin.TabularInline):
     model = OutcomeFigure
     fields = ["created_at", "kind", "count", "amount", "money_unit", "amount_wan", "title", "doc_number", "source",
               "by"]
