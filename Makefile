@@ -17,6 +17,7 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py backfill_history
 
 demo: migrate
 	$(PY) manage.py load_demo

@@ -6,17 +6,17 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import ReadableHistoryAdmin
-from .admin_scoping import RestrictedAdminMixin
+from .admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 from .models import AuditEvent, Membership, Organisation, OrganisationMembership, Unit, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["unit"]
 
 
-class OrganisationMembershipInline(admin.TabularInline):
+class OrganisationMembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = OrganisationMembership
     extra = 0
     autocomplete_fields = ["organisation"]

@@ -17,7 +17,23 @@ def _restrictable(model) -> bool:
     return hasattr(model._default_manager.all(), "restrict")
 
 
-class RestrictedAdminMixin:
+class ScopedChoicesMixin:
+    """The choices of every foreign-key and many-to-many field, scoped to the user: a hidden row
+    is neither offered nor accepted when posted by id. For ModelAdmins (through
+    `RestrictedAdminMixin`) and for every inline, whose fields Django builds on their own."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and _restrictable(db_field.related_model):
+            kwargs["queryset"] = db_field.related_model._default_manager.all().restrict(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and _restrictable(db_field.related_model):
+            kwargs["queryset"] = db_field.related_model._default_manager.all().restrict(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class RestrictedAdminMixin(ScopedChoicesMixin):
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user)
 
@@ -41,16 +57,6 @@ class RestrictedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._reaches(request, obj, "delete")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs and _restrictable(db_field.related_model):
-            kwargs["queryset"] = db_field.related_model._default_manager.all().restrict(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs and _restrictable(db_field.related_model):
-            kwargs["queryset"] = db_field.related_model._default_manager.all().restrict(request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 def _exists(queryset, pk) -> bool:

@@ -26,7 +26,9 @@ from operator import or_
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast
+from django.db.models.lookups import StartsWith
 
 VIEW = "view"
 _SCOPE_ATTR = "_rectify_scope"
@@ -64,31 +66,36 @@ def forget_scope(user) -> None:
     user.__dict__.pop("unit_ids", None)
 
 
+def _tagged(queryset, tag: str, field):
+    """(tag, field as text) rows of `queryset`, unordered, to UNION with other tagged rows."""
+    return queryset.order_by().values_list(Value(tag, output_field=models.CharField()),
+                                           Cast(field, output_field=models.CharField()))
+
+
 def _compute_scope(user) -> Scope:
-    from accounts.models import Organisation, OrganisationMembership, Unit
+    """One query (a UNION): the paths of the user's organisations and of the roots, and the ids of
+    the organisations and units at or below the user's own (a path-prefix semi-join). Every
+    request of a signed-in user pays this, so it is one round trip, not one per step."""
+    from accounts.models import Membership, Organisation, OrganisationMembership, Unit
 
     if user.is_superuser:
         return Scope(everything=True)
-    direct = list(OrganisationMembership.objects.filter(user=user).values_list("organisation__path", flat=True))
-    organisation_ids: frozenset[int] = frozenset()
-    if direct:
-        roots = set(Organisation.objects.filter(parent=None).values_list("path", flat=True))
-        if roots <= set(direct):
-            # Supervising every root is supervising the whole deployment: no filter at all.
-            return Scope(everything=True)
-        organisation_ids = frozenset(
-            Organisation.objects.filter(_prefix_condition(direct)).values_list("pk", flat=True)
-        )
-    unit_paths = list(Unit.objects.filter(memberships__user=user).values_list("path", flat=True))
-    unit_ids = frozenset(
-        Unit.objects.filter(_prefix_condition(unit_paths)).values_list("pk", flat=True)
-    ) if unit_paths else frozenset()
-    return Scope(organisation_ids=organisation_ids, unit_ids=unit_ids)
-
-
-def _prefix_condition(paths) -> Q:
-    """Rows whose materialised path starts with any of `paths` (the subtrees, each node included)."""
-    return reduce(or_, (Q(path__startswith=p) for p in paths))
+    organisations_below = Organisation.objects.filter(Exists(OrganisationMembership.objects.filter(
+        StartsWith(OuterRef("path"), F("organisation__path")), user=user)))
+    units_below = Unit.objects.filter(Exists(Membership.objects.filter(
+        StartsWith(OuterRef("path"), F("unit__path")), user=user)))
+    rows = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
+        _tagged(Organisation.objects.filter(parent=None), "root", "path"),
+        _tagged(organisations_below, "org_id", "pk"),
+        _tagged(units_below, "unit_id", "pk"), all=True)
+    found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set()}
+    for tag, value in rows:
+        found[tag].add(value)
+    if found["org"] and found["root"] <= found["org"]:
+        # Supervising every root is supervising the whole deployment: no filter at all.
+        return Scope(everything=True)
+    return Scope(organisation_ids=frozenset(int(pk) for pk in found["org_id"]),
+                 unit_ids=frozenset(int(pk) for pk in found["unit_id"]))
 
 
 def permission_name(model, action: str) -> str:
@@ -125,6 +132,16 @@ class RestrictedQuerySet(models.QuerySet):
         if condition is None:
             return self
         return self.filter(condition) if condition else self.none()
+
+    def through_units(self, user) -> RestrictedQuerySet:
+        """The rows `user` reaches through their unit memberships alone ("my items"): a part of
+        `restrict(user)`, asked as the one unit condition rather than the whole scope narrowed
+        to the units again (two conditions the planner cannot tell are the same)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        scope = scope_of(user)
+        condition = self.unit_condition(scope.unit_ids) if scope.unit_ids else None
+        return self.filter(condition) if condition is not None else self.none()
 
     def scope_condition(self, scope: Scope) -> Q | None:
         """None for "every row", an empty Q for "no row", else the condition of the scope."""

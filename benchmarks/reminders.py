@@ -1,140 +1,334 @@
-"""Benchmark of the weekly reminder job: time and peak memory for 10,000 and 50,000 overdue items.
+#!/usr/bin/env python
+"""The weekly reminder job end to end, with the Procfile's Celery workers really running.
 
-    .venv/bin/python benchmarks/reminders.py                      # SQLite file in a temp dir
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rectify .venv/bin/python benchmarks/reminders.py
-    .venv/bin/python benchmarks/reminders.py --units 2000 --items 10000 50000
+    .venv/bin/python benchmarks/reminders.py                 # default scale: 80,000 measures, 400 units
+    .venv/bin/python benchmarks/reminders.py --full          # 2,000 units, 240,000 measures (~50,000 overdue)
+    .venv/bin/python benchmarks/reminders.py --reuse         # keep the database if it holds this scale's data
 
-Builds the items with bulk_create in a throwaway database (a temp SQLite file, or a
-`test_<name>` database next to the PostgreSQL one given, dropped afterwards), then runs the
-whole job in this process once per size (the same week, replayed from scratch): planning,
-timed, then planning again under tracemalloc for its peak memory (tracing slows Python down
-several times over, so the traced run is timed apart), then every send, with mail written to
-files in a temp dir (`--no-send` skips the sends). Planning streams the items in chunks, so
-its peak Python memory stays flat as the items grow; each send holds one recipient's items,
-so the process's peak RSS does not grow with them either.
+Against PostgreSQL (`--db`, default the database of DATABASE_URL or postgres://…/rectify_mail,
+dropped and regenerated with `generate_load` unless `--reuse` finds this scale's data), a real
+Redis broker (`--redis`, default REDIS_URL) and a real local SMTP server (`benchmarks/smtp_sink.py`,
+aiosmtpd in its own process), it starts `worker1` and `worker2` exactly as the Procfile writes
+them (each `--concurrency` processes), on a queue of its own, then runs the weekly job as beat
+would: the urging levels, the planning (timed, its statements counted) and one send task per
+reminder queued on commit; the workers claim, render and send every mail. It prints:
+
+* planning time and statements; sending time from the first task queued to the last mail sent;
+  mails/s; the end-to-end time; how many the SMTP server received and their sizes;
+* the peak RSS of every process (this one, each worker's main and pool processes, the server);
+* statements and time per mail (a sample of 20 sent again in this process);
+* rendering per mail, old code against new in one run (`--before`, default c1e5108: the rendering
+  that loaded every item of a digest), median ms and the largest mail, over the largest digests
+  and escalations of the week.
+
+The nightly figures recount runs first when today's has not (at the weekly job's hour it has).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
+import json
 import os
-import resource
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-TMP = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings", RECTIFY_VAR_DIR=str(TMP), CELERY_TASK_ALWAYS_EAGER="true",
-    LOG_LEVEL="WARNING",
-)
-for name in ("EMAIL_URL", "EMAIL_HOST", "REDIS_URL", "CELERY_BROKER_URL"):
-    os.environ.pop(name, None)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from accounts.models import Membership, Unit, User  # noqa: E402
-from cases import reminders, tasks  # noqa: E402
-from cases.models import Case, Issue, Measure, Reminder  # noqa: E402
-
-START = datetime.date(2026, 3, 2)  # a Monday
+SCALES = {
+    "default": {"cases": 400, "units": 400, "problems": 20_000, "measures": 80_000, "progress": 200_000},
+    "full": {"cases": 2_000, "units": 2_000, "problems": 60_000, "measures": 240_000, "progress": 600_000},
+}
+QUEUE = "rectify-bench-mail"
+BEFORE = {  # the same job before issue 12's mail work, as the issue measured it
+    "default": "205 s for 1,063 reminders (sent in one process)",
+    "full": "planning 7 s + sending 4,101 mails 323 s (~79 ms a mail) at 50,000 overdue / 2,000 units",
+}
 
 
-def build_units(n_units: int, n_leaders: int) -> tuple[list[Unit], list[User]]:
-    leaders = User.objects.bulk_create(
-        [User(username=f"leader{i}", name=f"领导{i}", email=f"leader{i}@bench.cn") for i in range(n_leaders)])
-    units = Unit.objects.bulk_create(
-        [Unit(name=f"单位{i:05d}", email=f"unit{i}@bench.cn", head=leaders[i % n_leaders]) for i in range(n_units)])
-    for unit in units:
-        unit.path = f"/{unit.pk}/"
-    Unit.objects.bulk_update(units, ["path"], batch_size=1000)
-    staff = User.objects.bulk_create(
-        [User(username=f"staff{i}", name=f"联络员{i}", email=f"staff{i}@bench.cn") for i in range(n_units)])
-    Membership.objects.bulk_create([Membership(user=s, unit=u) for s, u in zip(staff, units, strict=True)])
-    User.objects.create(username="boss", name="督导", email="boss@bench.cn", is_superuser=True)
-    return units, leaders
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--db", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rectify_mail"))
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument("--concurrency", type=int, default=2, help="CELERY_CONCURRENCY of each Procfile worker")
+    parser.add_argument("--rate", default="500/s", help="DELIVERY_RATE_LIMIT for the run (all workers together)")
+    parser.add_argument("--before", default="c1e5108", help="git revision of the old rendering")
+    parser.add_argument("--timeout", type=float, default=900)
+    return parser.parse_args()
 
 
-def add_items(count: int, units: list[Unit], leaders: list[User], on: datetime.date) -> None:
-    """`count` ongoing items overdue by 1–60 days on `on`, spread over every unit."""
-    case = Case.objects.create(title=f"基准测试 {count}", inspected_body="基准")
-    issue = Issue.objects.create(case=case, title="问题", path="/")
-    batch = []
-    for i in range(count):
-        deadline = on - datetime.timedelta(days=1 + i % 60)
-        batch.append(Measure(case=case, issue=issue, text=f"整改措施{i}:建立健全制度,开展专项整治", label="一是",
-                             lead_unit=units[i % len(units)], lead_leader=leaders[i % len(leaders)],
-                             deadline=deadline, original_deadline=deadline))
-        if len(batch) == 5000:
-            Measure.objects.bulk_create(batch)
-            batch = []
-    Measure.objects.bulk_create(batch)
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def run_week(on: datetime.date, *, send: bool = True) -> dict:
-    """Plan (timed), plan again traced (its peak must not grow with the items), then send every
-    reminder (timed) unless `send` is False."""
+def prepare_database(url: str, scale: dict, reuse: bool) -> bool:
+    """Drop and create the database unless reused; True when it must be generated."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and reuse:
+            with psycopg.connect(url) as conn:
+                try:
+                    n = conn.execute("SELECT count(*) FROM cases_measure").fetchone()[0]
+                except psycopg.Error:
+                    n = 0
+            if n == scale["measures"]:
+                return False
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return True
+
+
+def procfile_command(name: str, concurrency: int) -> list[str]:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            command = line.split(":", 1)[1].strip().replace("${CELERY_CONCURRENCY:-2}", str(concurrency))
+            command = command.replace("--loglevel=INFO", "--loglevel=WARNING")
+            return [str(ROOT / ".venv" / "bin" / "celery"), *shlex.split(command)[1:], "-Q", QUEUE]
+    raise SystemExit(f"Procfile has no {name}")
+
+
+def tree_rss(pid: int) -> list[tuple[int, str, float]]:
+    """(pid, name, peak RSS MB) of a process and its children, from /proc (VmHWM)."""
+    import psutil
+
+    found = []
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    found.append((proc.pid, "main" if proc.pid == pid else "pool", int(line.split()[1]) / 1024))
+    except (psutil.Error, OSError):
+        pass
+    return found
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def old_rendering(rev: str):
+    """cases/reminders/rendering.py as it was at `rev`, loaded beside today's."""
+    import importlib.util
+
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:cases/reminders/rendering.py"], check=True,
+                            capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader("cases.reminders._before_rendering", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "cases.reminders"
+    sys.modules[spec.name] = module  # dataclasses look their module up while the source runs
+    exec(compile(source, f"{rev}:rendering.py", "exec"), module.__dict__)
+    return module
+
+
+def main() -> int:
+    args = parse_args()
+    scale_name = "full" if args.full else "default"
+    scale = SCALES[scale_name]
+    tmp = Path(tempfile.mkdtemp(prefix="rectify-mail-bench-"))
+    smtp_port = free_port()
+    env = {
+        **os.environ, "DATABASE_URL": args.db, "REDIS_URL": args.redis, "CELERY_BROKER_URL": args.redis,
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE, "CELERY_TASK_ALWAYS_EAGER": "false", "DEBUG": "false",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "DELIVERY_RATE_LIMIT": args.rate, "LOG_LEVEL": "WARNING",
+        "RECTIFY_VAR_DIR": str(tmp), "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+    }
+    env.pop("RECTIFY_ENV", None)
+    os.environ.update({k: v for k, v in env.items() if k != "PATH"})
+    generate = prepare_database(args.db, scale, args.reuse)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from cases import tasks
+    from cases.models import FiguresRefresh, Measure, Reminder
+    from cases.reminders import week_start
+    from cases.urging import levels
+
+    load = os.getloadavg()
+    print(f"{scale_name} scale · {os.cpu_count()} cores · load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}",
+          flush=True)
     started = time.perf_counter()
-    plan = reminders.plan_week(on=on)
-    planned_in = time.perf_counter() - started
-    Reminder.objects.filter(period=plan.period).delete()
-    tracemalloc.start()
-    started = time.perf_counter()
-    plan = reminders.plan_week(on=on)
-    traced_in = time.perf_counter() - started
-    _, plan_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    started = time.perf_counter()
-    if send:
-        tasks.dispatch(plan.reminder_ids, on)  # eager: each send runs here, as a worker would run it
-    sent_in = time.perf_counter() - started
-    sent = Reminder.objects.filter(period=plan.period, status=Reminder.Status.SENT).count()
-    return {"planned": len(plan.reminder_ids), "sent": sent, "plan_s": planned_in, "traced_s": traced_in,
-            "send_s": sent_in, "plan_peak_mib": plan_peak / 2**20,
-            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--leaders", type=int, default=100)
-    parser.add_argument("--items", type=int, nargs="+", default=[10_000, 50_000])
-    parser.add_argument("--no-send", dest="send", action="store_false", help="plan only")
-    args = parser.parse_args()
-
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if generate:
+        call_command("migrate", verbosity=0)
+        call_command("generate_load", **scale, seed=1, verbosity=0)
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     else:
         call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    if not FiguresRefresh.objects.filter(on=today).exists():
+        t = time.perf_counter()
+        call_command("refresh_figures", verbosity=0)
+        print(f"nightly figures recount (before the job, as at 09:00): {time.perf_counter() - t:.1f} s", flush=True)
+    overdue = Measure.objects.overdue(today).count()
+    units = len({u for u in Measure.objects.values_list("lead_unit", flat=True).distinct()})
+    print(f"{Measure.objects.count():,} measures, {overdue:,} overdue, {units:,} lead units", flush=True)
+
+    period = week_start(today)
+    Reminder.objects.filter(period=period).delete()
+    from config.celery import app
+
+    app.control.purge()
+    stats_file = tmp / "smtp.json"
+    sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "smtp_sink.py"), str(smtp_port),
+                             str(stats_file)], stdout=subprocess.PIPE, text=True, env=env)
+    assert sink.stdout.readline().strip() == "ready"
+    workers = {}
+    for name in ("worker1", "worker2"):
+        log = open(tmp / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+        workers[name] = subprocess.Popen(procfile_command(name, args.concurrency), cwd=ROOT, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        if len(replies) >= len(workers):
+            break
+    else:
+        raise SystemExit(f"workers did not start; see {tmp}")
+    print(f"workers up: {', '.join(sorted(k for r in replies for k in r))} ({args.concurrency} processes each); "
+          f"SMTP server on port {smtp_port}; rate {args.rate}", flush=True)
+
     try:
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-        units, leaders = build_units(args.units, args.leaders)
-        total, on = 0, START
-        for size in sorted(args.items):
-            add_items(size - total, units, leaders, on)
-            total = size
-            r = run_week(on, send=args.send)
-            print(f"{size:>7,} overdue items, {args.units:,} units: planned {r['planned']:,} reminders in "
-                  f"{r['plan_s']:5.1f} s ({r['traced_s']:5.1f} s traced, peak Python memory "
-                  f"{r['plan_peak_mib']:5.1f} MiB), sent {r['sent']:,} in {r['send_s']:5.1f} s; "
-                  f"process peak RSS so far {r['rss_mib']:.0f} MiB")
-            # The next size replays the same week from scratch.
-            Reminder.objects.all().delete()
+        # --- the weekly job, as beat runs it: levels, planning, one send task per reminder on commit
+        job_started = time.perf_counter()
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            levels.refresh(on=today)
+            levelled = time.perf_counter()
+            with transaction.atomic():
+                plan = tasks.run_reminders(on=today)
+            planned = time.perf_counter()  # the on-commit dispatch has queued every send by now
+        queued = planned
+        total = len(plan.reminder_ids)
+        while time.perf_counter() - job_started < args.timeout:
+            left = Reminder.objects.filter(period=period, status__in=[Reminder.Status.PENDING,
+                                                                      Reminder.Status.SENDING]).count()
+            if not left:
+                break
+            time.sleep(0.2)
+        done = time.perf_counter()
+        peaks = {name: tree_rss(proc.pid) for name, proc in workers.items()}
+        statuses = dict(Reminder.objects.filter(period=period).values_list("status").annotate(n=Count("pk")))
+        sent = statuses.get(Reminder.Status.SENT, 0)
+        kinds = dict(Reminder.objects.filter(period=period).values_list("kind").annotate(n=Count("pk")))
     finally:
-        if postgres:
-            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        for proc in workers.values():
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in workers.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+    sending = done - queued
+
+    # --- per mail, in this process: statements and time of a sample sent again
+    from cases.reminders import deliver
+
+    sample = list(Reminder.objects.filter(period=period, status=Reminder.Status.SENT).order_by("?")
+                  .values_list("pk", flat=True)[:20])
+    Reminder.objects.filter(pk__in=sample).update(status=Reminder.Status.PENDING)
+    per_mail, statements = [], []
+    for pk in sample:
+        c = Counter()
+        t = time.perf_counter()
+        with connection.execute_wrapper(c):
+            deliver(reminder_id=pk, on=today)
+        per_mail.append((time.perf_counter() - t) * 1000)
+        statements.append(c.n)
+    sink.send_signal(signal.SIGTERM)
+    sink.wait(30)
+    smtp = json.loads(stats_file.read_text())
+
+    # --- rendering, old against new, over the largest mails of the week
+    from cases.reminders import rendering
+
+    before = old_rendering(args.before)
+    heavy = list(Reminder.objects.filter(period=period).exclude(kind=Reminder.Kind.SUPERVISOR_SUMMARY)
+                 .select_related("recipient", "unit").order_by("-item_count", "pk")[:15])
+    heavy += list(Reminder.objects.filter(period=period, kind=Reminder.Kind.UNIT_DIGEST)
+                  .select_related("recipient", "unit").order_by("?")[:15])
+    renders = {"before": [], "now": []}
+    largest = {"before": 0, "now": 0}
+    for label, module in (("before", before), ("now", rendering)):
+        for reminder in heavy:
+            module.render_reminder(reminder, on=today)  # warm
+        for reminder in heavy:
+            t = time.perf_counter()
+            message = module.render_reminder(reminder, on=today)
+            renders[label].append((time.perf_counter() - t) * 1000)
+            if message is not None:
+                largest[label] = max(largest[label], len(message.text.encode()) + len(message.html.encode()))
+    summary_rows = Reminder.objects.filter(period=period, kind=Reminder.Kind.SUPERVISOR_SUMMARY).select_related(
+        "recipient", "unit")
+    summary_sizes = []
+    summary_ms = []
+    for reminder in summary_rows[:30]:
+        t = time.perf_counter()
+        message = rendering.render_reminder(reminder, on=today)
+        summary_ms.append((time.perf_counter() - t) * 1000)
+        if message is not None:
+            summary_sizes.append(len(message.text.encode()) + len(message.html.encode()))
+
+    import resource
+
+    end = time.perf_counter()
+    load = os.getloadavg()
+    lines = [
+        f"weekly job, {scale_name} scale ({overdue:,} overdue, {units:,} units), load average now "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}:",
+        f"  levels refreshed in {levelled - job_started:.1f} s; planning {planned - levelled:.1f} s, "
+        f"{counter.n:,} statements (levels and planning); {total:,} reminders "
+        f"({', '.join(f'{k} {v:,}' for k, v in sorted(kinds.items()))})",
+        f"  sending {sending:.1f} s for {sent:,} sent ({statuses}), "
+        f"{sent / sending if sending else 0:.0f} mails/s over "
+        f"2 workers × {args.concurrency} processes; end to end {done - job_started:.1f} s",
+        f"  SMTP server received {smtp['messages']:,} messages, {smtp['bytes'] / 1e6:.1f} MB, largest "
+        f"{smtp['largest'] / 1024:.0f} KB",
+        f"  per mail (20 sent again in this process): median {statistics.median(per_mail):.1f} ms, "
+        f"{statistics.median(statements):.0f} statements",
+        "  rendering, median per mail over the week's 15 largest digests/escalations and 15 random digests: "
+        f"before {statistics.median(renders['before']):.1f} ms (largest {largest['before'] / 1024:.0f} KB), "
+        f"now {statistics.median(renders['now']):.1f} ms (largest {largest['now'] / 1024:.0f} KB); "
+        f"ratio {statistics.median(renders['before']) / statistics.median(renders['now']):.1f}x",
+        f"  supervisor summaries: {len(summary_sizes)} rendered, median {statistics.median(summary_ms or [0]):.1f} ms,"
+        f" largest {max(summary_sizes or [0]) / 1024:.0f} KB",
+        "  peak RSS: this process {:.0f} MB; SMTP server {:.0f} MB; ".format(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, smtp["peak_rss_mb"])
+        + "; ".join(f"{name} " + ", ".join(f"{kind} {mb:.0f} MB" for _pid, kind, mb in peak)
+                    for name, peak in peaks.items()),
+        f"  before (issue 12, same scale): {BEFORE[scale_name]}",
+        f"  (whole benchmark {end - started:.0f} s; logs in {tmp})",
+    ]
+    print("\n".join(lines), flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

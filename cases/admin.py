@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_history import ReadableHistoryAdmin
-from accounts.admin_scoping import RestrictedAdminMixin
+from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 from accounts.models import Unit
 
 from . import formats, services
@@ -134,17 +134,22 @@ class CaseAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
         (_("Issue tree"), {"fields": ["issue_tree"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
+    # Pages other apps mount on a case (each `provider(admin_view) -> [path…]`): the notice draft is
+    # notices' (notices/admin.py registers it), since cases imports nothing of notices.
+    extra_urls: list = []
 
     def get_queryset(self, request):
         # Counts of what this person may see only: staff never see other units' items counted.
         return super().get_queryset(request).with_progress(measures=Measure.objects.restrict(request.user))
 
     def get_urls(self):
-        # Export, import and notice-draft pages behind the buttons of change_form.html.
+        # Export, import (and, from notices, notice-draft) pages behind the buttons of change_form.html.
         from .jobs.views import job_urls
         from .ledger_admin import ledger_urls
 
-        return ledger_urls(self.admin_site.admin_view) + job_urls(self.admin_site.admin_view) + super().get_urls()
+        admin_view = self.admin_site.admin_view
+        extra = [url for provider in self.extra_urls for url in provider(admin_view)]
+        return ledger_urls(admin_view) + job_urls(admin_view) + extra + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -191,7 +196,7 @@ def _tree(issues: list[Issue]) -> list[dict]:
     return roots
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(ScopedChoicesMixin, admin.TabularInline):
     model = Measure
     fields = ["label", "short_text", "lead_unit", "deadline", "state_display"]
     readonly_fields = fields
@@ -245,7 +250,7 @@ class IssueAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
 # --- Measures ------------------------------------------------------------------------
 
 
-class ProgressInline(admin.TabularInline):
+class ProgressInline(ScopedChoicesMixin, admin.TabularInline):
     """The progress log of a measure, newest first, with its evidence files."""
 
     model = ProgressUpdate
@@ -278,7 +283,7 @@ class ProgressInline(admin.TabularInline):
         ) or "—"
 
 
-class DeadlineChangeInline(admin.TabularInline):
+class DeadlineChangeInline(ScopedChoicesMixin, admin.TabularInline):
     model = DeadlineChange
     fields = ["created_at", "by", "old_deadline", "new_deadline", "reason"]
     readonly_fields = fields
@@ -375,7 +380,8 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     list_display_links = ["measure_text"]
     list_filter = ["state", OverdueFilter, UnitFilter, ("case", VisibleCaseFilter),
                    ("deadline", admin.DateFieldListFilter), "kind"]
-    search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name", "label"]
+    search_fields = ["text", "issue__title", "issue__label", "lead_unit__name", "lead_leader__name",
+                     "responsible_person", "label"]
     autocomplete_fields = ["issue", "lead_leader", "lead_unit", "supporting_units"]
     list_select_related = ["issue", "lead_unit", "case"]
     list_per_page = 50

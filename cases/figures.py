@@ -29,10 +29,12 @@ from .models import (
     CaseFigures,
     FiguresRefresh,
     Issue,
+    LevelFigures,
     Measure,
     ProgressUpdate,
     TrendWeek,
     UnitFigures,
+    awaiting_signoff_condition,
     due_within_condition,
     ongoing_condition,
     overdue_condition,
@@ -50,6 +52,7 @@ def _unit_rows(case_ids, *, on: datetime.date, now: datetime.datetime) -> list[U
     ongoing = ongoing_condition()
     overdue = overdue_condition(on)
     soon = due_within_condition(settings.REMINDER_DUE_SOON_DAYS, on)
+    awaiting = awaiting_signoff_condition()
     counted = (
         Measure.objects.filter(case_id__in=case_ids).order_by()
         .values("case_id", "lead_unit_id")
@@ -57,15 +60,27 @@ def _unit_rows(case_ids, *, on: datetime.date, now: datetime.datetime) -> list[U
             total=Count("pk"), completed=Count("pk", filter=Q(state=State.COMPLETED)),
             ongoing=Count("pk", filter=ongoing), overdue=Count("pk", filter=overdue),
             due_soon=Count("pk", filter=soon), oldest=Min("deadline", filter=overdue),
-            last=Max("last_progress_at"),
+            last=Max("last_progress_at"), awaiting=Count("pk", filter=awaiting),
+            oldest_awaiting=Min("signoff_requested_on", filter=awaiting),
         )
     )
     return [
         UnitFigures(case_id=r["case_id"], lead_unit_id=r["lead_unit_id"], on=on, total=r["total"],
                     completed=r["completed"], ongoing=r["ongoing"], overdue=r["overdue"], due_soon=r["due_soon"],
-                    oldest_overdue_deadline=r["oldest"], last_progress_at=r["last"], refreshed_at=now)
+                    oldest_overdue_deadline=r["oldest"], last_progress_at=r["last"], awaiting=r["awaiting"],
+                    oldest_awaiting_request=r["oldest_awaiting"], refreshed_at=now)
         for r in counted
     ]
+
+
+def _level_rows(case_ids=None) -> list[LevelFigures]:
+    """Ongoing items per case and urging level (of these cases, or of every case)."""
+    measures = Measure.objects.ongoing().filter(urging_level__isnull=False)
+    if case_ids is not None:
+        measures = measures.filter(case_id__in=case_ids)
+    return [LevelFigures(case_id=case_id, urging_level_id=level_id, ongoing=n)
+            for case_id, level_id, n in measures.order_by().values_list("case_id", "urging_level_id")
+            .annotate(n=Count("pk"))]
 
 
 def _case_rows(case_ids, unit_rows: list[UnitFigures], *, on: datetime.date,
@@ -79,6 +94,10 @@ def _case_rows(case_ids, unit_rows: list[UnitFigures], *, on: datetime.date,
         row.ongoing += r.ongoing
         row.overdue += r.overdue
         row.due_soon += r.due_soon
+        row.awaiting += r.awaiting
+        if r.oldest_awaiting_request and (row.oldest_awaiting_request is None
+                                          or r.oldest_awaiting_request < row.oldest_awaiting_request):
+            row.oldest_awaiting_request = r.oldest_awaiting_request
         if r.oldest_overdue_deadline and (row.oldest_overdue_deadline is None
                                           or r.oldest_overdue_deadline < row.oldest_overdue_deadline):
             row.oldest_overdue_deadline = r.oldest_overdue_deadline
@@ -102,6 +121,25 @@ def _rewrite(case_ids: list[int], *, on: datetime.date, now: datetime.datetime) 
     UnitFigures.objects.bulk_create(unit_rows, batch_size=2000)
     CaseFigures.objects.filter(case_id__in=case_ids).delete()
     CaseFigures.objects.bulk_create(_case_rows(case_ids, unit_rows, on=on, now=now), batch_size=2000)
+    LevelFigures.objects.filter(case_id__in=case_ids).delete()
+    LevelFigures.objects.bulk_create(_level_rows(case_ids), batch_size=2000)
+
+
+def refresh_levels() -> int:
+    """Recount every case's urging-level figures: after the levels of the whole ledger were
+    refreshed (`cases.urging.levels.refresh`), which moves items without a service write.
+    In chunks of cases under the same lock as a service's recount; returns the rows written."""
+    case_ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    written = 0
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[start:start + CHUNK]
+        with transaction.atomic():
+            list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
+            rows = _level_rows(chunk)
+            LevelFigures.objects.filter(case_id__in=chunk).delete()
+            LevelFigures.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written
 
 
 def refresh_case(case_id: int) -> None:
@@ -124,7 +162,7 @@ def refresh_all(*, on: datetime.date | None = None) -> FiguresRefresh:
     if connection.vendor == "postgresql":
         # Rewritten tables need fresh statistics, or the planner sorts 35,000 rows on disk.
         with connection.cursor() as cursor:
-            for model in (UnitFigures, CaseFigures, TrendWeek):
+            for model in (UnitFigures, CaseFigures, LevelFigures, TrendWeek):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     with transaction.atomic():
         FiguresRefresh.objects.all().delete()

@@ -7,78 +7,20 @@ can reach another unit's items.
 from __future__ import annotations
 
 import django_filters as filters
-from django import forms
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connections
+from django.db.models import Func, Q, TextField, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filtering import MAX_DAYS, BoundedFilterSet
 from accounts.models import Organisation, Unit, User
 
 from .models import Case, Issue, LadderLevel, Measure, ProgressUpdate, Reminder
 from .states import State
-
-
-def _visible(model):
-    """A choice queryset scoped to the requesting user, so a filter cannot probe hidden ids."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return model.objects.restrict(request.user)
-
-    return queryset
-
-
-# Bounds every filter of every FilterSet gets, so no query parameter reaches the database (or
-# date arithmetic) as a number it cannot hold: an id is a positive 64-bit integer, a number of
-# days at most a century.
-MAX_ID = 2**63 - 1
-MAX_DAYS = 36500
-
-
-class _BoundedIdsMixin:
-    """A model choice field that refuses an id no database row can have before looking it up.
-
-    Django catches a malformed id but not one beyond 64 bits: the driver fails (OverflowError on
-    SQLite, an aborted transaction on PostgreSQL). Refused here as the invalid choice it is.
-    """
-
-    def clean(self, value):
-        values = value if isinstance(value, list | tuple) else [value]
-        for item in values:
-            text = str(item).strip() if item is not None else ""
-            if text and not (text.isdigit() and int(text) <= MAX_ID):
-                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                            params={"value": text})
-        return super().clean(value)
-
-
-_BOUNDED_FIELDS: dict[type, type] = {}
-
-
-def _bounded_field_class(field_class: type) -> type:
-    if field_class not in _BOUNDED_FIELDS:
-        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}", (_BoundedIdsMixin, field_class), {})
-    return _BOUNDED_FIELDS[field_class]
-
-
-class BoundedFilterSet(filters.FilterSet):
-    """The base of every FilterSet (API, pages, exports): numbers and ids within what the
-    database holds, so an absurd parameter is a "not valid" message, never a 500."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for flt in self.filters.values():
-            if isinstance(flt, filters.NumberFilter):
-                flt.extra.setdefault("min_value", 0)
-                flt.extra.setdefault("max_value", MAX_ID)
-            elif isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
-                flt.field_class = _bounded_field_class(flt.field_class)
-            else:
-                continue
-            flt.__dict__.pop("_field", None)
 
 
 def _units_with_descendants(unit_ids):
@@ -106,13 +48,13 @@ class MeasureFilterSet(BoundedFilterSet):
         label=_("urging level"), queryset=LadderLevel.objects.all(), method="filter_urging_level",
         help_text=_("Ongoing items at these levels of the urging ladder."),
     )
-    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=Case.objects.all())
     organisation = filters.ModelChoiceFilter(
-        label=_("organisation (with those below)"), queryset=_visible(Organisation), method="filter_organisation",
+        label=_("organisation (with those below)"), queryset=Organisation.objects.all(), method="filter_organisation",
         field_name="case__organisation",
         help_text=_("Items of the cases of this organisation and of the organisations below it."),
     )
-    issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=_visible(Issue),
+    issue = filters.ModelChoiceFilter(label=_("issue (with sub-issues)"), queryset=Issue.objects.all(),
                                       method="filter_issue")
     kind = filters.MultipleChoiceFilter(label=_("kind"), choices=Measure.Kind.choices)
     lead_leader = filters.ModelChoiceFilter(label=_("lead leader"), queryset=User.objects.all())
@@ -168,6 +110,9 @@ class MeasureFilterSet(BoundedFilterSet):
         return search_measures(queryset, value)
 
 
+GRAMS = ArrayField(TextField())
+
+
 def search_measures(queryset, value: str):
     """Every whitespace-separated term must appear in one of the searched columns: the measure's
     text or label, its issue's title, its lead unit's name or its lead leader's name.
@@ -179,32 +124,45 @@ def search_measures(queryset, value: str):
     SQLite runs the same query as plain LIKE scans. A term shorter than three characters has
     no trigram: it is one OR over the columns, which a list ordered by an index and cut to a page
     stops scanning early (such a term matches most items anyway).
+
+    A term shorter than three characters has no trigram: on PostgreSQL the measure's text and
+    label are then matched through the GIN index of their one- and two-character substrings
+    (`rectify_short_grams`, migration cases 0023), the other columns (issue titles, unit and
+    leader names: far fewer rows) by LIKE; on SQLite every column by LIKE.
     """
+    postgres = connections[queryset.db].vendor == "postgresql"
     for term in (value or "").split()[:8]:
         issues = Issue.objects.filter(title__icontains=term).order_by().values("pk")
         units = Unit.objects.filter(name__icontains=term).order_by().values("pk")
         leaders = User.objects.filter(name__icontains=term).order_by().values("pk")
-        if len(term) < 3:
-            # No trigram in one or two characters (整改): no index can narrow it, and such a
-            # term matches most items, so scan in the list's order and stop at the page's end.
-            queryset = queryset.filter(Q(text__icontains=term) | Q(label__icontains=term) | Q(issue__in=issues)
-                                       | Q(lead_unit__in=units) | Q(lead_leader__in=leaders))
-            continue
+        in_text: Q | DataContains
+        if len(term) < 3 and postgres:
+            in_text = DataContains(ShortGrams("label", "text"), Value([term.upper()], output_field=GRAMS))
+        else:
+            in_text = Q(text__icontains=term) | Q(label__icontains=term)
 
         def ids(condition):
             return Measure.objects.filter(condition).order_by().values("pk")
 
-        matching = ids(Q(text__icontains=term) | Q(label__icontains=term)).union(
+        matching = ids(in_text).union(
             ids(Q(issue__in=issues)), ids(Q(lead_unit__in=units)), ids(Q(lead_leader__in=leaders)))
         queryset = queryset.filter(pk__in=matching)
     return queryset
 
 
+class ShortGrams(Func):
+    """`rectify_short_grams(label, text)`: the one- and two-character substrings the short-term
+    index holds (PostgreSQL only; see migration cases 0023)."""
+
+    function = "rectify_short_grams"
+    output_field = GRAMS
+
+
 class IssueFilterSet(BoundedFilterSet):
-    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=_visible(Case))
+    case = filters.ModelMultipleChoiceFilter(label=_("case"), queryset=Case.objects.all())
     kind = filters.MultipleChoiceFilter(label=_("level"), choices=Issue.Kind.choices)
     state = filters.MultipleChoiceFilter(label=_("state"), choices=State.choices)
-    parent = filters.ModelChoiceFilter(label=_("parent"), queryset=_visible(Issue))
+    parent = filters.ModelChoiceFilter(label=_("parent"), queryset=Issue.objects.all())
     root = filters.BooleanFilter(label=_("top level only"), field_name="parent", lookup_expr="isnull")
     q = filters.CharFilter(label=_("search"), method="filter_search")
 
@@ -237,8 +195,8 @@ class CaseFilterSet(BoundedFilterSet):
 
 
 class ProgressUpdateFilterSet(BoundedFilterSet):
-    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=_visible(Measure))
-    case = filters.ModelChoiceFilter(label=_("case"), queryset=_visible(Case), field_name="measure__case")
+    measure = filters.ModelChoiceFilter(label=_("measure"), queryset=Measure.objects.all())
+    case = filters.ModelChoiceFilter(label=_("case"), queryset=Case.objects.all(), field_name="measure__case")
     author = filters.ModelChoiceFilter(label=_("author"), queryset=User.objects.all())
     action = filters.CharFilter(label=_("action"))
     since = filters.DateTimeFilter(label=_("since"), field_name="created_at", lookup_expr="gte")

@@ -1,11 +1,11 @@
-"""Admin pages for the ledger: export, import (check and preview, then confirm) and the notice draft.
+"""Admin pages for the ledger: export and import (check and preview, then confirm).
 
 CaseAdmin mounts these under /admin/cases/case/<id>/…; the buttons sit on the case's change page.
 """
 
 from __future__ import annotations
 
-import io
+import tempfile
 import uuid
 
 from django import forms
@@ -13,18 +13,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from notices.drafter import draft_notice, notice_docx, notice_filename
-
 from . import ledger
+from .jobs.exports import should_export_in_background, start_export
+from .jobs.models import ExportJob
 from .jobs.services import should_queue, start_job
-from .jobs.views import job_url
+from .jobs.views import export_job_url, job_url
 from .models import Case, Measure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,47 +39,39 @@ def ledger_urls(admin_view):
     return [
         path("<int:pk>/ledger/export/", admin_view(export_view), name="cases_case_ledger_export"),
         path("<int:pk>/ledger/import/", admin_view(import_view), name="cases_case_ledger_import"),
-        path("<int:pk>/notice-draft/", admin_view(notice_view), name="cases_case_notice_draft"),
     ]
 
 
-def _case(request, pk) -> Case:
+def case_of(request, pk) -> Case:
     return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
+def _spooled():
+    # A zip (xlsx) cannot be written front to back: spooled to a temporary file that stays in
+    # memory while small; FileResponse closes it.
+    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+
+
 def export_view(request, pk):
-    case = _case(request, pk)
-    stream = io.BytesIO()
-    ledger.write_ledger_xlsx(Measure.objects.restrict(request.user).filter(case=case), stream,
-                             title=ledger.ledger_title(case))
+    case = case_of(request, pk)
+    measures = Measure.objects.restrict(request.user).filter(case=case)
+    rows = measures.count()
+    if should_export_in_background(rows, ExportJob.Format.XLSX):
+        job = start_export(user=request.user, fmt=ExportJob.Format.XLSX, rows=rows, case=case,
+                           file_name=ledger.ledger_filename(case))
+        return HttpResponseRedirect(export_job_url(job))
+    stream = _spooled()
+    ledger.write_ledger_xlsx(measures, stream, title=ledger.ledger_title(case))
     stream.seek(0)
     return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(case), content_type=XLSX)
-
-
-def notice_view(request, pk):
-    if not request.user.has_perm("cases.view_all_measures"):
-        raise PermissionDenied
-    case = _case(request, pk)
-    draft = draft_notice(case)
-    if request.GET.get("format") == "docx":
-        return FileResponse(io.BytesIO(notice_docx(draft)), as_attachment=True,
-                            filename=notice_filename(case, "docx"), content_type=DOCX)
-    if request.GET.get("format") == "txt":
-        response = HttpResponse(draft.text, content_type="text/plain; charset=utf-8")
-        # RFC 6266 / 5987: filename*=utf-8''<percent-encoded>, not a MIME-encoded header.
-        response["Content-Disposition"] = content_disposition_header(True, notice_filename(case, "txt"))
-        return response
-    return TemplateResponse(request, "admin/cases/case/notice_draft.html", {
-        **_context(request, case, _("Draft progress notice")), "draft": draft,
-    })
 
 
 def import_view(request, pk):
     if not request.user.has_perm("cases.add_measure"):
         raise PermissionDenied
-    case = _case(request, pk)
+    case = case_of(request, pk)
     change_url = reverse("admin:cases_case_change", args=[case.pk])
-    context = _context(request, case, _("Import ledger"))
+    context = case_context(request, case, _("Import ledger"))
     token = request.POST.get("token", "")
     if request.method == "POST" and token:
         # Second step: the file checked and previewed in the first step, imported for real.
@@ -140,7 +131,7 @@ def _int(value) -> int:
         return 0
 
 
-def _context(request, case, title):
+def case_context(request, case, title):
     from django.contrib import admin
 
     return {**admin.site.each_context(request), "title": title, "case": case, "opts": Case._meta,
@@ -148,8 +139,14 @@ def _context(request, case, title):
 
 
 def export_measures(request, queryset):
-    """The admin action: the selected (already scoped) measures as an .xlsx ledger."""
-    stream = io.BytesIO()
+    """The admin action: the selected (already scoped) measures as an .xlsx ledger; a large
+    selection ("select all" over a province) is written by a background job."""
+    ids = list(queryset.order_by().values_list("pk", flat=True))
+    if should_export_in_background(len(ids), ExportJob.Format.XLSX):
+        job = start_export(user=request.user, fmt=ExportJob.Format.XLSX, rows=len(ids), measure_ids=ids,
+                           file_name=ledger.ledger_filename(None))
+        return HttpResponseRedirect(export_job_url(job))
+    stream = _spooled()
     ledger.write_ledger_xlsx(queryset.order_by(), stream)
     stream.seek(0)
     return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(None), content_type=XLSX)

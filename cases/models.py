@@ -27,6 +27,7 @@ from accounts.scoping import RestrictedQuerySet
 from accounts.tree import PathTreeModel
 
 from . import delivery as _delivery
+from .delivery.outbox import DeliveryRecord
 from .signoff.models import ExtensionRequest, SignoffChain, SignoffStep  # noqa: F401 (Django finds them here)
 from .states import ONGOING_STATES, Action, State
 
@@ -332,7 +333,8 @@ class MeasureQuerySet(RestrictedQuerySet):
         return (
             self.select_related("case", "issue", "lead_unit", "lead_leader", "urging_level")
             .only(
-                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "deadline",
+                "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "responsible_person",
+                "lead_unit", "deadline",
                 "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",
@@ -681,8 +683,9 @@ class ReminderQuerySet(RestrictedQuerySet):
         return scoped | self.filter(recipient=user) if action == "view" else scoped
 
 
-class Reminder(models.Model):
-    """One urging e-mail (督办函/提醒函): who, which week, what level, which items, and the outcome."""
+class Reminder(DeliveryRecord):
+    """One urging message (督办函/提醒函): who, which week, what level, which items, and the outcome
+    (the address, status, claim and error fields are `DeliveryRecord`'s, shared by every recorded message)."""
 
     class Kind(models.TextChoices):
         UNIT_DIGEST = "unit_digest", _("Unit digest")
@@ -696,16 +699,9 @@ class Reminder(models.Model):
         ESCALATED = "escalated", _("Escalated (督办)")
         SUMMARY = "summary", _("Summary")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     period = models.DateField(_("week"), help_text=_("Monday of the week the reminder is for."))
-    recipient_email = models.EmailField(_("recipient e-mail"))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="reminders",
@@ -719,13 +715,6 @@ class Reminder(models.Model):
     )
     measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
     item_count = models.PositiveIntegerField(_("items"), default=0)
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 
@@ -846,6 +835,10 @@ class UnitFigures(models.Model):
     due_soon = models.PositiveIntegerField(default=0)
     oldest_overdue_deadline = models.DateField(null=True, blank=True)
     last_progress_at = models.DateTimeField(null=True, blank=True)
+    # Waiting for a signature (申请销号), and the oldest request's day: the wait in days is
+    # computed when read, so the date alone never makes these stale.
+    awaiting = models.PositiveIntegerField(default=0)
+    oldest_awaiting_request = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
@@ -877,6 +870,8 @@ class CaseFigures(models.Model):
     overdue = models.PositiveIntegerField(default=0)
     due_soon = models.PositiveIntegerField(default=0)
     oldest_overdue_deadline = models.DateField(null=True, blank=True)
+    awaiting = models.PositiveIntegerField(default=0)
+    oldest_awaiting_request = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     objects = UnitFiguresQuerySet.as_manager()
@@ -886,6 +881,29 @@ class CaseFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.problems_completed}/{self.problems}"
+
+
+class LevelFigures(models.Model):
+    """Ongoing items of one case at one level of the urging ladder (the dashboard's 督办等级 counts).
+
+    Rewritten with the case's other figures, and for every case after the daily refresh of the
+    levels (`cases.urging.levels.refresh`), which moves items between levels by itself.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    urging_level = models.ForeignKey("cases.LadderLevel", on_delete=models.CASCADE, related_name="+")
+    ongoing = models.PositiveIntegerField(default=0)
+
+    objects = UnitFiguresQuerySet.as_manager()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["case", "urging_level"], name="levelfigures_unique_case_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.urging_level_id}: {self.ongoing}"
 
 
 class TrendWeek(models.Model):
@@ -920,7 +938,7 @@ class FiguresRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} ({self.finished_at:%Y-%m-%d %H:%M})"
-from .jobs.models import ImportJob  # noqa: E402, F401
+from .jobs.models import ExportJob, ImportJob  # noqa: E402, F401
 from .lookback.models import Lookback, LookbackPolicy, LookbackReminder  # noqa: E402, F401
 from .outcomes.models import OutcomeFigure  # noqa: E402, F401
 from .reports.models import ReportDelivery, ReportSubscription  # noqa: E402, F401

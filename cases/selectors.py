@@ -27,11 +27,14 @@ from .models import (
     CaseFigures,
     FiguresRefresh,
     Issue,
+    LevelFigures,
     Measure,
     ProgressUpdate,
     SignOff,
     TrendWeek,
     UnitFigures,
+    awaiting_signoff_condition,
+    due_within_condition,
     ongoing_condition,
     overdue_condition,
 )
@@ -92,6 +95,18 @@ def headline(measures, problems, *, on: datetime.date) -> Headline:
         overdue=measures.overdue(on=on).count(),
         due_soon=measures.due_within(days, on=on).count(),
         **awaiting_signoff(measures, on=on),
+    )
+
+
+def unit_summary(measures, *, on: datetime.date, due_soon_days: int) -> dict[str, int]:
+    """The figures of "my items" in one aggregate: all items, overdue, due soon, ongoing and
+    awaiting sign-off, each by the condition its link's filter applies."""
+    return measures.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_condition(on)),
+        due_soon=Count("pk", filter=due_within_condition(due_soon_days, on)),
+        ongoing=Count("pk", filter=ongoing_condition()),
+        submitted=Count("pk", filter=awaiting_signoff_condition()),
     )
 
 
@@ -435,6 +450,7 @@ class Figures:
     cases: object  # CaseFigures queryset
     weeks: object  # TrendWeek queryset
     refresh: FiguresRefresh
+    levels: object = None  # LevelFigures queryset
 
 
 def figures_ready(user, params, *, cases=(), organisation=None, on: datetime.date) -> Figures | None:
@@ -454,26 +470,29 @@ def figures_ready(user, params, *, cases=(), organisation=None, on: datetime.dat
             organisation_id__in=sorted(scope.organisation_ids)).exists():
         return None
     querysets = []
-    for model in (UnitFigures, CaseFigures, TrendWeek):
+    for model in (UnitFigures, CaseFigures, TrendWeek, LevelFigures):
         qs = model.objects.restrict(user)
         if cases:
             qs = qs.filter(case__in=[c.pk for c in cases])
         if organisation is not None:
             qs = qs.filter(case__organisation__path__startswith=organisation.path)
         querysets.append(qs)
-    units, case_rows, weeks = querysets
+    units, case_rows, weeks, levels = querysets
     return Figures(units=units.filter(on=on), cases=case_rows.filter(on=on, measures__gt=0), weeks=weeks,
-                   refresh=refresh)
+                   refresh=refresh, levels=levels)
 
 
 def headline_from(figures: Figures) -> Headline:
     """The headline from the per-case rollups: one aggregate query, whatever the size of the province."""
     sums = figures.cases.aggregate(total=Sum("measures"), completed=Sum("completed"), ongoing=Sum("ongoing"),
                                    overdue=Sum("overdue"), due_soon=Sum("due_soon"), problems=Sum("problems"),
-                                   done=Sum("problems_completed"))
+                                   done=Sum("problems_completed"), awaiting=Sum("awaiting"),
+                                   oldest=Min("oldest_awaiting_request"))
+    oldest = sums["oldest"]
     return Headline(problems=sums["problems"] or 0, problems_completed=sums["done"] or 0,
                     measures=sums["total"] or 0, completed=sums["completed"] or 0, ongoing=sums["ongoing"] or 0,
-                    overdue=sums["overdue"] or 0, due_soon=sums["due_soon"] or 0)
+                    overdue=sums["overdue"] or 0, due_soon=sums["due_soon"] or 0, awaiting=sums["awaiting"] or 0,
+                    longest_wait_days=max((figures.refresh.on - oldest).days, 0) if oldest else 0)
 
 
 def by_case_from(figures: Figures, *, limit: int = TOP_CASES) -> tuple[list[Row], int]:
@@ -611,6 +630,10 @@ def by_urging_level(measures) -> list[LevelRow]:
     rows = (measures.ongoing().filter(urging_level__isnull=False).order_by()
             .values("urging_level", "urging_level__name", "urging_level__colour", "urging_level__rank")
             .annotate(n=Count("pk")))
+    return _merge_levels(rows)
+
+
+def _merge_levels(rows) -> list[LevelRow]:
     merged: dict[str, LevelRow] = {}
     for row in rows:
         entry = merged.setdefault(row["urging_level__name"], LevelRow(
@@ -620,6 +643,14 @@ def by_urging_level(measures) -> list[LevelRow]:
         entry.rank = max(entry.rank, row["urging_level__rank"])
         entry.level_ids.append(row["urging_level"])
     return sorted(merged.values(), key=lambda r: (-r.rank, r.name))
+
+
+def by_urging_level_from(figures: Figures) -> list[LevelRow]:
+    """As `by_urging_level`, from the per-case level rollups (one grouped query)."""
+    rows = (figures.levels.order_by()
+            .values("urging_level", "urging_level__name", "urging_level__colour", "urging_level__rank")
+            .annotate(n=Sum("ongoing")))
+    return _merge_levels(rows)
 
 
 def with_last_state_change(measures):

@@ -78,7 +78,6 @@ def send_stranded_reminders() -> dict:
 @shared_task(
     bind=True,
     autoretry_for=RETRYABLE,
-    rate_limit=settings.DELIVERY_RATE_LIMIT,
     retry_backoff=SEND_BACKOFF_SECONDS,
     retry_backoff_max=SEND_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
@@ -87,7 +86,9 @@ def send_stranded_reminders() -> dict:
 def send_reminder(self, reminder_id: int, on: str) -> bool:
     """Send one recorded reminder over its channel. Temporary failures (SMTP 4xx, network, a bot's
     rate limit) are retried with back-off; permanent ones (a mailbox or webhook that does not
-    exist) are recorded failed at once. `rate_limit` bounds each worker's sends per minute."""
+    exist) are recorded failed at once. The sends of all workers together keep to
+    DELIVERY_RATE_LIMIT (`cases.delivery.throttle`, a token bucket in Redis): Celery's own
+    `rate_limit` would bound each worker apart, not the deployment."""
     return reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
 
 

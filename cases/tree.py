@@ -3,8 +3,9 @@
 The ledger import, the notice importer, the plan import and the demo describe what they add
 (`TreeWriter.add_issue`, `TreeWriter.add_measure`) and `TreeWriter.write()` stores it in a
 number of statements that does not grow with the number of measures: one bulk insert per
-tree level, one for the measures, their history, supporting units (and their history) and
-the progress rows recorded from the source document, then one roll-up of the case.
+tree level and one for their history, one for the measures, their history, supporting units
+(and their history) and the progress rows recorded from the source document, then one roll-up
+of the case.
 
 Positions follow tree order: a new issue goes last among its siblings, i.e. right after its
 parent's subtree, and the positions of the case's issues are renumbered in tree order (only
@@ -140,12 +141,21 @@ class TreeWriter:
                 parent = new.issue.parent
                 new.issue.path = f"{parent.path if parent else '/'}{new.issue.pk}/"
             pending = [n for n in pending if n.issue.pk is None]
-        self._renumber(done)
+        moved = self._renumber(done)
         Issue.objects.bulk_update([n.issue for n in self.issues], ["path", "position"], batch_size=_BATCH)
+        # Bulk inserts send no signals: their history ("created", and "changed" for the existing
+        # issues that moved down) is written here, in bulk, as saving each row would have.
+        now = timezone.now()
+        Issue.history.bulk_history_create([n.issue for n in self.issues], batch_size=_BATCH, default_user=self.by,
+                                          default_change_reason=self.reason, default_date=now)
+        if moved:
+            Issue.history.bulk_history_create(list(Issue.objects.filter(pk__in=moved)), batch_size=_BATCH,
+                                              update=True, default_user=self.by,
+                                              default_change_reason=self.reason, default_date=now)
         done.issues = [n.issue for n in self.issues]
 
-    def _renumber(self, done: TreeWritten) -> None:
-        """Give every issue of the case its place in tree order; write changed existing ones."""
+    def _renumber(self, done: TreeWritten) -> list[int]:
+        """Give every issue of the case its place in tree order; write changed existing ones (their ids)."""
         new_ids = {n.issue.pk for n in self.issues}
         existing = [
             (pk, parent_id, position)
@@ -169,6 +179,7 @@ class TreeWriter:
             Issue.objects.bulk_update(moved, ["position"], batch_size=_BATCH)
         for new in self.issues:
             new.issue.position = position_of[new.issue.pk]
+        return [issue.pk for issue in moved]
 
     # --- measures -------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ link is the figure that led there.
 
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,6 +34,7 @@ from .models import Case, Measure
 from .outcomes import forms as outcome_forms
 from .outcomes import selectors as outcome_selectors
 from .outcomes import services as outcome_services
+from .paging import DeferredJoinPaginator
 from .signoff import eligibility
 from .states import Action, State
 
@@ -142,9 +142,7 @@ def dashboard(request):
     organisation = cleaned.get("organisation")
     figures = selectors.figures_ready(request.user, params, cases=selected_cases, organisation=organisation, on=today)
     if figures is not None:
-        # The wait for sign-off is not rolled up (it grows every day): one live count beside the rollups.
-        head = dataclasses.replace(selectors.headline_from(figures),
-                                   **selectors.awaiting_signoff(measures, on=today))
+        head = selectors.headline_from(figures)
     else:
         problems = selectors.problems_of(measures, cases=selected_cases or None, narrowed=narrowed)
         head = selectors.headline(measures, problems, on=today)
@@ -204,7 +202,8 @@ def dashboard(request):
             "due_soon": _url("cases:items", params, lead_unit=row.key, due_within=selectors.due_soon_days()),
             "all": _url("cases:items", params, lead_unit=row.key),
         }
-    level_rows = selectors.by_urging_level(measures)
+    level_rows = (selectors.by_urging_level_from(figures) if figures is not None
+                  else selectors.by_urging_level(measures))
     for row in level_rows:
         row.link = _url("cases:items", params, urging_level=row.level_ids)
     context = {
@@ -348,7 +347,7 @@ def items(request):
     queryset = filterset.qs
     if "ordering" not in request.GET:
         queryset = selectors.overdue_first(queryset, on=selectors.today())
-    page = Paginator(queryset.with_related(), 50).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(queryset.with_related(), 50).get_page(request.GET.get("page"))
     return render(request, "cases/items.html", {
         "filterset": filterset,
         "page": page,
@@ -364,10 +363,16 @@ def _my_items_context(request, bound: dict | None = None) -> dict:
     """/my/ with, for a refused update, that card's form as submitted (`bound`: pk → form)."""
     user = request.user
     today = selectors.today()
-    mine = Measure.objects.restrict(user).for_units(user.unit_ids)
+    days = selectors.due_soon_days()
+    mine = Measure.objects.through_units(user)
     filterset = _filterset(request, mine)
+    # The four figures and the number of items in one aggregate; the list's own count only
+    # when a filter narrows it.
+    counts = selectors.unit_summary(mine, on=today, due_soon_days=days)
+    narrowed = filterset.is_bound and any(k != "page" for k in filterset.data)
     queryset = selectors.with_last_state_change(selectors.overdue_first(filterset.qs, on=today))
-    page = Paginator(selectors.with_recent_progress(queryset), 20).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(selectors.with_recent_progress(queryset), 20,
+                                 count=None if narrowed else counts["total"]).get_page(request.GET.get("page"))
     rules = services.available_actions_for(user, page.object_list)
     cards = []
     for m in page.object_list:
@@ -377,12 +382,11 @@ def _my_items_context(request, bound: dict | None = None) -> dict:
         # A supervisor sent it back and it has not been submitted again: say so, with the reason.
         sent_back = m.last_change_action == Action.SEND_BACK and m.state != State.SUBMITTED
         cards.append({"measure": m, "form": form, "sent_back": sent_back, "refused": m.pk in (bound or {})})
-    days = selectors.due_soon_days()
     summary = {
-        "overdue": (mine.overdue(on=today).count(), "?overdue=true"),
-        "due_soon": (mine.due_within(days, on=today).count(), f"?due_within={days}"),
-        "ongoing": (mine.ongoing().count(), "?ongoing=true"),
-        "submitted": (mine.filter(state=State.SUBMITTED).count(), f"?state={State.SUBMITTED}"),
+        "overdue": (counts["overdue"], "?overdue=true"),
+        "due_soon": (counts["due_soon"], f"?due_within={days}"),
+        "ongoing": (counts["ongoing"], "?ongoing=true"),
+        "submitted": (counts["submitted"], f"?state={State.SUBMITTED}"),
     }
     context = {
         "filterset": filterset,

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -256,9 +257,22 @@ class TokenView(ObtainAuthToken):
 # --- Routes --------------------------------------------------------------------------
 
 
+class APIRoot(routers.APIRootView):
+    """The root of /api/v1/: a link per list, named in the interface language in the browser."""
+
+    def get_view_name(self):
+        return _("Rectify API, version 1")
+
+    def get_view_description(self, html=False):
+        text = _("One link per list. Sign in here, or send a token (Authorization: Token …); "
+                 "the documentation is at /api/docs/ and /api/redoc/.")
+        return format_html("<p>{}</p>", text) if html else text
+
+
 class Router(routers.DefaultRouter):
     # `?format=json` still works; `.json` suffixes would only double every path in the schema.
     include_format_suffixes = False
+    APIRootView = APIRoot
 
     def __init__(self):
         # The trailing slash is optional, so `…/export.csv` works as typed in a terminal.

@@ -206,10 +206,16 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=40 * 10
 IMPORT_MAX_SHEET_ROWS = env.int("IMPORT_MAX_SHEET_ROWS", default=20000)
 IMPORT_BLANK_ROWS_END = env.int("IMPORT_BLANK_ROWS_END", default=200)
 # Past these an import runs as a Celery job with a status page (cases.jobs), so no request
-# waits on it; smaller ones stay in the request.
+# waits on it; smaller ones stay in the request. A file past IMPORT_BACKGROUND_BYTES is not even
+# read in the request: its preview (the check) is a job too.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
-IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=2 * 1024 * 1024)
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Past these many rows an export (the Excel ledger, or its CSV) is written by a Celery job with a
+# progress page and a download link (cases.jobs.exports); below, it streams from the request.
+# CSV costs about a tenth of xlsx per row (benchmarks/exports.py), hence its larger threshold.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=20_000)
+EXPORT_CSV_BACKGROUND_ROWS = env.int("EXPORT_CSV_BACKGROUND_ROWS", default=200_000)
 
 # --- E-mail -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587 ; with nothing set,
@@ -285,7 +291,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "cases.api.filtering.FilterBackend",
+        "accounts.filtering.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.Pagination",
@@ -321,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "NoticeKindEnum": "notices.models.Notice.Kind",
         "ReminderKindEnum": "cases.models.Reminder.Kind",
         "OutcomeKindEnum": "cases.outcomes.kinds.Kind",
+        "JobStateEnum": "cases.jobs.models.ImportJob.State",
     },
 }
 
@@ -336,9 +343,11 @@ REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=1
 # a claimed message not finished within the lease may be claimed again (a worker died).
 DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
 DELIVERY_CLAIM_LEASE_MINUTES = env.int("DELIVERY_CLAIM_LEASE_MINUTES", default=15)
-# Sends per minute each Celery worker process makes (Celery's rate_limit): mail servers and
-# group bots throttle bursts (a WeCom or DingTalk bot takes 20 messages a minute).
-DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="600/m")
+# Messages per second (or "/m") the whole deployment sends, all workers together: a token bucket
+# in Redis (cases.delivery.throttle); set it to what the mail server accepts. Without Redis one
+# worker sends alone. Group bots have their own limits (a WeCom or DingTalk bot takes 20 a
+# minute), answered with a rate-limit code that is retried with back-off.
+DELIVERY_RATE_LIMIT = env.str("DELIVERY_RATE_LIMIT", default="200/s")
 # The SMS gateway (cases.delivery.sms): JSON POST; empty = no SMS channel.
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")

@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
-from cases.jobs.services import should_queue, start_job
+from cases.jobs.services import should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
+from notices.jobs import queue_notice
 from notices.models import Notice
 from notices.parser import ParsedNotice, ParseError, parse_file, parse_text
 
@@ -126,14 +127,20 @@ class ConfirmForm(forms.Form):
     accept_overdue = forms.BooleanField(
         label=gettext_lazy("Import anyway: these measures start overdue"), required=False,
     )
+    create_missing = forms.BooleanField(
+        label=gettext_lazy("Create the units and people listed as not found"), required=False,
+    )
 
-    def __init__(self, *args, user=None, starting_overdue: int = 0, **kwargs):
+    def __init__(self, *args, user=None, starting_overdue: int = 0, missing_names: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
             _scope_choices(self, user)
         if not starting_overdue and not self.is_bound:
             # Asked only when the import would create overdue measures.
             self.fields["accept_overdue"].widget = forms.HiddenInput()
+        if not missing_names and not self.is_bound:
+            # Asked only when the notice names units or leaders the organisation does not have.
+            self.fields["create_missing"].widget = forms.HiddenInput()
 
 
 def _scope_choices(form: forms.Form, user) -> None:
@@ -147,7 +154,8 @@ def _scope_choices(form: forms.Form, user) -> None:
 
 def _options(data: dict, user) -> dict:
     return {"unit": data.get("unit"), "case": data.get("case"), "default_deadline": data.get("default_deadline"),
-            "organisation": data.get("organisation") or Organisation.objects.default_for(user)}
+            "organisation": data.get("organisation") or Organisation.objects.default_for(user),
+            "create_missing": bool(data.get("create_missing"))}
 
 
 def _parse(pending: dict) -> ParsedNotice:
@@ -204,7 +212,7 @@ class NoticeImportAdminMixin:
             "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
             "organisation": plan.organisation,
             "default_deadline": deadline.isoformat() if deadline else "",
-        }, user=request.user, starting_overdue=plan.counts()["starting_overdue"])
+        }, user=request.user, starting_overdue=plan.counts()["starting_overdue"], missing_names=plan.names.missing)
         return self._render_preview(request, plan, confirm)
 
     def _render_preview(self, request, plan: ImportPlan, confirm: ConfirmForm):
@@ -226,10 +234,19 @@ class NoticeImportAdminMixin:
         try:
             parsed = _parse(pending)
             plan = preview_notice(parsed, **_options(data, request.user))
+            missing = plan.names.missing
+            if missing and not data.get("create_missing"):
+                # Names not found are never dropped: the preview is shown again, asking to create them.
+                again = ConfirmForm(request.POST, user=request.user, missing_names=True)
+                again.is_valid()
+                again.add_error("create_missing", _(
+                    "The notice names units or people that do not exist: correct the notice, or tick the box "
+                    "to create them."))
+                return self._render_preview(request, plan, again)
             late = plan.counts()["starting_overdue"]
             if late and not data.get("accept_overdue"):
                 # The preview asks before measures start overdue; it is shown again with the question.
-                again = ConfirmForm(request.POST, user=request.user, starting_overdue=late)
+                again = ConfirmForm(request.POST, user=request.user, starting_overdue=late, missing_names=missing)
                 again.is_valid()
                 again.add_error("accept_overdue", ngettext(
                     "%(n)d new measure would start overdue: tick the box to import anyway, or go back and "
@@ -258,19 +275,10 @@ class NoticeImportAdminMixin:
 
     def _queue(self, request, pending, content, data, parsed):
         """A notice of many measures is imported by a background job (cases.jobs)."""
-        options = _options(data, request.user)
-        deadline = options["default_deadline"]
-        job = start_job(
-            kind="notice", user=request.user, data=content, file_name=pending.get("filename") or "",
-            organisation=options["case"].organisation if options["case"] else options["organisation"],
-            case=options["case"], size=len(parsed.measures()),
-            options={"is_text": "text" in pending, "content_hash": data["content_hash"],
-                     "unit": options["unit"].pk if options["unit"] else None,
-                     "case": options["case"].pk if options["case"] else None,
-                     "organisation": options["organisation"].pk if options["organisation"] else None,
-                     "default_deadline": deadline.isoformat() if deadline else None,
-                     "outcomes": request.POST.getlist("outcome")},
-        )
+        job = queue_notice(
+            user=request.user, data=content, file_name=pending.get("filename") or "", is_text="text" in pending,
+            content_hash=data["content_hash"], outcomes=request.POST.getlist("outcome"),
+            size=len(parsed.measures()), **_options(data, request.user))
         request.session.pop(SESSION_KEY, None)
         return HttpResponseRedirect(job_url(job))
 

@@ -5,11 +5,15 @@ the session under a random token, so the preview can be checked again with anoth
 mapping, other defaults or "create the missing names" without uploading the file again, and
 what is confirmed is that file. Nothing is written before the confirmation; a refused
 confirmation shows the same preview with its row-by-row report. A plan past the background
-size (cases.jobs) is imported by a Celery job and the page moves to the job's status.
+size (cases.jobs) is imported by a Celery job and the page moves to the job's status. A file
+too big to read in the request (`read_in_background`) is read by a Celery job for its preview as
+well: the status page leads back here, where the plan that job read is matched against the
+organisation (a few bulk queries) and shown; only another column mapping reads the file again.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
 
@@ -24,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Organisation
-from cases.jobs.services import should_queue
+from cases.jobs.models import ImportJob
+from cases.jobs.services import JobRefused, read_in_background, should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Measure
 
@@ -32,6 +37,7 @@ from .jobs import plan_message, queue_plan
 from .plans.columns import LABELS, place_header
 from .plans.forms import PlanCheckForm, PlanUploadForm, column_choices
 from .plans.importer import PlanPreview, PlanRejected, import_plan, preview_plan
+from .plans.reading import PlanRead, plan_from_dict
 
 SESSION_KEY = "plan_imports_pending"
 _STORED = "plan-imports/{token}"
@@ -51,6 +57,8 @@ class PlanImportAdminMixin:
             raise PermissionDenied
         if request.method == "POST" and request.POST.get("token"):
             return self._plan_check(request)
+        if request.method == "GET" and request.GET.get("token"):
+            return self._plan_checked_in_background(request, request.GET["token"])
         form = PlanUploadForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             return self._plan_uploaded(request, form)
@@ -76,12 +84,71 @@ class PlanImportAdminMixin:
             "title": data.get("title") or "", "mapping": {},
         }
         request.session[SESSION_KEY] = pending
+        if read_in_background(len(content)):
+            return self._plan_read_in_background(request, token, pending[token], content, unit=data.get("unit"),
+                                                 default_deadline=data.get("default_deadline"), create_missing=False)
         check = PlanCheckForm(initial={"token": token, "unit": data.get("unit"),
                                        "default_deadline": data.get("default_deadline")},
                               user=request.user, organisation=data["organisation"])
         preview = self._plan_preview(request, pending[token], content, unit=data.get("unit"),
                                      default_deadline=data.get("default_deadline"), create_missing=False)
         return self._plan_show(request, preview, check, pending[token], twice=[])
+
+    def _plan_read_in_background(self, request, token, pending, content, **options):
+        """A file too big to read here: a job reads and checks it; its status page leads back here."""
+        organisation = Organisation.objects.supervised_by(request.user).get(pk=pending["organisation"])
+        case = Case.objects.restrict(request.user, "change").filter(pk=pending["case"]).first() \
+            if pending["case"] else None
+        try:
+            job = queue_plan(user=request.user, data=content, file_name=pending["file_name"],
+                             organisation=organisation, case=case, title=pending["title"],
+                             mapping=pending["mapping"], default_unit=options["unit"],
+                             default_deadline=options["default_deadline"], create_missing=options["create_missing"],
+                             preview=True, then=f"{reverse('admin:notices_notice_import_plan')}?token={token}")
+        except JobRefused as exc:
+            self._plan_forget(request, token)
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:notices_notice_import_plan"))
+        deadline = options["default_deadline"]
+        pending.update(plan_job=job.pk, check={
+            "unit": options["unit"].pk if options["unit"] else None, "create_missing": options["create_missing"],
+            "default_deadline": deadline.isoformat() if deadline else None})
+        request.session.modified = True
+        return HttpResponseRedirect(job_url(job))
+
+    def _plan_checked_in_background(self, request, token):
+        """Back from the job that read the file: the preview, from the plan it read."""
+        pending = request.session.get(SESSION_KEY, {}).get(token)
+        if not pending or not default_storage.exists(pending["stored"]):
+            self.message_user(request, _("This preview has expired; upload the plan again. Nothing was imported."),
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:notices_notice_import_plan"))
+        organisation = Organisation.objects.supervised_by(request.user).filter(pk=pending["organisation"]).first()
+        if organisation is None:
+            raise PermissionDenied
+        plan = self._plan_read(request, pending)
+        if plan is None:  # the job has not finished (or failed): its page says how it stands
+            return HttpResponseRedirect(reverse("admin:cases_import_job", args=[pending.get("plan_job") or 0]))
+        chosen = pending.get("check") or {}
+        check = PlanCheckForm(initial={"token": token, "unit": chosen.get("unit"),
+                                       "default_deadline": chosen.get("default_deadline"),
+                                       "create_missing": chosen.get("create_missing")},
+                              user=request.user, organisation=organisation)
+        unit = check.fields["unit"].queryset.filter(pk=chosen.get("unit")).first() if chosen.get("unit") else None
+        deadline = chosen.get("default_deadline")
+        preview = self._plan_preview(
+            request, pending, b"", unit=unit, create_missing=bool(chosen.get("create_missing")),
+            default_deadline=datetime.date.fromisoformat(deadline) if deadline else None, plan=plan)
+        return self._plan_show(request, preview, check, pending, twice=[])
+
+    def _plan_read(self, request, pending) -> PlanRead | None:
+        """The plan a background check read with the current mapping, if it has finished."""
+        job = ImportJob.objects.restrict(request.user).filter(
+            pk=pending.get("plan_job") or 0, state=ImportJob.State.DONE).first()
+        if job is None or not job.result or "plan" not in job.result:
+            return None
+        plan = plan_from_dict(job.result["plan"])
+        return plan if _same_reading(plan, job.result.get("mapping") or {}, pending["mapping"]) else None
 
     def _plan_check(self, request):
         token = request.POST["token"]
@@ -101,9 +168,15 @@ class PlanImportAdminMixin:
             content = stored.read()
         valid = check.is_valid()
         options = check.cleaned_data if valid else {}
+        plan = self._plan_read(request, pending) if read_in_background(len(content)) else None
+        if read_in_background(len(content)) and plan is None:
+            # Another mapping of a big file: read it again in the background.
+            return self._plan_read_in_background(
+                request, token, pending, content, unit=options.get("unit"),
+                default_deadline=options.get("default_deadline"), create_missing=options.get("create_missing", False))
         preview = self._plan_preview(request, pending, content, unit=options.get("unit"),
                                      default_deadline=options.get("default_deadline"),
-                                     create_missing=options.get("create_missing", False))
+                                     create_missing=options.get("create_missing", False), plan=plan)
         late = preview.counts()["starting_overdue"] if valid else 0
         if "_confirm" not in request.POST or not valid or twice or not preview.ok or (
                 late and not options.get("accept_overdue")):
@@ -146,7 +219,7 @@ class PlanImportAdminMixin:
         return preview_plan(content, file_name=pending["file_name"], user=request.user, organisation=organisation,
                             case=case, title=pending["title"], mapping=pending["mapping"],
                             default_unit=options["unit"], default_deadline=options["default_deadline"],
-                            create_missing=options["create_missing"])
+                            create_missing=options["create_missing"], plan=options.get("plan"))
 
     def _plan_forget(self, request, token):
         pending = request.session.get(SESSION_KEY, {})
@@ -166,6 +239,24 @@ class PlanImportAdminMixin:
         return TemplateResponse(request, template, {
             **self.admin_site.each_context(request), "opts": self.model._meta, **context,
         })
+
+
+def _same_reading(plan: PlanRead, read_with: dict[str, str], mapping: dict[str, str]) -> bool:
+    """Whether `mapping` reads the file as `read_with` did: each header is placed in the same column
+    (the mapping step posts every header's column, most of them those placed anyway)."""
+    if mapping == read_with:
+        return True
+    for table, texts in plan.headers.items():
+        placed = plan.columns.get(table, {})
+        for text in texts:
+            if table in plan.unread:
+                if mapping.get(text) != read_with.get(text):
+                    return False
+                continue
+            key = mapping.get(text) or place_header(text)
+            if (None if key == "ignore" else key) != placed.get(text):
+                return False
+    return True
 
 
 def _refusal(preview: PlanPreview) -> str:

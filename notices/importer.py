@@ -10,10 +10,14 @@ body and inspection team, and the same inspection or feedback dates) updates the
 first one created: its issues are matched by label and title, its measures by label or
 order, and the states it reports are recorded with the notice as their source.
 
-Measures are written only through `cases.services` (`create_measure`,
-`record_state_from_source`); the notice names no responsible unit per measure, so every
-new measure gets one "responsible unit" chosen by the administrator, by default a unit
-named after the issuer.
+New measures are written through `cases.tree`, states of matched ones through
+`cases.services.record_state_from_source`. A measure whose item names its units and leader
+(责任单位/牵头单位/配合单位/责任领导 field lines, or "（责任单位：县财政局）" inline) gets
+them, matched by name to the organisation's units and people (`notices.matching`, the plan
+import's matcher); a name not found blocks the import with "did you mean" suggestions until
+it is corrected or the administrator confirms creating it (`create_missing`). Only measures
+that name no unit fall back to the one "responsible unit" chosen for the import, by default
+a unit named after the issuer.
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ from cases.outcomes import notices as outcome_notices
 from cases.signoff import eligibility
 from cases.states import State
 from cases.tree import NewIssue, TreeWriter
+from notices.matching import NameMatches, create_leaders, create_units, match_names, unit_kind
 from notices.models import Notice, content_hash
+from notices.parser.fields import split_units
+from notices.parser.messages import stored as stored_warning
 from notices.parser.model import IssueNode, ParsedNotice
 from notices.parser.model import Measure as ParsedMeasure
 
@@ -125,6 +132,12 @@ class ImportPlan:
     # import refuses with it): e.g. a responsible unit when the notice names no issuer.
     blockers: list[str] = field(default_factory=list)
     today: datetime.date | None = None
+    # The units and leaders the new measures name, as matched in the organisation.
+    names: NameMatches = field(default_factory=NameMatches)
+    create_missing: bool = False
+    # Names not found (or borne by several users): they stop the import like blockers, but
+    # the administrator can resolve the missing ones by confirming their creation.
+    name_blockers: list[str] = field(default_factory=list)
 
     @property
     def is_duplicate(self) -> bool:
@@ -152,6 +165,10 @@ class ImportPlan:
             "nodes_created": sum(1 for n in self.nodes if n.action == "create"),
             "starting_overdue": len(self.starting_overdue()),
         }
+
+    def needs_fallback_unit(self) -> bool:
+        """Whether some new measure names no responsible unit of its own."""
+        return any(m.action == "create" and not m.parsed.units for m in self.measure_plans())
 
     def starting_overdue(self) -> list[MeasurePlan]:
         """New measures whose deadline is already past on the day of the import."""
@@ -188,9 +205,17 @@ class ImportPlan:
             "organisation": {"id": self.organisation.pk if self.organisation else None,
                              "name": self.organisation_name, "created": self.organisation is None},
             "unit": {"id": self.unit.pk if self.unit else None, "name": self.unit_name, "created": self.unit_created},
+            "names": {
+                "units": {name: unit.pk for name, unit in self.names.units.items()},
+                "leaders": {name: person.pk for name, person in self.names.leaders.items()},
+                "missing_units": [{"name": n, "did_you_mean": s} for n, s in self.names.missing_units.items()],
+                "missing_leaders": [{"name": n, "did_you_mean": s} for n, s in self.names.missing_leaders.items()],
+                "ambiguous_leaders": dict(self.names.ambiguous_leaders),
+                "create_missing": self.create_missing,
+            },
             "default_deadline": self.default_deadline.isoformat(),
             "default_deadline_reason": self.default_deadline_reason,
-            "blockers": list(self.blockers),
+            "blockers": [*self.blockers, *self.name_blockers],
             "counts": self.counts(),
             "declared": dict(self.parsed.header.declared),
             "found": self.found(),
@@ -214,6 +239,9 @@ class ImportPlan:
                             "deadline": m.deadline.isoformat() if m.deadline else None,
                             "deadline_source": m.deadline_source,
                             "measure_id": m.measure_id,
+                            "units": list(m.parsed.units),
+                            "support_units": list(m.parsed.support_units),
+                            "leader": m.parsed.leader,
                         }
                         for m in n.measures
                     ],
@@ -259,7 +287,7 @@ class ImportResult:
 def preview_notice(
     parsed: ParsedNotice, *, unit: Unit | None = None, unit_name: str | None = None, case: Case | None = None,
     organisation: Organisation | None = None, default_deadline: datetime.date | None = None,
-    today: datetime.date | None = None,
+    today: datetime.date | None = None, create_missing: bool = False,
 ) -> ImportPlan:
     """What importing `parsed` would do. Reads the database, writes nothing.
 
@@ -267,7 +295,7 @@ def preview_notice(
     reported in `blockers`, not raised: a dry run says everything it can.
     """
     return _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
-                 default_deadline=default_deadline, today=today)
+                 default_deadline=default_deadline, today=today, create_missing=create_missing)
 
 
 def import_notice(
@@ -275,7 +303,7 @@ def import_notice(
     case: Case | None = None, organisation: Organisation | None = None,
     default_deadline: datetime.date | None = None, source: str = "",
     raw_text: str | None = None, expected_hash: str | None = None, today: datetime.date | None = None,
-    outcomes: Iterable[str] = (),
+    outcomes: Iterable[str] = (), create_missing: bool = False,
 ) -> ImportResult:
     """Import `parsed` in one transaction: the whole notice or nothing.
 
@@ -293,7 +321,7 @@ def import_notice(
         with transaction.atomic():
             return _import(parsed, by=by, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
                            default_deadline=default_deadline, source=source, raw_text=raw_text, today=today,
-                           outcomes=outcomes)
+                           outcomes=outcomes, create_missing=create_missing)
     except IntegrityError:
         # Someone imported the same text between our check and our insert: theirs stands.
         existing = Notice.objects.filter(content_hash=digest).select_related("case").first()
@@ -311,11 +339,11 @@ def _duplicate_result(notice: Notice) -> ImportResult:
 
 
 def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, default_deadline, source, raw_text,
-            today, outcomes=()):
+            today, outcomes=(), create_missing=False):
     plan = _plan(parsed, unit=unit, unit_name=unit_name, case=case, organisation=organisation,
-                 default_deadline=default_deadline, today=today)
-    if plan.blockers:
-        raise NoticeImportError(" ".join(plan.blockers))
+                 default_deadline=default_deadline, today=today, create_missing=create_missing)
+    if plan.blockers or plan.name_blockers:
+        raise NoticeImportError(" ".join([*plan.blockers, *plan.name_blockers]))
     header = parsed.header
     # The notice row goes in first: its unique content hash makes a concurrent import of
     # the same text wait here and then fail, instead of building a second case.
@@ -329,17 +357,20 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
         raw_text=raw_text if raw_text is not None else parsed.text,
         content_hash=plan.content_hash,
         parser_version=(parsed.parser_version or "")[:20],
-        warnings=[_warning_dict(w) for w in parsed.warnings],
-        parsed=parsed.to_dict(),
+        warnings=[_stored_warning(w) for w in parsed.warnings],
+        parsed={**parsed.to_dict(), "warnings": [_stored_warning(w) for w in parsed.warnings]},
         imported_by=by if by is not None and by.pk else None,
     )
     if plan.organisation is None:
         plan.organisation = Organisation.objects.create(name=plan.organisation_name)
         plan.case_values["organisation"] = plan.organisation
     responsible = plan.unit
-    if responsible is None:
-        responsible = Unit.objects.create(name=plan.unit_name, kind=_unit_kind(plan.unit_name),
+    if responsible is None and plan.needs_fallback_unit():
+        responsible = Unit.objects.create(name=plan.unit_name, kind=unit_kind(plan.unit_name),
                                           organisation=plan.organisation)
+    # Names the administrator confirmed creating (the plan blocks on them otherwise).
+    plan.names.units.update(create_units(plan.names.missing_units, plan.organisation))
+    plan.names.leaders.update(create_leaders(plan.names.missing_leaders, plan.organisation))
     target = plan.case
     if target is None:
         target = Case(**plan.case_values)
@@ -361,10 +392,10 @@ def _import(parsed: ParsedNotice, *, by, unit, unit_name, case, organisation, de
     counts = plan.counts()
     message = _result_message(plan, target, counts, created=plan.case is None)
     return ImportResult(notice=notice, case=target, duplicate=False, case_created=plan.case is None,
-                        unit_created=plan.unit is None, counts=counts, message=message)
+                        unit_created=plan.unit is None and responsible is not None, counts=counts, message=message)
 
 
-def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit) -> dict[int, Measure]:
+def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Unit | None) -> dict[int, Measure]:
     """New issues and measures in bulk through cases.tree (statements that do not grow per measure);
     the states a later notice reports on matched measures through the services."""
     issues: dict[int, Issue | NewIssue] = {}
@@ -390,8 +421,15 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             if m.action == "create":
                 # The note is the notice's own report, word for word; `source_notice` says where it is from.
                 state, extra = _state_for(m.state, target)
+                units = [plan.names.units[name] for name in (*parsed.units, *parsed.support_units)]
+                units = list(dict.fromkeys(units))  # one unit named twice is one unit
+                leaders = split_units(parsed.leader or "")
+                lead = units[0] if parsed.units else responsible
+                assert lead is not None  # the plan made the fallback unit whenever a measure lacks its own
                 created[id(m)] = writer.add_measure(
-                    issue=issue, text=parsed.text, lead_unit=responsible, deadline=m.deadline, kind=m.kind,
+                    issue=issue, text=parsed.text, lead_unit=lead, deadline=m.deadline, kind=m.kind,
+                    supporting_units=[u for u in units if u != lead],
+                    lead_leader=plan.names.leaders.get(leaders[0]) if leaders else None,
                     label=(parsed.label or "")[:_LABEL_MAX], state=state,
                     note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
                     reported_at=plan.reported_at,
@@ -446,7 +484,8 @@ def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, cre
 # --- Planning ------------------------------------------------------------------------
 
 
-def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_deadline, today) -> ImportPlan:
+def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_deadline, today,
+          create_missing=False) -> ImportPlan:
     header = parsed.header
     today = today or timezone.localdate()
     digest = notice_hash(parsed)
@@ -487,15 +526,8 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
         unit = Unit.objects.filter(organisation=organisation, name=unit_name).first() \
             if organisation and unit_name else None
         unit_created = unit is None and bool(unit_name)
-        if not unit_name:
-            blockers.append(_("The notice names no issuer: choose the responsible unit for its measures."))
     else:
         unit_name = unit.name
-    if unit_created:
-        notes.append(_("A responsible unit “%(unit)s” will be created; every new measure is assigned to it. "
-                       "Reassign measures to the real units afterwards.") % {"unit": unit_name})
-    elif unit_name:
-        notes.append(_("Every new measure is assigned to the responsible unit “%(unit)s”.") % {"unit": unit_name})
 
     deadline, deadline_reason = _default_deadline(parsed, case, case_values, default_deadline, today)
     if case is None and case_values.get("rectification_deadline") is None:
@@ -503,12 +535,32 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
 
     reported_at = _reported_at(parsed, today)
     nodes = _plan_nodes(parsed, case, deadline)
+    new_measures = [m.parsed for node in nodes for m in node.measures if m.action == "create"]
+    names = _match_names(new_measures, organisation)
+    unnamed = sum(1 for m in new_measures if not m.units)
+    if unnamed and not unit_name:
+        blockers.append(_("The notice names no issuer: choose the responsible unit for its measures."))
+    if unit is None and not unnamed:
+        unit_created = False  # every new measure names its units: no fallback unit is made
+    named = len(new_measures) - unnamed
+    if named:
+        notes.append(_("%(n)d new measures name their responsible units and leaders; they are assigned to them.")
+                     % {"n": named})
+    if unit_created and unnamed:
+        notes.append(_("A responsible unit “%(unit)s” will be created; the %(n)d new measures that name no unit "
+                       "are assigned to it. Reassign them to the real units afterwards.") % {"unit": unit_name,
+                                                                                            "n": unnamed})
+    elif unit_name and unnamed:
+        notes.append(_("The %(n)d new measures that name no unit are assigned to the responsible unit “%(unit)s”.")
+                     % {"unit": unit_name, "n": unnamed})
     plan = ImportPlan(
         parsed=parsed, content_hash=digest, notice_kind=_notice_kind(parsed), duplicate_of=duplicate, case=case,
         case_values=case_values, case_match_reason=reason, unit=unit, unit_name=unit_name, organisation=organisation,
         organisation_name=organisation_name,
         unit_created=unit_created, default_deadline=deadline, default_deadline_reason=deadline_reason,
         nodes=nodes, notes=notes, reported_at=reported_at, blockers=blockers, today=today,
+        names=names, create_missing=create_missing,
+        name_blockers=_name_blockers(names, organisation_name, create_missing=create_missing),
     )
     counts = plan.counts()
     if counts["default_deadlines"]:
@@ -532,6 +584,36 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
     if not parsed.measures() and not any(n.node.children or n.node.text for n in nodes):
         notes.append(_("The notice lists no measures."))
     return plan
+
+
+def _match_names(measures: list[ParsedMeasure], organisation: Organisation | None) -> NameMatches:
+    """The units and leaders the new measures name, matched in the organisation (all missing in a new one)."""
+    units = {name for m in measures for name in (*m.units, *m.support_units)}
+    leaders = {name for m in measures for name in split_units(m.leader or "")[:1]}
+    if organisation is None:
+        return NameMatches(missing_units={name: [] for name in sorted(units)},
+                           missing_leaders={name: [] for name in sorted(leaders)})
+    return match_names(units=units, leaders=leaders, organisation=organisation)
+
+
+def _name_blockers(names: NameMatches, organisation_name: str, *, create_missing: bool) -> list[str]:
+    """Names not found stop the import until corrected or confirmed; never dropped silently."""
+    blockers = []
+    for name, n in names.ambiguous_leaders.items():
+        blockers.append(_("%(n)s users are named “%(name)s”; give them distinct names first.") % {"n": n, "name": name})
+    if create_missing:
+        return blockers
+    for name, close in names.missing_units.items():
+        hint = (_(" (did you mean “%(match)s”?)") % {"match": "”/“".join(close)}) if close else ""
+        blockers.append(_(
+            "There is no unit named “%(name)s” in %(organisation)s%(hint)s; correct the name, or confirm to "
+            "create it.") % {"name": name, "organisation": organisation_name, "hint": hint})
+    for name, close in names.missing_leaders.items():
+        hint = (_(" (did you mean “%(match)s”?)") % {"match": "”/“".join(close)}) if close else ""
+        blockers.append(_(
+            "No user is named “%(name)s”%(hint)s; correct the name, or confirm to create them (they cannot sign in "
+            "until given a password).") % {"name": name, "hint": hint})
+    return blockers
 
 
 def _only_organisation(parsed: ParsedNotice) -> tuple[Organisation | None, str]:
@@ -651,16 +733,6 @@ def _notice_title(parsed: ParsedNotice, plan: ImportPlan) -> str:
     if day:
         return _("%(issuer)s: rectification notice of %(date)s") % {"issuer": owner, "date": day.isoformat()}
     return _("%(issuer)s: rectification notice") % {"issuer": owner}
-
-
-def _unit_kind(name: str) -> str:
-    if name.startswith("中共") or name.endswith(("委", "委员会", "党委", "党组")):
-        return Unit.Kind.PARTY
-    if name.endswith("政府"):
-        return Unit.Kind.GOVERNMENT
-    if name.endswith(("公司", "集团")):
-        return Unit.Kind.ENTERPRISE
-    return Unit.Kind.OTHER
 
 
 def _default_deadline(parsed, case, case_values, chosen, today) -> tuple[datetime.date, str]:
@@ -842,9 +914,18 @@ def _clean_name(text: str | None) -> str:
 
 
 def _warning_dict(warning) -> dict[str, Any]:
+    """A parser warning to show now (the preview, the API's dry run): rendered in the active language."""
     if isinstance(warning, dict):
         return warning
     return {"code": warning.code, "message": warning.message, "line": warning.line}
+
+
+def _stored_warning(warning) -> dict[str, Any]:
+    """A parser warning to keep on the notice: its message id and parameters, so that it is shown in the
+    language of whoever reads it later, not of whoever imported it (`Notice.warning_messages`)."""
+    if isinstance(warning, dict):
+        return warning
+    return stored_warning(warning.code, warning.template, warning.params, warning.line)
 
 
 def _state_counts(parsed: ParsedNotice) -> dict[str, int]:

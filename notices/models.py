@@ -70,3 +70,10 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def warning_messages(self) -> list[dict]:
+        """The parser's warnings in the active language (stored as message ids and parameters)."""
+        from notices.parser.messages import render_stored
+
+        return [{"code": w.get("code", ""), "line": w.get("line"), "message": render_stored(w)}
+                for w in self.warnings or [] if isinstance(w, dict)]

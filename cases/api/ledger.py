@@ -1,22 +1,20 @@
-"""Ledger and notice endpoints of a case: export, import (with dry run) and the notice draft.
+"""Ledger endpoints of a case: export and import (with dry run). The notice draft is notices'
+(notices/api/draft_views.py), on the same path under cases/.
 
     GET  /api/v1/cases/{id}/ledger.xlsx              the case's ledger (the measures you may see)
     GET  /api/v1/cases/{id}/ledger.csv               the same as CSV
     POST /api/v1/cases/{id}/ledger/                  import an .xlsx (multipart `file`, `dry_run`)
-    GET  /api/v1/cases/{id}/notice-draft/?format=txt|docx   the drafted progress notice
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -24,10 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import ledger
+from cases.jobs.api import accepted
+from cases.jobs.services import JobRefused, read_in_background, refuse_too_large, should_queue, start_job
 from cases.models import Case, Measure
-from notices.drafter import draft_notice, notice_docx, notice_filename
 
-from .permissions import CanEditLedger, HasPermission
+from .permissions import CanEditLedger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -69,12 +68,7 @@ class ErrorsAsJSON:
         return response
 
 
-class CanReadAllUnits(HasPermission):
-    permission = "cases.view_all_measures"
-    message = _("Only a supervisor may draft the notice of a whole case.")
-
-
-def _case(request, pk) -> Case:
+def case_of(request, pk) -> Case:
     return get_object_or_404(Case.objects.restrict(request.user), pk=pk)
 
 
@@ -84,7 +78,7 @@ class LedgerExportView(ErrorsAsJSON, APIView):
     @extend_schema(summary="Export the case's ledger (整改台账) as .xlsx or .csv",
                    responses={(200, XLSX): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, pk, fmt="xlsx"):
-        case = _case(request, pk)
+        case = case_of(request, pk)
         measures = Measure.objects.restrict(request.user).filter(case=case)
         name = ledger.ledger_filename(case)
         if fmt == "csv":
@@ -112,51 +106,40 @@ class LedgerImportView(ErrorsAsJSON, APIView):
         summary="Import an .xlsx ledger into the case (all rows checked first; any error writes nothing)",
         request=LedgerImportSerializer,
         responses={200: OpenApiResponse(description="The import report: summary, changes, warnings"),
+                   202: OpenApiResponse(description="Large: checked (dry_run) or imported by a background job; "
+                                                    "poll `status` (GET /api/v1/import-jobs/{id}/)"),
                    400: OpenApiResponse(description="Refused: `errors` lists row, column and message")},
     )
     def post(self, request, pk):
-        case = _case(request, pk)
+        case = case_of(request, pk)
         form = LedgerImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
+        dry_run = form.validated_data["dry_run"]
+        data = upload.read()
         try:
-            result = ledger.import_ledger(upload.read(), file_name=upload.name, user=request.user, case=case,
-                                          dry_run=form.validated_data["dry_run"])
+            refuse_too_large(len(data))
+        except JobRefused as exc:
+            raise serializers.ValidationError({"file": [exc.message]}) from exc
+        job_options = {"kind": "ledger", "user": request.user, "data": data, "file_name": upload.name,
+                       "organisation": case.organisation, "case": case}
+        if read_in_background(len(data)):
+            # Too big to read here: even the check is a job.
+            return accepted(request, start_job(**job_options, preview=dry_run))
+        result = ledger.read_ledger(data, file_name=upload.name, user=request.user, case=case)
+        if not dry_run and result.ok and should_queue(rows=len(result.rows), size=len(data)):
+            return accepted(request, start_job(**job_options, size=len(result.rows)))
+        try:
+            result = ledger.apply_ledger(result, user=request.user, dry_run=dry_run)
         except ledger.LedgerRejected as exc:
             return Response(exc.result.as_dict(), status=status.HTTP_400_BAD_REQUEST)
-        return Response({**result.as_dict(), "dry_run": form.validated_data["dry_run"],
-                         "report": result.report()})
-
-
-class NoticeDraftView(ErrorsAsJSON, APIView):
-    permission_classes = [CanReadAllUnits]
-    renderer_classes = [TextRenderer, DocxRenderer, JSONRenderer]
-
-    @extend_schema(
-        summary="Draft the case's progress notice (整改进展情况通报) as text or .docx",
-        parameters=[OpenApiParameter("format", str, enum=["txt", "docx", "json"], default="txt")],
-        responses={(200, "text/plain"): OpenApiTypes.STR, (200, DOCX): OpenApiTypes.BINARY},
-    )
-    def get(self, request, pk):
-        case = _case(request, pk)
-        draft = draft_notice(case)
-        fmt = request.query_params.get("format", "txt")
-        if fmt == "docx":
-            return FileResponse(io.BytesIO(notice_docx(draft)), as_attachment=True,
-                                filename=notice_filename(case, "docx"), content_type=DOCX)
-        if fmt == "json":
-            return Response({"title": draft.title, "text": draft.text, "warnings": draft.warnings,
-                             "figures": asdict(draft.figures)})
-        response = HttpResponse(draft.text, content_type="text/plain; charset=utf-8")
-        response["X-Draft-Warnings"] = str(len(draft.warnings))
-        return response
+        return Response({**result.as_dict(), "dry_run": dry_run, "report": result.report()})
 
 
 urlpatterns_v1 = [
     ("cases/<int:pk>/ledger.xlsx", LedgerExportView.as_view(), "api-case-ledger-xlsx", {"fmt": "xlsx"}),
     ("cases/<int:pk>/ledger.csv", LedgerExportView.as_view(), "api-case-ledger-csv", {"fmt": "csv"}),
     ("cases/<int:pk>/ledger/", LedgerImportView.as_view(), "api-case-ledger-import", {}),
-    ("cases/<int:pk>/notice-draft/", NoticeDraftView.as_view(), "api-case-notice-draft", {}),
 ]
 
 

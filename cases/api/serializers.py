@@ -159,6 +159,7 @@ class MeasureRowsSerializer(serializers.ListSerializer):
                 "kind": m.kind,
                 "kind_display": kinds.get(m.kind, m.kind),
                 "lead_leader": None if leader is None else {"id": leader.pk, "name": str(leader.get_full_name())},
+                "responsible_person": m.responsible_person,
                 "lead_unit": {"id": unit.pk, "name": unit.name},
                 "supporting_units": [{"id": u.pk, "name": u.name} for u in m.supporting_units.all()],
                 "deadline": date(m.deadline),
@@ -214,9 +215,10 @@ class MeasureListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Measure
         fields = [
-            "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader", "lead_unit",
-            "supporting_units", "deadline", "original_deadline", "state", "state_display", "is_overdue",
-            "days_overdue", "last_progress_at", "completed_at", "updated_at", "urging_level",
+            "id", "version", "case", "issue", "label", "text", "kind", "kind_display", "lead_leader",
+            "responsible_person", "lead_unit", "supporting_units", "deadline", "original_deadline", "state",
+            "state_display", "is_overdue", "days_overdue", "last_progress_at", "completed_at", "updated_at",
+            "urging_level",
         ]
         list_serializer_class = MeasureRowsSerializer
 
@@ -356,11 +358,9 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
     """The ledger columns a supervisor may edit; state and deadline have their own endpoints."""
 
     issue = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.none())
-    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
-    lead_leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
-                                                     required=False)
-    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True),
-                                                          many=True, required=False)
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    lead_leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), allow_null=True, required=False)
+    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none(), many=True, required=False)
     deadline = serializers.DateField(required=False, allow_null=True,
                                      help_text="On create only; move it later with POST /measures/{id}/deadline/.")
 
@@ -372,16 +372,22 @@ class MeasureWriteSerializer(VersionedInputSerializer, serializers.ModelSerializ
 
     class Meta:
         model = Measure
-        fields = ["version", "issue", "label", "text", "kind", "lead_leader", "lead_unit", "supporting_units",
-                  "deadline", "position"]
+        fields = ["version", "issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
+                  "supporting_units", "deadline", "position"]
         extra_kwargs = {"position": {"required": False}, "label": {"required": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            # Only issues the caller can see may be named, so an id cannot probe other cases.
-            self.fields["issue"].queryset = Issue.objects.restrict(request.user)
+            # Only rows the caller can see may be named, so an id cannot probe other organisations:
+            # a hidden issue, unit or person is refused exactly like one that does not exist.
+            user = request.user
+            self.fields["issue"].queryset = Issue.objects.restrict(user)
+            units = Unit.objects.restrict(user).filter(is_active=True)
+            self.fields["lead_unit"].queryset = units
+            self.fields["supporting_units"].child_relation.queryset = units
+            self.fields["lead_leader"].queryset = User.objects.restrict(user).filter(is_active=True)
 
     def validate(self, attrs):
         errors = {}

@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -25,8 +26,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.filtering import FilterBackend
 from cases import ledger, services
-from cases.api.filtering import FilterBackend
 from cases.filters import (
     CaseFilterSet,
     IssueFilterSet,
@@ -301,6 +302,9 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     @action(detail=False, methods=["get"], url_path="export.csv", url_name="export-csv")
     def export_csv(self, request):
         measures = self.filter_queryset(self.get_queryset())
+        queued = self._export_in_background(measures, "csv")
+        if queued is not None:
+            return queued
         response = StreamingHttpResponse(ledger.ledger_csv_lines(measures), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(
             True, ledger.ledger_filename(None).removesuffix(".xlsx") + ".csv"
@@ -312,6 +316,9 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     @action(detail=False, methods=["get"], url_path="export.xlsx", url_name="export-xlsx")
     def export_xlsx(self, request):
         measures = self.filter_queryset(self.get_queryset())
+        queued = self._export_in_background(measures, "xlsx")
+        if queued is not None:
+            return queued
         # A zip (xlsx) cannot be written front to back, so it is spooled to a temporary file
         # that stays in memory while small; rows are still read from the database in chunks.
         stream = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
@@ -319,6 +326,20 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         stream.seek(0)
         return FileResponse(stream, as_attachment=True, filename=ledger.ledger_filename(None), content_type=XLSX)
 
+
+    def _export_in_background(self, measures, fmt: str) -> Response | None:
+        """Past the export thresholds: 202 with the job, whose status (and then download link) is at
+        `status` — `GET /api/v1/export-jobs/{id}/`."""
+        from cases.jobs import exports
+
+        rows = measures.order_by().count()
+        if not exports.should_export_in_background(rows, fmt):
+            return None
+        name = ledger.ledger_filename(None)
+        job = exports.start_export(user=self.request.user, fmt=fmt, rows=rows, query=self.request.GET.urlencode(),
+                                   file_name=name if fmt == "xlsx" else name.removesuffix(".xlsx") + ".csv")
+        status_url = self.request.build_absolute_uri(reverse("api-export-job-detail", args=[job.pk]))
+        return Response({"job": job.pk, "status": status_url, "rows": rows}, status=status.HTTP_202_ACCEPTED)
 
 
 def request_data(request):

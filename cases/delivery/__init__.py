@@ -6,8 +6,9 @@ turns the message into that platform's own format and talks to its server. Backe
 `TemporaryDeliveryError` (or `OSError`/`smtplib.SMTPException`) for what is worth retrying —
 a busy server, a rate limit, a network error — and `PermanentDeliveryError` for what is not
 (a mailbox or a webhook that does not exist, a wrong signing secret). Callers that record
-what they send (reminders, letters, sign-off decisions, look-backs) claim their row first,
-call `send` with no transaction or lock held, then record the outcome.
+what they send (weekly reminders, look-back reminders, report mails) go through `outbox`: one
+row per recipient and period (`reserve`, the once-per-period guard), claimed before it is sent
+and recorded after (`deliver`), with no transaction or lock held while the server is talked to.
 """
 
 from .base import (

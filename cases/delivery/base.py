@@ -91,5 +91,10 @@ def backend_for(channel: str) -> Backend:
 
 
 def send(target: Target, message: Message) -> str:
-    """Send one message to one target through its channel's backend."""
-    return backend_for(target.channel).send(target, message)
+    """Send one message to one target through its channel's backend, at the deployment's rate
+    (`throttle`: one token bucket in Redis shared by every worker)."""
+    from . import throttle
+
+    backend = backend_for(target.channel)
+    throttle.acquire(target.channel)
+    return backend.send(target, message)

@@ -53,16 +53,34 @@ def should_queue(*, rows: int, size: int) -> bool:
     return rows > settings.IMPORT_BACKGROUND_ROWS or size > settings.IMPORT_BACKGROUND_BYTES
 
 
+def read_in_background(size: int) -> bool:
+    """True when a file of `size` bytes is too big to be read in the request: its check is a job."""
+    return size > settings.IMPORT_BACKGROUND_BYTES
+
+
+def refuse_too_large(size: int) -> None:
+    """Refuse, before anything is stored or queued, a file past the import limit (cases.limits)."""
+    from cases import limits
+
+    if refusal := limits.file_too_large(size):
+        raise JobRefused(refusal)
+
+
 def start_job(*, kind: str, user, data: bytes, file_name: str, organisation=None, case=None, size: int = 0,
-              options: dict[str, Any] | None = None) -> ImportJob:
-    """Store the file, create the job and queue it on commit. `options` must be JSON."""
+              options: dict[str, Any] | None = None, preview: bool = False, then: str = "") -> ImportJob:
+    """Store the file, create the job and queue it on commit. `options` must be JSON.
+
+    `preview`: the job only checks the file and records the preview as its result (nothing is
+    written); `then` is the page the status page leads to once it is done (the preview's)."""
     if kind not in _RUNNERS:
         raise ValueError(f"no runner for import jobs of kind {kind!r}")
+    refuse_too_large(len(data))
     stored = default_storage.save(f"import-jobs/{uuid.uuid4().hex}.bin", ContentFile(data))
     job = ImportJob.objects.create(
         kind=kind, created_by=user, organisation=organisation, case=case, file_name=file_name[:255],
         stored_as=stored, size=size, stage=_("Waiting for a worker"),
-        options={**(options or {}), "language": translation.get_language() or settings.LANGUAGE_CODE},
+        options={**(options or {}), "language": translation.get_language() or settings.LANGUAGE_CODE,
+                 "preview": preview, "then": then},
     )
     from .tasks import run_import_job
 
@@ -117,6 +135,19 @@ def _run_ledger(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[
     from cases import ledger
 
     report(10, _("Checking every row"))
+    if job.options.get("preview"):
+        result = ledger.read_ledger(data, file_name=job.file_name, user=job.created_by, case=job.case)
+        if result.ok:
+            try:
+                ledger.apply_ledger(result, user=job.created_by, dry_run=True)
+            except ledger.LedgerRejected as exc:
+                result = exc.result
+        if not result.ok:
+            raise JobRefused(_("The ledger cannot be imported as it is; nothing was written."),
+                             [e.as_dict() for e in result.errors])
+        return (_("Ledger checked: %(summary)s") % {"summary": ledger.summary_text(result.summary)},
+                {**result.as_dict(), "dry_run": True, "report": result.report()},
+                result.case.pk if result.case else None)
     try:
         result = ledger.import_ledger(data, file_name=job.file_name, user=job.created_by, case=job.case)
     except ledger.LedgerRejected as exc:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -38,11 +39,23 @@ def int_or_none(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+# Numbering labels (（一）, 1., 一是…) follow the rules of the notice parser (notices.parser.labels),
+# which the notices app registers when it starts: dependencies point down (cases imports nothing
+# of notices), and the genre's label rules stay written once.
+_label_reader: Callable[[str], Any] | None = None
+
+
+def register_label_reader(reader: Callable[[str], Any]) -> None:
+    """Set the function reading a numbering label: text → an object with `text` and `rest`, or None."""
+    global _label_reader
+    _label_reader = reader
+
+
 def split_label(text: str) -> tuple[str, str]:
     """("（一）", "…方面") from "（一）…方面"; ("", text) when the text carries no label."""
-    from notices.parser.labels import read_label
-
-    label = read_label(text)
+    if _label_reader is None:
+        raise ImproperlyConfigured("No label reader: the notices app registers it (notices.apps).")
+    label = _label_reader(text)
     if label is None:
         return "", text
     return label.text, text[len(label.text):].lstrip() if text.startswith(label.text) else label.rest

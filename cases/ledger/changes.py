@@ -25,6 +25,9 @@ def describe_changes(item: LedgerRow, issues: IssuePaths) -> list[str]:
     if m.lead_leader_id != (item.leader.pk if item.leader else None):
         changes.append(_("Lead leader: %(old)s → %(new)s") % {
             "old": m.lead_leader.name if m.lead_leader else none, "new": item.leader.name if item.leader else none})
+    if item.person is not None and item.person != m.responsible_person:
+        changes.append(_("Responsible person: %(old)s → %(new)s") % {
+            "old": m.responsible_person or none, "new": item.person or none})
     if m.lead_unit_id != item.lead_unit.pk:
         changes.append(_("Lead unit: %(old)s → %(new)s") % {"old": m.lead_unit.name, "new": item.lead_unit.name})
     old_supporting = {u.pk for u in m.supporting_units.all()} - {m.lead_unit_id}

@@ -39,6 +39,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("urging", "督办等级", 10, aliases=("urging level", "预警等级")),
     # Outcome figures in the notice's words (cases.outcomes.ledger), one clause each.
     Column("outcomes", "整改成效", 30, aliases=("outcomes", "outcome figures", "成效", "整改成效数据")),
+    # 责任人 as written (Measure.responsible_person); a file without the column leaves it as it is.
+    # Last, so the columns of ledgers exported before it (and sheets filled in by position) stay put.
+    Column("person", "责任人", 12, aliases=("responsible person", "person", "具体责任人")),
 )
 HEADERS = [c.header for c in COLUMNS]
 

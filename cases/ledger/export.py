@@ -7,7 +7,7 @@ exported here can be edited in Excel or WPS and imported back unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import copy
 from typing import IO
 
@@ -27,7 +27,8 @@ def ledger_title(case: Case | None) -> str:
     return f"{case.title}台账" if "整改" in case.title[-8:] else f"{case.title}整改台账"
 
 
-def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) -> None:
+def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None,
+                      progress: Callable[[int], None] | None = None) -> None:
     """Write the measures (already scoped by `restrict`) as an .xlsx ledger to `stream`.
 
     Write-only mode keeps memory flat for a province-sized export. Row 1 holds the title
@@ -40,7 +41,7 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    rows = ledger_rows(measures)
+    rows = ledger_rows(measures, progress=progress)
     first = next(rows, None)
     if title is None:
         title = ledger_title(_single_case(measures, first))
@@ -90,8 +91,8 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
     for column in COLUMNS:
         template = WriteOnlyCell(ws)
         template.font, template.border = body_font, border
-        template.alignment = centre if column.key in ("number", "leader", "deadline", "kind", "state", "urging") \
-            else wrap
+        centred = ("number", "leader", "person", "deadline", "kind", "state", "urging")
+        template.alignment = centre if column.key in centred else wrap
         if column.key == "deadline":
             template.number_format = "yyyy-mm-dd"
         styles.append(template._style)
@@ -117,9 +118,9 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None) 
     wb.save(stream)
 
 
-def ledger_csv_lines(measures) -> Iterator[str]:
+def ledger_csv_lines(measures, *, progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """The ledger columns as CSV lines (UTF-8 with BOM so Excel opens Chinese text), guarded and streamable."""
-    return csv_lines(HEADERS, ([row[c.key] for c in COLUMNS] for row in ledger_rows(measures)))
+    return csv_lines(HEADERS, ([row[c.key] for c in COLUMNS] for row in ledger_rows(measures, progress=progress)))
 
 
 def write_ledger_csv(measures, stream: IO[str]) -> None:

@@ -55,6 +55,7 @@ class LedgerRow:
     kind: str
     progress: str
     state: str | None  # None: leave as it is
+    person: str | None = None  # 责任人; None: the file has no such column, leave it as it is
     changes: list[str] = field(default_factory=list)
     outcomes: list = field(default_factory=list)  # new outcome figures (cases.outcomes.ledger)
 

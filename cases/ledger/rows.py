@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
@@ -88,8 +88,12 @@ _ORDER = ("case_id", "issue__position", "issue_id", "position", "pk")
 def export_queryset(measures) -> Any:
     """The measures in ledger order with what a row shows joined in: no prefetch, and the issue's
     parent and grandparent loaded in the same query (their paths need no query up to 3 levels)."""
+    # `prefetch_related(None)`: a queryset that arrives with prefetches (the API's `with_related()`)
+    # would run them once per chunk of `.iterator()` — 340 queries for 85,000 rows; the
+    # supporting units are walked beside the measures instead.
     return (
-        measures.select_related("case", "issue__parent__parent", "lead_unit", "lead_leader", "urging_level")
+        measures.prefetch_related(None)
+        .select_related("case", "issue__parent__parent", "lead_unit", "lead_leader", "urging_level")
         .annotate(latest_note=latest_note_subquery())
         .order_by(*_ORDER)
     )
@@ -139,7 +143,8 @@ def _outcome_rows(measures):
         yield (tuple(getattr(figure, f"_k{n}") for n in range(5)), figure_words(figure))
 
 
-def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+def ledger_rows(measures, *, chunk_size: int = 500,
+                progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """One dict per measure, keyed by column key, in ledger order.
 
     Streams in a constant number of queries whatever the set's size: the measures (with their
@@ -166,6 +171,7 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
                 "issue": paths.text(m.issue_id),
                 "measure": f"{m.label}{m.text}",
                 "leader": m.lead_leader.name if m.lead_leader_id else "",
+                "person": m.responsible_person,
                 "units": UNIT_SEPARATOR.join(units),
                 "deadline": m.deadline,
                 "kind": KIND_NAMES.get(m.kind, m.kind),
@@ -181,6 +187,8 @@ def ledger_rows(measures, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
         if len(chunk) >= chunk_size:
             yield from flush()
             chunk = []
+            if progress is not None:
+                progress(number)  # a background export reports its rows done, chunk by chunk
     if chunk:
         yield from flush()
 

@@ -104,6 +104,9 @@ def validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
         if kind != Measure.Kind.LONG_TERM and deadline is None and not result.errors[before:]:
             err("deadline", _("A deadline (e.g. 2026-06-30) is required, except for “%(long_term)s” measures.")
                 % {"long_term": KIND_NAMES[Measure.Kind.LONG_TERM]})
+        person = cell_text(row.get("person")) if "person" in row else None
+        if person and len(person) > 100:
+            err("person", _("The name is longer than 100 characters."))
         state = parse_choice(row.get("state"), STATE_SYNONYMS, "state", err)
         progress = cell_text(row.get("progress"))
         figures = outcome_ledger.read_cell(cell_text(row.get("outcomes")), err)
@@ -113,7 +116,7 @@ def validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
         item = LedgerRow(
             row=number, measure=measure, path=path, label=label, text=text, leader=leader, lead_unit=unit_list[0],
             supporting=unit_list[1:], deadline=deadline, kind=kind, progress=progress, state=state,
-            outcomes=outcome_ledger.new_figures(measure, figures),
+            person=person, outcomes=outcome_ledger.new_figures(measure, figures),
         )
         item.changes = describe_changes(item, issue_text)
         if item.outcomes:

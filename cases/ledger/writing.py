@@ -71,6 +71,7 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
             reports_state = bool(item.state) and item.state != State.PLANNED
             created = writer.add_measure(
                 issue=parent, text=item.text, label=item.label, lead_unit=item.lead_unit, lead_leader=item.leader,
+                responsible_person=item.person or "",
                 supporting_units=item.supporting, deadline=item.deadline, kind=item.kind,
                 state=item.state if reports_state else State.PLANNED,
                 note=(item.progress or reason) if reports_state else item.progress,
@@ -109,6 +110,8 @@ def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, su
         fields["label"], fields["text"] = item.label, item.text
     if measure.lead_leader_id != (item.leader.pk if item.leader else None):
         fields["lead_leader"] = item.leader
+    if item.person is not None and measure.responsible_person != item.person:
+        fields["responsible_person"] = item.person
     if measure.lead_unit_id != item.lead_unit.pk:
         fields["lead_unit"] = item.lead_unit
     if measure.kind != item.kind:

@@ -74,6 +74,7 @@ class LookbackAdmin(_ReadOnly):
 
 @admin.register(LookbackReminder)
 class LookbackReminderAdmin(_ReadOnly):
-    list_display = ["recipient_email", "period", "unit", "item_count", "status", "sent_at"]
+    list_display = ["recipient_email", "channel", "period", "unit", "item_count", "status", "attempts", "sent_at"]
     list_filter = ["status", "period"]
+    list_select_related = ["channel", "unit"]
     search_fields = ["recipient_email", "unit__name", "error"]

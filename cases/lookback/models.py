@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import RestrictedQuerySet
+from cases.delivery.outbox import DeliveryRecord
 
 
 class Period(models.TextChoices):
@@ -194,29 +195,23 @@ class LookbackReminderQuerySet(RestrictedQuerySet):
     unit_lookup = "unit"
 
 
-class LookbackReminder(models.Model):
-    """One look-back reminder e-mail: to whom, for which week, how many items, and the outcome.
+class LookbackReminder(DeliveryRecord):
+    """One look-back reminder: to whom (an address, or a unit's or person's group bot or SMS
+    channel), for which week, how many items, and the outcome.
 
-    Unique per address and week, claimed before it is sent: a job run twice sends once.
+    Unique per address (or channel) and week, claimed before it is sent through
+    `cases.delivery.outbox`: a job run twice sends once.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
     period = models.DateField(_("week"), help_text=_("Monday of the week the reminder is for."))
-    recipient_email = models.EmailField(_("recipient e-mail"))
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
+    channel = models.ForeignKey("cases.NotificationChannel", verbose_name=_("channel"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+",
+                                help_text=_("Empty for e-mail to the recipient's address."))
     item_count = models.PositiveIntegerField(_("items"), default=0)
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     objects = LookbackReminderQuerySet.as_manager()
 
@@ -225,7 +220,10 @@ class LookbackReminder(models.Model):
         verbose_name_plural = _("look-back reminders")
         ordering = ["-period", "recipient_email"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient_email", "period"], name="lookback_reminder_once_per_week"),
+            models.UniqueConstraint(fields=["recipient_email", "period"], condition=Q(channel__isnull=True),
+                                    name="lookback_reminder_once_per_week"),
+            models.UniqueConstraint(fields=["channel", "period"], condition=Q(channel__isnull=False),
+                                    name="lookback_reminder_channel_once_per_week"),
         ]
 
     def __str__(self) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin_scoping import RestrictedAdminMixin
+from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
 from .models import OutcomeFigure
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ScopedChoicesMixin, admin.TabularInline):
     model = OutcomeFigure
     fields = ["created_at", "kind", "count", "amount", "money_unit", "amount_wan", "title", "doc_number", "source",
               "by"]

@@ -9,8 +9,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.filtering import FilterBackend
-from cases.filters import BoundedFilterSet, MeasureFilterSet, _visible
+from accounts.filtering import BoundedFilterSet, FilterBackend
+from cases.filters import MeasureFilterSet
 from cases.models import Case, Measure
 
 from . import selectors
@@ -20,8 +20,9 @@ from .serializers import OutcomeFigureSerializer
 
 
 class OutcomeFigureFilterSet(BoundedFilterSet):
-    measure = filters.ModelChoiceFilter(label=gettext_lazy("measure"), queryset=_visible(Measure))
-    case = filters.ModelChoiceFilter(label=gettext_lazy("case"), queryset=_visible(Case), field_name="measure__case")
+    measure = filters.ModelChoiceFilter(label=gettext_lazy("measure"), queryset=Measure.objects.all())
+    case = filters.ModelChoiceFilter(label=gettext_lazy("case"), queryset=Case.objects.all(),
+                                     field_name="measure__case")
     kind = filters.ChoiceFilter(label=gettext_lazy("kind"), choices=Kind.choices)
     source = filters.ChoiceFilter(label=gettext_lazy("source"), choices=OutcomeFigure.Source.choices)
 

@@ -5,7 +5,9 @@ The package keeps one concern per module:
 * `selection` — which items need urging on a day and at which level (pure rules);
 * `planning` — `plan_week` records one `Reminder` row per recipient, week and kind with its
   items, in one transaction;
-* `rendering` — subject, text and HTML of one reminder from templates compiled once;
+* `rendering` — subject, text and HTML of one reminder from templates compiled once, loading
+  only the items the mail shows;
+* `summary` — the supervisors' summary, read through the dashboard's selectors;
 * `delivery` — one interface (`deliver`) over the channel backends (e-mail, group-bot
   webhooks, SMS): it *claims* a row with a committed conditional update, talks to the server
   with no transaction or lock held, then records the outcome;
@@ -21,21 +23,44 @@ Who gets what:
   one e-mail covering all of them.
 * **Escalation (督办)** — items overdue for `REMINDER_ESCALATE_AFTER_DAYS` or more also go to
   the item's lead leader and to the head of its lead unit.
-* **Supervisor summary** — every supervisor gets one summary per unit: ongoing, overdue,
-  escalated and the longest overdue, with a link to the dashboard.
+* **Supervisor summary** — every supervisor gets one summary of what they follow, in the
+  dashboard's own figures: the headline, the organisations below theirs ranked worst first
+  (or, with none below, the units), the longest-overdue items and links to the full lists
+  (`summary`).
 
 Nobody with nothing to report gets anything.
 """
 
 from .delivery import NothingToReport, deliver, retryable, stranded
 from .planning import PlannedReminder, Recipient, WeekPlan, plan_week
-from .rendering import ItemRow, absolute, build_message, item_rows, render_email, unit_summary_rows
+from .rendering import ItemRow, absolute, build_message, item_rows, render_email
 from .schedule import DEFERRED_TASK_PREFIX, WEEKLY_TASK, defer_weekly_run
 from .selection import LEVEL_RANK, Thresholds, escalated, item_level, reportable, week_start
+from .summary import SupervisorSummary, supervisor_summary
 
 __all__ = [
-    "DEFERRED_TASK_PREFIX", "LEVEL_RANK", "WEEKLY_TASK", "ItemRow", "NothingToReport", "PlannedReminder",
-    "Recipient", "Thresholds", "WeekPlan", "absolute", "build_message", "defer_weekly_run", "deliver",
-    "escalated", "item_level", "item_rows", "plan_week", "render_email", "reportable", "retryable", "stranded",
-    "unit_summary_rows", "week_start",
+    "DEFERRED_TASK_PREFIX",
+    "LEVEL_RANK",
+    "WEEKLY_TASK",
+    "ItemRow",
+    "NothingToReport",
+    "PlannedReminder",
+    "Recipient",
+    "SupervisorSummary",
+    "Thresholds",
+    "WeekPlan",
+    "absolute",
+    "build_message",
+    "defer_weekly_run",
+    "deliver",
+    "escalated",
+    "item_level",
+    "item_rows",
+    "plan_week",
+    "render_email",
+    "reportable",
+    "retryable",
+    "stranded",
+    "supervisor_summary",
+    "week_start",
 ]

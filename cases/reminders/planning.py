@@ -32,6 +32,7 @@ from .selection import (
     reportable,
     week_start,
 )
+from .summary import supervisor_summary
 
 logger = logging.getLogger(__name__)
 
@@ -491,7 +492,8 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
         scoped = Measure.objects.restrict(supervisor)
         if not reportable(scoped, on=on, thresholds=thresholds).exists():
             continue
-        overdue = scoped.overdue(on).count()
+        # The count the summary itself shows (computed once per scope and day, then shared).
+        overdue = supervisor_summary(supervisor, on=on).head.overdue
         for recipient in _with_channels(Recipient(email=supervisor.email.strip().lower(), user_id=supervisor.pk),
                                         user_channels.get(supervisor.pk, [])):
             recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, recipient, [], item_count=overdue)

@@ -8,16 +8,18 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When, Window
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from ..delivery import Channel, Message, Target
 from ..delivery.mail import email_message
-from ..models import Measure, ProgressUpdate, Reminder, awaiting_signoff_condition, overdue_condition
+from ..formats import percent
+from ..models import Measure, ProgressUpdate, Reminder
 from ..states import State
-from .selection import Thresholds, item_level
+from .selection import LEVEL_RANK, Thresholds, level_rank_expression
+from .summary import SupervisorSummary, supervisor_summary
 
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
@@ -54,94 +56,77 @@ class ItemRow:
         return Reminder.Level(self.level).label
 
 
-def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> list[tuple[object, list[ItemRow]]]:
-    """The reminder's items grouped by case, ordered by deadline, loaded in one query."""
+def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
+              cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
+    """The reminder's items to show and how many it has at each level, in one query.
+
+    Only the `cap` worst items (highest level, longest overdue, nearest deadline; default
+    REMINDER_MAIL_MAX_ITEMS) are loaded, with everything a row shows joined in; the counts of
+    every level come with them as window sums over all the reminder's items, so a digest of
+    10,000 items costs what one of 30 does. Items completed or rescheduled since the week was
+    planned are left out. Rows are grouped by case and ordered by deadline within each case.
+    """
+    cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
+    ranks = {rank: level for level, rank in LEVEL_RANK.items() if rank}
     latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
-    measures = (
-        reminder.measures.select_related("case", "lead_unit", "lead_leader", "urging_level")
+    counted = {
+        f"n_{rank}": Window(Sum(Case(When(rank=rank, then=Value(1)), default=Value(0), output_field=IntegerField())))
+        for rank in ranks
+    }
+    measures = list(
+        reminder.measures.exclude(state=State.COMPLETED)
+        .annotate(rank=level_rank_expression(on=on, thresholds=thresholds)).filter(rank__gt=0)
+        .select_related("case", "lead_unit", "lead_leader", "urging_level")
         .annotate(last_note=Subquery(latest_note.values("note")[:1]),
-                  last_note_at=Subquery(latest_note.values("created_at")[:1]))
-        .order_by("case__title", "case_id", F("deadline").asc(nulls_last=True), "pk")
+                  last_note_at=Subquery(latest_note.values("created_at")[:1]), **counted)
+        .order_by("-rank", F("deadline").asc(nulls_last=True), "pk")[:cap]
     )
+    counts = dict.fromkeys(Reminder.Level.values, 0)
+    if not measures:
+        return [], counts
+    escalation = reminder.kind == Reminder.Kind.ESCALATION
+    for rank, level in ranks.items():
+        if escalation and level == Reminder.Level.OVERDUE:
+            level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
+        counts[level] += getattr(measures[0], f"n_{rank}") or 0
+    head, tail = reverse("cases:measure-detail", args=[0]).rsplit("/0/", 1)
     rows = []
     for measure in measures:
-        level = item_level(deadline=measure.deadline, last_activity=measure.last_progress_at or measure.created_at,
-                           on=on, thresholds=thresholds) or (
-            Reminder.Level.DUE_SOON if measure.urging_level_id else None)
-        if measure.state == State.COMPLETED or level is None:
-            continue  # completed or moved since the week was planned: nothing to urge any more
-        if reminder.kind == Reminder.Kind.ESCALATION and level == Reminder.Level.OVERDUE:
-            level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
+        level = ranks[measure.rank]
+        if escalation and level == Reminder.Level.OVERDUE:
+            level = Reminder.Level.ESCALATED
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
             measure=measure, level=level, days_overdue=measure.days_overdue(on),
-            url=absolute(reverse("cases:measure-detail", args=[measure.pk])),
+            url=absolute(f"{head}/{measure.pk}/{tail}"),
             last_note=measure.last_note or "", last_note_at=measure.last_note_at,
             idle_days=(on - timezone.localdate(last_activity)).days,
             days_left=(measure.deadline - on).days if measure.deadline else None,
         ))
-    return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
-
-
-def _capped(cases, flat: list[ItemRow]):
-    """At most REMINDER_MAIL_MAX_ITEMS items in a mail: the worst first (highest level, longest
-    overdue, nearest deadline), still grouped by case; the rest are counted and linked."""
-    cap = settings.REMINDER_MAIL_MAX_ITEMS
-    if len(flat) <= cap:
-        return cases, 0
-    rank = {Reminder.Level.ESCALATED: 0, Reminder.Level.OVERDUE: 1, Reminder.Level.LAGGING: 2,
-            Reminder.Level.DUE_SOON: 3}
     far = datetime.date.max
-    kept = {id(r) for r in sorted(flat, key=lambda r: (rank.get(r.level, 9), -r.days_overdue,
-                                                       r.measure.deadline or far, r.measure.pk))[:cap]}
-    trimmed = [(case, [r for r in rows if id(r) in kept]) for case, rows in cases]
-    return [(case, rows) for case, rows in trimmed if rows], len(flat) - cap
+    rows.sort(key=lambda r: (r.measure.case.title, r.measure.case_id, r.measure.deadline or far, r.measure.pk))
+    return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)], counts
 
 
-def unit_summary_rows(*, on: datetime.date, thresholds: Thresholds, user=None) -> list[dict]:
-    """Per lead unit with ongoing items: ongoing, overdue, escalated, due soon, longest overdue (days),
-    over the measures `user` may see (every measure when no user is given).
-
-    Supervisors of the same organisations see the same table, and at province scale it is an
-    aggregate over many measures: computed once per scope and shared through the cache for an hour.
-    """
-    import hashlib
-
-    from django.core.cache import cache
-
-    measures = Measure.objects.all() if user is None else Measure.objects.restrict(user)
-    scope = "all" if user is None or user.scope.everything else hashlib.sha1(
-        ",".join(map(str, sorted(user.scope.organisation_ids | {-u for u in user.scope.unit_ids}))).encode()
-    ).hexdigest()[:16]
-    key = (f"reminders:unit-summary:{on.isoformat()}:{thresholds.due_soon_days}:{thresholds.escalate_after_days}:"
-           f"{scope}")
-    return cache.get_or_set(key, lambda: _unit_summary_rows(measures, on=on, thresholds=thresholds), 3600)
+def _linked(summary: SupervisorSummary) -> list[dict]:
+    """The summary's rows with their links: an organisation opens its dashboard and its overdue
+    items, a unit its overdue items (the same filters as the dashboard's own links)."""
+    items, dashboard = reverse("cases:items"), reverse("cases:dashboard")
+    rows = []
+    for row in summary.rows:
+        if summary.by == "organisation":
+            target = summary.parent.pk if row.extra.get("own") and summary.parent else row.key
+            link, overdue = f"{dashboard}?organisation={target}", f"{items}?organisation={target}&overdue=true"
+        else:
+            link = overdue = f"{items}?lead_unit={row.key}&overdue=true"
+        rows.append({"row": row, "own": bool(row.extra.get("own")), "longest": row.extra.get("longest") or 0,
+                     "rate": percent(row.rate), "url": absolute(link), "overdue_url": absolute(overdue)})
+    return rows
 
 
-def _unit_summary_rows(measures, *, on: datetime.date, thresholds: Thresholds) -> list[dict]:
-    escalate_before = on - datetime.timedelta(days=thresholds.escalate_after_days)
-    due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    ongoing = ~Q(state=State.COMPLETED)
-    rows = (
-        measures.counts_by_unit(on)
-        .annotate(
-            escalated=Count("pk", filter=overdue_condition(on) & Q(deadline__lte=escalate_before)),
-            due_soon=Count("pk", filter=ongoing & Q(deadline__gte=on, deadline__lte=due_by)),
-            # Waiting for a signature: the supervisors' own lag, reported apart from overdue.
-            awaiting=Count("pk", filter=awaiting_signoff_condition()),
-            oldest_request=Min("signoff_requested_on", filter=awaiting_signoff_condition()),
-        )
-        .filter(ongoing__gt=0)
-    )
-    result = []
-    for row in rows:
-        oldest = row["oldest_overdue_deadline"]
-        row["longest_overdue_days"] = (on - oldest).days if oldest else 0
-        requested = row.pop("oldest_request")
-        row["longest_awaiting_days"] = max((on - requested).days, 0) if requested else 0
-        result.append(row)
-    result.sort(key=lambda r: (-r["overdue"], -r["longest_overdue_days"], r["lead_unit__name"]))
-    return result
+def _worst_row(measure: Measure, *, on: datetime.date) -> dict:
+    return {"measure": measure, "days_overdue": measure.days_overdue(on),
+            "url": absolute(reverse("cases:measure-detail", args=[measure.pk]))}
 
 
 def build_message(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds | None = None):
@@ -170,24 +155,25 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
     }
     with translation.override(settings.LANGUAGE_CODE):
         if reminder.kind == Reminder.Kind.SUPERVISOR_SUMMARY:
-            rows = unit_summary_rows(on=on, thresholds=thresholds, user=reminder.recipient)
-            if not rows:
+            if reminder.recipient is None:
                 return None
-            context.update(units=rows, totals={
-                key: sum(r[key] for r in rows) for key in ("ongoing", "overdue", "escalated", "due_soon", "awaiting")
-            }, longest_awaiting_days=max(r["longest_awaiting_days"] for r in rows))
+            overview = supervisor_summary(reminder.recipient, on=on)
+            if not overview.head.ongoing:
+                return None
+            context.update(overview=overview, head=overview.head, rows=_linked(overview),
+                           overdue_url=absolute(f"{reverse('cases:items')}?overdue=true"),
+                           worst=[_worst_row(m, on=on) for m in overview.worst])
             name = "supervisor_summary"
             url = context["dashboard_url"]
         else:
-            cases = item_rows(reminder, on=on, thresholds=thresholds)
+            cases, counts = item_rows(reminder, on=on, thresholds=thresholds)
             if not cases:
                 return None
-            flat = [row for _, group in cases for row in group]
-            counts = {level: sum(1 for r in flat if r.level == level) for level in Reminder.Level.values}
-            cases, more = _capped(cases, flat)
-            context.update(cases=cases, item_total=len(flat), counts=counts, more=more,
+            shown = [row for _, group in cases for row in group]
+            total = sum(counts.values())
+            context.update(cases=cases, item_total=total, counts=counts, more=total - len(shown),
                            overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED],
-                           worst=sorted(flat, key=lambda r: (-r.days_overdue, r.measure.deadline or on))[:5])
+                           worst=sorted(shown, key=lambda r: (-r.days_overdue, r.measure.deadline or on))[:5])
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"
             url = context["my_url"]
         subject, text, html = render_email(name, context)

@@ -48,7 +48,8 @@ class ReportSubscriptionAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReportDelivery)
 class ReportDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["subscription", "period_start", "recipient_email", "status", "sent_at"]
+    list_display = ["subscription", "period_start", "recipient_email", "channel", "status", "attempts", "sent_at"]
+    list_select_related = ["subscription", "channel"]
     list_filter = ["status", "period_start"]
     search_fields = ["recipient_email", "subscription__name", "error"]
 

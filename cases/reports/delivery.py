@@ -1,5 +1,7 @@
-"""Mailing the periodic reports: every active subscription whose period has ended gets its
-.docx, once per address and period (a `ReportDelivery` row, claimed before the mail goes out).
+"""Sending the periodic reports: every active subscription whose period has ended goes to its
+leaders (by mail with the .docx, and on their own group bots and SMS channels) and its other
+addresses, once per recipient and period. Each is a `ReportDelivery` row recorded and claimed
+before it is sent, through `cases.delivery.outbox`; a failed one is retried by the next run.
 
 The figures are those of the subscription's scope as a whole (an organisation and those below
 it, or one case): the leaders chosen for it read that organisation's report.
@@ -8,78 +10,69 @@ it, or one case): the leaders chosen for it read that organisation's report.
 from __future__ import annotations
 
 import datetime
-import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from cases import holidays
+from cases.delivery import Attachment, Message, outbox
+from cases.models import NotificationChannel
 from cases.reminders import absolute, render_email
 
 from . import document, periods
 from .models import ReportDelivery, ReportSubscription
 
-logger = logging.getLogger(__name__)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def due_period(subscription: ReportSubscription, today: datetime.date) -> periods.Period:
     return periods.last_complete(subscription.kind, today)
 
 
-def _claim(subscription, period, email) -> ReportDelivery | None:
-    try:
-        with transaction.atomic():
-            row, created = ReportDelivery.objects.get_or_create(
-                subscription=subscription, period_start=period.start, recipient_email=email)
-    except IntegrityError:
-        return None
-    if created:
-        return row
-    # A failed send is tried again by a later run; a sent or pending one is someone else's.
-    if ReportDelivery.objects.filter(pk=row.pk, status=ReportDelivery.Status.FAILED).update(
-            status=ReportDelivery.Status.PENDING):
-        return row
-    return None
+def slots(subscription: ReportSubscription, period: periods.Period) -> list[outbox.Slot]:
+    """Each address of the subscription, and each active channel of its leaders."""
+    keys = {"subscription": subscription, "period_start": period.start}
+    found = [outbox.Slot.for_mail(email, **keys) for email in subscription.addresses()]
+    leaders = {u.pk: u.email for u in subscription.recipients.filter(is_active=True)}
+    channels = NotificationChannel.objects.filter(user_id__in=list(leaders), is_active=True).order_by("pk")
+    found += [outbox.Slot.for_channel(pk, email=leaders[user_id], **keys)
+              for pk, user_id in channels.values_list("pk", "user_id")]
+    return found
+
+
+def report_message(subscription: ReportSubscription, period: periods.Period, *, today: datetime.date) -> Message:
+    from .views import build_report
+
+    report = build_report(None, organisation=subscription.organisation, case=subscription.case, period=period,
+                          on=today)
+    scope = f"case={subscription.case_id}" if subscription.case_id else f"organisation={subscription.organisation_id}"
+    report_url = absolute(reverse("cases:report")) + f"?{scope}&kind={period.kind}&start={period.start.isoformat()}"
+    context = {"report": report, "subscription": subscription, "site_url": settings.SITE_URL,
+               "report_url": report_url}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, text, html = render_email("report", context)
+        summary = render_to_string("emails/report-summary.txt", context).strip()
+    return Message(subject=subject, text=text, html=html, summary=summary, sms=subject, url=report_url,
+                   attachments=(Attachment(document.filename(report), document.report_docx(report),
+                                                          DOCX),))
 
 
 def send_subscription(subscription: ReportSubscription, *, today: datetime.date) -> int:
-    """Send the report of the last ended period to each address not yet served; returns how many."""
-    from .views import build_report
-
+    """Send the report of the last ended period to each recipient not yet served; returns how many."""
     period = due_period(subscription, today)
-    claimed = [row for email in subscription.addresses() if (row := _claim(subscription, period, email))]
-    if not claimed:
+    ids = outbox.reserve(ReportDelivery, slots(subscription, period))
+    if not ids:
         return 0
-    report = build_report(None, organisation=subscription.organisation, case=subscription.case, period=period,
-                          on=today)
-    attachment = document.report_docx(report)
-    context = {"report": report, "subscription": subscription, "site_url": settings.SITE_URL,
-               "report_url": absolute(reverse("cases:report")) + (
-                   f"?case={subscription.case_id}" if subscription.case_id else
-                   f"?organisation={subscription.organisation_id}") + f"&kind={period.kind}"
-                   f"&start={period.start.isoformat()}"}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, text, html = render_email("report", context)
-    sent = 0
-    for row in claimed:
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [row.recipient_email])
-        message.attach_alternative(html, "text/html")
-        message.attach(document.filename(report), attachment,
-                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        try:
-            message.send()
-        except Exception as exc:  # recorded; the next run tries again
-            ReportDelivery.objects.filter(pk=row.pk).update(status=ReportDelivery.Status.FAILED,
-                                                            error=f"{type(exc).__name__}: {exc}"[:2000])
-            logger.warning("Report %s to %s failed: %s", subscription.pk, row.recipient_email, exc)
-            continue
-        ReportDelivery.objects.filter(pk=row.pk).update(status=ReportDelivery.Status.SENT, sent_at=timezone.now(),
-                                                        error="")
-        sent += 1
-    return sent
+    built: list[Message] = []
+
+    def message_for(row: ReportDelivery) -> Message:
+        if not built:  # the report and its .docx are built once, for the first recipient that needs them
+            built.append(report_message(subscription, period, today=today))
+        return built[0]
+
+    return outbox.deliver_all(ReportDelivery, ids, message_for=message_for)
 
 
 def send_due(*, today: datetime.date) -> dict:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import RestrictedQuerySet
+from cases.delivery.outbox import DeliveryRecord
 
 from .periods import KINDS, WEEK
 
@@ -90,29 +91,27 @@ class ReportSubscription(models.Model):
         return out
 
 
-class ReportDelivery(models.Model):
-    """One report mail: unique per subscription, period and address; claimed before it is sent."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+class ReportDelivery(DeliveryRecord):
+    """One report message: unique per subscription, period and address (or a leader's group bot
+    or SMS channel); claimed before it is sent through `cases.delivery.outbox`."""
 
     subscription = models.ForeignKey(ReportSubscription, verbose_name=_("report subscription"),
                                      on_delete=models.CASCADE, related_name="deliveries")
     period_start = models.DateField(_("period"))
-    recipient_email = models.EmailField(_("recipient e-mail"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    channel = models.ForeignKey("cases.NotificationChannel", verbose_name=_("channel"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+",
+                                help_text=_("Empty for e-mail to the recipient's address."))
 
     class Meta:
         verbose_name = _("report delivery")
         verbose_name_plural = _("report deliveries")
         ordering = ["-period_start", "recipient_email"]
-        constraints = [models.UniqueConstraint(fields=["subscription", "period_start", "recipient_email"],
-                                               name="report_delivery_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start", "recipient_email"],
+                                    condition=Q(channel__isnull=True), name="report_delivery_once"),
+            models.UniqueConstraint(fields=["subscription", "period_start", "channel"],
+                                    condition=Q(channel__isnull=False), name="report_delivery_channel_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription} · {self.period_start} · {self.recipient_email}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_scoping import RestrictedAdminMixin
+from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
 from .models import ExtensionRequest, SignoffChain, SignoffStep
 
 
-class SignoffStepInline(admin.TabularInline):
+class SignoffStepInline(ScopedChoicesMixin, admin.TabularInline):
     model = SignoffStep
     fields = ["position", "title", "signer", "people"]
     autocomplete_fields = ["people"]

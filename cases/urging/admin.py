@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
-from accounts.admin_scoping import RestrictedAdminMixin
+from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
 from ..models import NotificationChannel
 from .models import Ladder, LadderLevel, Letter
 
 
-class LadderLevelInline(admin.TabularInline):
+class LadderLevelInline(ScopedChoicesMixin, admin.TabularInline):
     model = LadderLevel
     extra = 0
     fields = ["rank", "name", "threshold_days", "colour", "to_liaison", "to_unit_head", "to_lead_leader",

@@ -37,6 +37,7 @@ class LetterSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "title", "document", "document_display", "unit", "level", "state",
                   "state_display", "issued_on", "reply_by", "overdue", "recipients", "measures",
                   "acknowledged_at", "reply", "answered_at", "escalated_to"]
+        read_only_fields = fields
 
     def get_measures(self, obj) -> list[int]:
         return [m.pk for m in obj.visible_measures]

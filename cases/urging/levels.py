@@ -130,4 +130,10 @@ def refresh(*, on: datetime.date, measures=None) -> int:
     # Cases no ladder covers (no default ladder at all) have no levels.
     changed += base.ongoing().exclude(covered).filter(urging_level__isnull=False).update(
         urging_level=None, urging_level_since=None)
+    if measures is None and changed:
+        # Items moved between levels without a service write: recount the dashboard's level
+        # figures (a narrowed refresh is followed by its service's recount of the case).
+        from .. import figures
+
+        figures.refresh_levels()
     return changed

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Unit
-from accounts.scoping import RestrictedQuerySet
+from accounts.scoping import RestrictedQuerySet, Scope
 
 
 class Colour(models.TextChoices):
@@ -63,6 +64,22 @@ class Ladder(models.Model):
         return self.name
 
 
+class LadderLevelQuerySet(RestrictedQuerySet):
+    """Levels of the ladders that can apply to a person's items: their organisations' own
+    ladders and the deployment's default (which every organisation without its own follows)."""
+
+    organisation_lookup = "ladder__organisation"
+
+    def unit_condition(self, unit_ids: frozenset[int]) -> Q | None:
+        return Q(ladder__organisation_id__in=Unit.objects.filter(pk__in=sorted(unit_ids)).values("organisation_id"))
+
+    def scope_condition(self, scope: Scope) -> Q | None:
+        condition = super().scope_condition(scope)
+        if condition is None:
+            return None
+        return condition | Q(ladder__organisation__isnull=True)
+
+
 class LadderLevel(models.Model):
     ladder = models.ForeignKey(Ladder, verbose_name=_("ladder"), on_delete=models.CASCADE, related_name="levels")
     rank = models.PositiveSmallIntegerField(_("rank"), help_text=_("1 is the mildest; higher levels outrank lower."))
@@ -85,6 +102,8 @@ class LadderLevel(models.Model):
     reply_days = models.PositiveSmallIntegerField(
         _("reply within (working days)"), default=5, help_text=_("For letters: the reply deadline after issue."),
     )
+
+    objects = LadderLevelQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ladder level")

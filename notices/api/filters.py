@@ -4,14 +4,14 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.filters import BoundedFilterSet, _visible
+from accounts.filtering import BoundedFilterSet
 from cases.models import Case
 from notices.models import Notice
 
 
 class NoticeFilterSet(BoundedFilterSet):
     kind = filters.ChoiceFilter(label=_("kind"), choices=Notice.Kind.choices)
-    case = filters.ModelChoiceFilter(label=_("case"), queryset=_visible(Case))
+    case = filters.ModelChoiceFilter(label=_("case"), queryset=Case.objects.all())
     published_after = filters.DateFilter(label=_("published after"), field_name="published_on", lookup_expr="gte")
     published_before = filters.DateFilter(label=_("published before"), field_name="published_on",
                                           lookup_expr="lte")

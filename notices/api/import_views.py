@@ -16,8 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation, Unit
+from cases.jobs.api import accepted
+from cases.jobs.services import read_in_background, should_queue
 from cases.models import Case
 from notices.importer import NoticeImportError, import_notice, preview_notice
+from notices.jobs import queue_notice
 from notices.parser import ParseError, parse_file, parse_text
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -44,6 +47,10 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, help_text=gettext_lazy("…or a .txt, .docx or .html file."))
     dry_run = serializers.BooleanField(required=False, default=False,
                                        help_text=gettext_lazy("Preview only: parse and say what would happen."))
+    create_missing = serializers.BooleanField(
+        required=False, default=False,
+        help_text=gettext_lazy("Create the units and leaders the notice names that the organisation lacks "
+                               "(without it, such names stop the import and are listed with suggestions)."))
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True,
         help_text=gettext_lazy("Responsible unit of the new measures (default: a unit named after the issuer)."),
@@ -101,17 +108,30 @@ class NoticeImportView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data.get("file")
-        try:
-            parsed = parse_file(upload.read(), upload.name) if upload is not None else parse_text(data["text"])
-        except ParseError as exc:
-            raise NoticeNotReadable(detail=exc.message, code=exc.code) from exc
+        content = upload.read() if upload is not None else data["text"].encode("utf-8")
         options = {"unit": data.get("unit"), "unit_name": data.get("unit_name") or None, "case": data.get("case"),
                    "organisation": data.get("organisation") or Organisation.objects.default_for(request.user),
-                   "default_deadline": data.get("default_deadline")}
+                   "default_deadline": data.get("default_deadline"),
+                   "create_missing": data.get("create_missing", False)}
+
+        def queue(size: int = 0, preview: bool = False) -> Response:
+            return accepted(request, queue_notice(
+                user=request.user, data=content, file_name=upload.name if upload is not None else "",
+                is_text=upload is None, content_hash=data.get("content_hash") or None,
+                outcomes=data.get("outcomes") or (), size=size, preview=preview, **options))
+
+        if read_in_background(len(content)):  # (the serializer refused a file past MAX_UPLOAD_BYTES)
+            return queue(preview=data["dry_run"])  # too big to read here: even the preview is a job
+        try:
+            parsed = parse_file(content, upload.name) if upload is not None else parse_text(data["text"])
+        except ParseError as exc:
+            raise NoticeNotReadable(detail=exc.message, code=exc.code) from exc
         try:
             if data["dry_run"]:
                 plan = preview_notice(parsed, **options)
                 return Response({"dry_run": True, "preview": plan.as_dict(), "parsed": parsed.to_dict()})
+            if should_queue(rows=len(parsed.measures()), size=len(content)):
+                return queue(size=len(parsed.measures()))
             result = import_notice(
                 parsed, by=request.user, source=upload.name if upload is not None else "",
                 raw_text=data.get("text") if upload is None else None,

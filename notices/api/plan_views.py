@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation, Unit
-from cases.jobs.services import should_queue
+from cases.jobs.api import accepted
+from cases.jobs.services import JobRefused, read_in_background, refuse_too_large, should_queue
 from cases.models import Case
 from notices.jobs import queue_plan
 from notices.plans.importer import PlanRejected, import_plan, preview_plan
@@ -76,7 +76,8 @@ class PlanImportView(APIView):
                    request={"multipart/form-data": PlanRequestSerializer},
                    responses={200: OpenApiResponse(description="the preview"),
                               201: OpenApiResponse(description="imported"),
-                              202: OpenApiResponse(description="large: imported by a background job; poll `status`"),
+                              202: OpenApiResponse(description="large: checked (dry_run) or imported by a "
+                                                               "background job; poll `status`"),
                               400: OpenApiResponse(description="refused, with the row-by-row report")})
     def post(self, request):
         serializer = PlanRequestSerializer(data=request.data, context={"request": request})
@@ -88,6 +89,15 @@ class PlanImportView(APIView):
                    "create_missing": data["create_missing"]}
         content = upload.read()
         try:
+            refuse_too_large(len(content))
+        except JobRefused as exc:
+            raise serializers.ValidationError({"file": [exc.message]}) from exc
+        if read_in_background(len(content)):
+            # Too big to read in the request: the check (and the import) run as a job.
+            return accepted(request, queue_plan(user=request.user, data=content, file_name=upload.name,
+                                                organisation=data["organisation"], preview=data["dry_run"],
+                                                **options))
+        try:
             # Checked first (bounded by the input's size): the preview, or the size that decides
             # whether the import runs here or as a background job.
             preview = preview_plan(content, file_name=upload.name, user=request.user,
@@ -98,12 +108,8 @@ class PlanImportView(APIView):
                 raise PlanRejected(preview)
             measures = preview.counts()["measures_created"]
             if should_queue(rows=measures, size=len(content)):
-                job = queue_plan(user=request.user, data=content, file_name=upload.name,
-                                 organisation=data["organisation"], size=measures, **options)
-                status_url = request.build_absolute_uri(reverse("api-import-job-detail", args=[job.pk]))
-                return Response({"dry_run": False, "job": job.pk, "status": status_url,
-                                 "detail": _("The plan is large: it is being imported in the background.")},
-                                status=status.HTTP_202_ACCEPTED)
+                return accepted(request, queue_plan(user=request.user, data=content, file_name=upload.name,
+                                                    organisation=data["organisation"], size=measures, **options))
             result = import_plan(content, file_name=upload.name, user=request.user,
                                  organisation=data["organisation"], **options)
         except DjangoPermissionDenied as exc:

@@ -19,6 +19,14 @@ class NoticeListSerializer(serializers.ModelSerializer):
         return len(obj.warnings or [])
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField(help_text="In the language of the request, whatever the import's was.")
+
+
 class NoticeDetailSerializer(NoticeListSerializer):
+    warnings = WarningSerializer(source="warning_messages", many=True, read_only=True)
+
     class Meta(NoticeListSerializer.Meta):
         fields = [*NoticeListSerializer.Meta.fields, "content_hash", "warnings", "raw_text"]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .draft_views import NoticeDraftView
 from .import_views import NoticeImportView
 from .plan_views import PlanImportView
 
@@ -13,4 +14,5 @@ urlpatterns = [
     # Before the router's notices/<pk>/, so "import" is not read as a notice id.
     path("notices/import/", NoticeImportView.as_view(), name="api-notice-import"),
     path("notices/plans/", PlanImportView.as_view(), name="api-plan-import"),
+    path("cases/<int:pk>/notice-draft/", NoticeDraftView.as_view(), name="api-case-notice-draft"),
 ]

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 
-from cases.api.filtering import FilterBackend
+from accounts.filtering import FilterBackend
 from notices.models import Notice
 
 from .filters import NoticeFilterSet

@@ -69,6 +69,7 @@ _DECLARED_KINDS = (
     re.compile(rf"{_NUM}\s*(?:个方面|方面)\s*{_NUM}\s*类(?:具体|突出)?问题"),
 )
 _DECLARED_ASPECTS = re.compile(rf"{_NUM}\s*个方面(?:的)?问题(?!\s*\d)")
+_ASPECT_AT = re.compile(r"\d+\s*个方面(?:的)?问题(?!\s*\d)")
 _DECLARED_PROBLEMS = (
     re.compile(r"(?<![\d.])(\d+)\s*(?:个|项|条)(?:方面)?(?:反馈|具体)问题"),
     re.compile(r"(?:反馈|指出|提出|交办|移交|涉及|针对)[^,。;\d]{0,10}?(?<![\d.])(\d+)\s*(?:个|项|条)(?:方面)?问题"),
@@ -281,7 +282,8 @@ def _declared(text: str, result: HeaderRead, line: int) -> dict[str, int | float
             put("categories", _to_int(aspects.group(1)))
     for pattern in _DECLARED_PROBLEMS:
         for match in pattern.finditer(folded):
-            if not _is_part_of_categories(folded, match.start()):
+            # "3个方面问题" counts categories (read above), not problems.
+            if not _is_part_of_categories(folded, match.start()) and not _ASPECT_AT.match(folded, match.start(1)):
                 put("problems", _to_int(match.group(1)))
     for pattern in _DECLARED_MEASURES:
         for match in pattern.finditer(folded):

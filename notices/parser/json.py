@@ -87,6 +87,7 @@ def measure_to_dict(measure: Measure) -> dict[str, Any]:
         "deadline_phrase": measure.deadline_phrase,
         "long_term": measure.long_term,
         "units": list(measure.units),
+        "support_units": list(measure.support_units),
         "leader": measure.leader,
         "fields": dict(measure.fields),
     }

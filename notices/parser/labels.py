@@ -51,6 +51,7 @@ CN_STYLES = frozenset({STYLE_CN_PAREN, STYLE_CN_HALF})
 CN_NUM = "[一二三四五六七八九十]{1,3}"
 _CN_VALUES = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+CIRCLED_DIGITS = frozenset(_CIRCLED)
 
 # Patterns run on folded text, so （ ） ． ， ： are already ( ) . , :
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

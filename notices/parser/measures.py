@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from notices.parser.labels import CN_NUM, chinese_numeral, cn_to_int
+from notices.parser.labels import CIRCLED_DIGITS, CN_NUM, chinese_numeral, cn_to_int
 from notices.parser.model import Measure, ParseWarning
 from notices.parser.states import read_deadline, read_numbers, read_state
 from notices.parser.text import fold
@@ -159,9 +159,12 @@ def build_measures(paragraphs: list[Paragraph], notice_date: date | None) -> tup
     measures = []
     for segment in [*split.preamble, *split.segments]:
         text = segment.text.lstrip(_LEAD_PUNCT).rstrip(_TAIL_PUNCT)
+        label = segment.label
+        if not label and text[:1] in CIRCLED_DIGITS:
+            label, text = text[0], text[1:].lstrip(_LEAD_PUNCT)  # "①制定…": a measure of its own
         if len(text) < 2:
             continue
-        measures.append(make_measure(segment.label, text, segment.line, notice_date))
+        measures.append(make_measure(label, text, segment.line, notice_date))
     return measures, split.warnings
 
 

@@ -31,6 +31,8 @@ TEMPLATES: dict[str, str] = {
     "declared_conflict": "The notice declares %(what)s as both %(first)s and %(second)s; the first is kept.",
     "numbering_gap.section": "Section “%(expected)s” is missing: the text goes on with “%(label)s”.",
     "reflowed_lines": "%(n)d line breaks inside paragraphs (usual in text copied from a web page) were joined.",
+    "page_furniture": "%(n)d lines of page layout (page numbers, the title repeated at the top of a page) were "
+                      "left out.",
     "docx_numbering": "Word's automatic numbering was written out as labels (%(n)d paragraphs); check the labels.",
     # Tree
     "no_issue_tree": "No numbered list of problems was found: the issue tree is empty.",
@@ -123,3 +125,28 @@ def render(template: str, params: dict[str, Any]) -> str:
     except (KeyError, TypeError, ValueError):
         # A broken translation must not hide the warning: fall back to the English text.
         return template % values if values else template
+
+
+def stored(code: str, template: str, params: dict[str, Any], line: int | None) -> dict[str, Any]:
+    """A warning as kept in the database: its message id and parameters, rendered when read.
+
+    ``terms`` names the parameters that are phrases to translate themselves, so that the
+    reader's language applies to them too. No rendered text is kept: it would be in the
+    language of the import."""
+    return {
+        "code": code,
+        "template": template,
+        "params": {key: str(value) if isinstance(value, Term) else value for key, value in params.items()},
+        "terms": sorted(key for key, value in params.items() if isinstance(value, Term)),
+        "line": line,
+    }
+
+
+def render_stored(warning: dict[str, Any]) -> str:
+    """A stored warning in the active language. Older rows kept only the rendered ``message``."""
+    template = warning.get("template")
+    if not template:
+        return str(warning.get("message", ""))
+    terms = set(warning.get("terms") or ())
+    params = {key: Term(value) if key in terms else value for key, value in (warning.get("params") or {}).items()}
+    return render(template, params)

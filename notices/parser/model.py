@@ -84,7 +84,8 @@ class Measure:
     # The wording makes it a long-term measure (长期坚持): it needs no deadline.
     long_term: bool = False
     # Field lines of the item (责任单位：… 责任领导：… 整改时限：…), when the notice has them.
-    units: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # lead units (牵头单位) first
+    support_units: list[str] = field(default_factory=list)  # 配合单位
     leader: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
 

@@ -21,7 +21,7 @@ from notices.parser.model import (
     ParseWarning,
     Section,
 )
-from notices.parser.reflow import reflow
+from notices.parser.reflow import drop_page_furniture, reflow
 from notices.parser.text import FORMAT_TEXT, _fold_cached, check_text, fold, normalise_lines, read_source
 from notices.parser.tree import (
     assign_kinds,
@@ -35,7 +35,7 @@ from notices.parser.tree import (
 
 # Bump whenever the same input would parse to different output, so stored notices can be
 # re-parsed selectively.
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOTICE_WORDS = re.compile(r"巡视|巡察|整改|督察|审计|反馈|通报")
@@ -90,8 +90,9 @@ def _guarded(run: Callable[[], ParsedNotice]) -> ParsedNotice:
 def _parse(raw: str, source_format: str, warnings: list[ParseWarning], strict: bool) -> ParsedNotice:
     lines = normalise_lines(check_text(raw))
     _require_notice(lines)
+    lines, furniture = drop_page_furniture(lines)
     lines, reflow_warnings = reflow(lines)
-    warnings = [*warnings, *reflow_warnings]
+    warnings = [*warnings, *furniture, *reflow_warnings]
     layout = read_layout(lines)
     # Roles first: the header reads declared totals from the organisational section only.
     assign_roles(layout, [_structure_score(layout, section) for section in layout.sections])

@@ -33,6 +33,12 @@ FIELD_LINE = re.compile(
 _TITLE_END = re.compile(r"(?:的通报|的报告|的公告|的公示|的说明|情况通报)$")
 # The page's meta line ("发布时间：2022-03-18 来源：…") stands alone.
 _META = re.compile(r"(?:发布时间|发布日期|来源|作者|浏览次数|点击数|字号)\s*[:：]")
+# Page furniture of a printed or paged document: "— 3 —", "- 12 -", "第3页 共8页", "3/8".
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~·•]+\s*\d{1,3}\s*[-—–－~·•]+|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3})$"
+)
+_RUNNING_TITLE_MIN = 8
 _MIN_WIDTH = 16
 _TOLERANCE = 3
 _MIN_WRAPPED = 4
@@ -63,6 +69,22 @@ def wrap_width(lines: list[str]) -> int | None:
         if near >= _MIN_WRAPPED and near * 2 >= longer:
             return width
     return None
+
+
+def drop_page_furniture(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
+    """Lines that only a page layout put there: page numbers, and the title repeated at the top
+    of each page (a running header). Dropped before the lines around them are joined."""
+    title = lines[0] if lines and len(lines[0]) >= _RUNNING_TITLE_MIN else None
+    kept = [lines[0]] if lines else []
+    dropped = 0
+    for line in lines[1:]:
+        if line == title or _PAGE_NUMBER.match(line):
+            dropped += 1
+            continue
+        kept.append(line)
+    if not dropped:
+        return lines, []
+    return kept, [ParseWarning.of("page_furniture", None, n=dropped)]
 
 
 def reflow(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:

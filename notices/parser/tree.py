@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from notices.parser.fields import Fields, extract_fields
+from notices.parser.fields import Fields, extract_fields, inline_fields, merge
 from notices.parser.labels import (
     CN_STYLES,
     NUMERIC_STYLES,
     STRUCTURAL_STYLES,
     STYLE_ARABIC_HALF,
+    STYLE_CIRCLED,
     STYLE_NONE,
     STYLE_ORDINAL,
     STYLE_SECTION,
@@ -101,6 +102,12 @@ def build_section_tree(
     warnings: list[ParseWarning] = []
     labels = _structural_labels(lines, start, end, warnings)
     ranks = learn_ranks([labels[index] for index in sorted(labels)])
+    circled = [index for index, label in labels.items() if label.style == STYLE_CIRCLED]
+    if circled and len(ranks) > 1 and ranks[STYLE_CIRCLED] == max(ranks.values()):
+        # ①② as the innermost numbering mark the measures of an item, as 一是/二是 do: they
+        # stay in the item's text, where the measures are read (one a paragraph).
+        for index in circled:
+            del labels[index]
     root = Draft("", STYLE_NONE, None, -2, start, "")
     stack = [root]
     for index in range(start, end):
@@ -405,8 +412,11 @@ def _is_summary(text: str) -> bool:
 
 
 def to_nodes(
-    drafts: list[Draft], notice_date: date | None, warnings: list[ParseWarning], level: int = 0
+    drafts: list[Draft], notice_date: date | None, warnings: list[ParseWarning], level: int = 0,
+    inherited: Fields | None = None,
 ) -> list[IssueNode]:
+    """Nodes from drafts; a category's fields (its 牵头单位, 责任领导…) hold for the items under it
+    that do not name their own (``inherited``)."""
     nodes = []
     for draft in drafts:
         if not draft.head and draft.body and _is_heading_like(draft.body[0][1]):
@@ -422,9 +432,13 @@ def to_nodes(
             else:
                 paragraphs.append((line, text))
         fields, paragraphs = extract_fields(paragraphs, notice_date)
+        fields = merge(merge(fields, inline_fields(draft.head, notice_date)), inherited or Fields())
         measures, measure_warnings = build_measures(paragraphs, notice_date)
-        if fields:
-            apply_fields(measures, fields)
+        for measure in measures:
+            # A measure's own bracketed fields ("（责任单位：县财政局）") before its item's.
+            own = merge(inline_fields(measure.text, notice_date), fields)
+            if own:
+                apply_fields([measure], own)
         warnings.extend(measure_warnings)
         text_parts = [draft.head] + [text for _, text in draft.body]
         node = IssueNode(
@@ -438,7 +452,7 @@ def to_nodes(
             line=draft.line + 1,
             measures=measures,
         )
-        node.children = to_nodes(draft.children, notice_date, warnings, level + 1)
+        node.children = to_nodes(draft.children, notice_date, warnings, level + 1, fields)
         nodes.append(node)
     return nodes
 
@@ -447,6 +461,7 @@ def apply_fields(measures: list[ParsedMeasure], fields: Fields) -> None:
     """Give an item's field data to its measures: its units, leader and deadline."""
     for measure in measures:
         measure.units = list(fields.units)
+        measure.support_units = list(fields.support_units)
         measure.leader = fields.leader
         measure.fields = {**measure.fields, **fields.raw}
         if fields.deadline is not None:

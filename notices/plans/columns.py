@@ -26,7 +26,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # 问题清单·任务清单·责任清单 as separate sheets: a task names its problem's number, a duty its task's.
     "problem_ref": ("问题序号", "对应问题序号", "问题编号", "所属问题序号", "对应问题编号"),
     "measure_ref": ("任务序号", "措施序号", "对应任务序号", "任务编号", "措施编号", "对应措施序号"),
-    "ignore": ("备注", "整改进展", "完成情况", "整改目标", "督办单位"),
+    "ignore": ("备注", "整改进展", "完成情况", "整改目标", "督办单位", "联系电话", "电话", "联系方式", "手机号码",
+               "办公电话"),
 }
 LABELS = {key: names[0] for key, names in SYNONYMS.items()}
 KEYS = tuple(k for k in SYNONYMS if k != "ignore")

@@ -14,8 +14,6 @@ through `cases.tree`.
 from __future__ import annotations
 
 import datetime
-import difflib
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +26,7 @@ from accounts.models import Organisation, Unit, User
 from cases.models import Case, Issue, Measure
 from cases.names import comparison_key
 from cases.tree import TreeWriter
+from notices.matching import create_leaders, create_units, match_leaders, match_units
 
 from .reading import PlanIssue, PlanRead, read_plan
 from .tables import TableFileError, read_tables
@@ -119,18 +118,21 @@ class PlanPreview:
 
 def preview_plan(data: bytes, *, file_name: str, user: User, organisation: Organisation, case: Case | None = None,
                  title: str = "", mapping: dict[str, str] | None = None, default_unit: Unit | None = None,
-                 default_deadline: datetime.date | None = None, create_missing: bool = False) -> PlanPreview:
-    """Read and check a plan file against the organisation. Writes nothing."""
+                 default_deadline: datetime.date | None = None, create_missing: bool = False,
+                 plan: PlanRead | None = None) -> PlanPreview:
+    """Read and check a plan file against the organisation. Writes nothing.
+
+    `plan`: the file as a background check read it (with the same mapping), so it is not read again."""
     if not user.has_perm("cases.add_measure") or not Organisation.objects.supervised_by(user).filter(
             pk=organisation.pk).exists():
         raise PermissionDenied(_("You may only import plans into an organisation you supervise."))
     if case is not None and case.organisation_id != organisation.pk:
         raise PermissionDenied(_("The case belongs to another organisation."))
-    try:
-        tables = read_tables(data, file_name)
-        plan = read_plan(tables, mapping=mapping)
-    except TableFileError as exc:
-        plan = PlanRead(errors=[PlanIssue(_("File"), 0, "", str(exc))])
+    if plan is None:
+        try:
+            plan = read_plan(read_tables(data, file_name), mapping=mapping)
+        except TableFileError as exc:
+            plan = PlanRead(errors=[PlanIssue(_("File"), 0, "", str(exc))])
     name = title.strip() or (case.title if case else file_name.rsplit(".", 1)[0])
     preview = PlanPreview(file_name=file_name, organisation=organisation, plan=plan, case=case, title=name[:300],
                           default_unit=default_unit, default_deadline=default_deadline)
@@ -152,16 +154,7 @@ def preview_plan(data: bytes, *, file_name: str, user: User, organisation: Organ
 
 def _match_units(preview: PlanPreview, *, create_missing: bool) -> None:
     names = {n for m in preview.plan.measures() for n in (*m.lead_units, *m.units)}
-    if not names:
-        return
-    known = {comparison_key(u.name): u for u in Unit.objects.filter(organisation=preview.organisation)}
-    for name in sorted(names):
-        unit = known.get(comparison_key(name))
-        if unit is not None:
-            preview.units[name] = unit
-            continue
-        preview.missing_units[name] = difflib.get_close_matches(name, [u.name for u in known.values()], n=2,
-                                                                cutoff=0.5)
+    preview.units, preview.missing_units = match_units(names, preview.organisation)
     if preview.missing_units and not create_missing:
         for name, close in preview.missing_units.items():
             hint = (_(" (did you mean “%(match)s”?)") % {"match": "”/“".join(close)}) if close else ""
@@ -173,19 +166,11 @@ def _match_units(preview: PlanPreview, *, create_missing: bool) -> None:
 
 def _match_leaders(preview: PlanPreview, *, create_missing: bool) -> None:
     names = {n for m in preview.plan.measures() for n in m.leaders}
-    found: dict[str, list[User]] = {}
-    for person in User.objects.filter(name__in=names, is_active=True):
-        found.setdefault(person.name, []).append(person)
-    for name in sorted(names):
-        people = found.get(name, [])
-        if len(people) == 1:
-            preview.leaders[name] = people[0]
-        elif len(people) > 1:
-            preview.errors.append(PlanIssue(_("File"), 0, _("Leader"), _(
-                "%(n)s users are named “%(name)s”; give them distinct names first.") % {"n": len(people),
-                                                                                        "name": name}))
-        else:
-            preview.missing_leaders.append(name)
+    preview.leaders, missing, ambiguous = match_leaders(names, preview.organisation)
+    for name, n in ambiguous.items():
+        preview.errors.append(PlanIssue(_("File"), 0, _("Leader"), _(
+            "%(n)s users are named “%(name)s”; give them distinct names first.") % {"n": n, "name": name}))
+    preview.missing_leaders = list(missing)
     if preview.missing_leaders and not create_missing:
         preview.errors.append(PlanIssue(_("File"), 0, _("Leader"), _(
             "No user is named %(names)s; correct the names, or confirm to create them (they cannot sign in until "
@@ -245,19 +230,10 @@ def import_plan(data: bytes, *, file_name: str, user: User, organisation: Organi
 
 
 def _write(preview: PlanPreview, *, user: User, create_missing: bool) -> dict[str, Any]:
-    from notices.importer import _unit_kind
-
     organisation = preview.organisation
-    created_units = []
-    for name in preview.missing_units:
-        unit = Unit.objects.create(name=name[:200], organisation=organisation, kind=_unit_kind(name))
-        preview.units[name] = unit
-        created_units.append(name)
-    for name in preview.missing_leaders:
-        person = User(username=f"leader-{uuid.uuid4().hex[:10]}", name=name[:150])
-        person.set_unusable_password()
-        person.save()
-        preview.leaders[name] = person
+    preview.units.update(create_units(preview.missing_units, organisation))
+    created_units = list(preview.missing_units)
+    preview.leaders.update(create_leaders(preview.missing_leaders, organisation))
     case = preview.case
     created_case = case is None
     if case is None:

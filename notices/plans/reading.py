@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,10 @@ from .columns import LABELS, place_header
 from .tables import Table
 
 _NAMES_SPLIT = re.compile(r"[、,，;；/\n]+|\s{2,}")
+# A phone number written beside a name ("陈静（13805510001）", "刘洋 0551-6521234") is no part of it.
+_PHONE = re.compile(r"[（(]?\s*(?:电话|手机|Tel)?[:：]?\s*\+?[\d][\d\- ]{5,}\d\s*[）)]?", re.IGNORECASE)
+# Cells an office fills in to say "none": they name nobody.
+_NONE_WORDS = {"无", "暂无", "/", "-", "—", "——", "－", "／", "\\", "空", "none", "n/a"}
 _DATE_IN_TEXT = re.compile(
     r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?(?:底|末)?|(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?|(\d{4})\s*年\s*(?:底|末)"
 )
@@ -254,16 +258,47 @@ def _join_lists(found: list[tuple[Table, Header]], plan: PlanRead) -> list[tuple
 
 
 def _rows_by_number(table: Table, header: Header, number_key: str, wanted: tuple[str, ...]) -> dict[str, list[str]]:
+    """The rows of a list by their number. In a problem list, a heading row (一、组织建设方面, merged
+    across the sheet or alone in its first cell) is the category of the problems below it."""
     index_of = {key: i for i, key in header.columns.items()}
     found: dict[str, list[str]] = {}
-    for position, row in enumerate(table.rows[header.row + 1:], start=1):
-        if not any(row):
+    heading = ""
+    position = 0
+    for row in table.rows[header.row + 1:]:
+        if not any(row) or _repeats_header(row, table, header.row):
             continue
+        if "category" in wanted and (text := _heading_text(row, index_of)):
+            heading = text
+            continue
+        position += 1
         i = index_of.get(number_key)
         number = row[i].strip() if i is not None and i < len(row) else str(position)
-        found[comparison_key(number)] = [row[index_of[k]].strip() if k in index_of and index_of[k] < len(row)
-                                         else "" for k in wanted]
+        values = [row[index_of[k]].strip() if k in index_of and index_of[k] < len(row) else "" for k in wanted]
+        if "category" in wanted and not values[wanted.index("category")]:
+            values[wanted.index("category")] = heading
+        found[comparison_key(number)] = values
     return found
+
+
+def _heading_text(row: list[str], index_of: dict[str, int]) -> str:
+    """The text of a category heading row, or "": one text merged across the row, or a lone labelled
+    short text outside the problem and measure cells (一、…方面 written in the first cell only)."""
+    filled = {text for text in row if text}
+    if len(filled) != 1:
+        return ""
+    text = next(iter(filled))
+    if all(row):
+        return text
+    holders = {i for i, t in enumerate(row) if t}
+    content = {index_of[k] for k in ("problem", "measure", "units", "lead_unit") if k in index_of}
+    return text if not holders & content and _is_heading(text) else ""
+
+
+def _repeats_header(row: list[str], table: Table, header_row: int) -> bool:
+    """A header row repeated below (tables pasted together, a header repeated on each printed page)."""
+    key = [comparison_key(t) for t in row]
+    return sum(1 for k in key if k) >= 2 and any(
+        key == [comparison_key(t) for t in table.rows[r]] for r in range(max(0, header_row - 1), header_row + 1))
 
 
 def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRead) -> None:
@@ -279,7 +314,7 @@ def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRe
             return row[i].strip() if i is not None and i < len(row) else ""
 
         filled = {text for text in row if text}
-        if not filled:
+        if not filled or _repeats_header(row, table, header):
             continue
         spans_row = all(row)  # one text merged across the whole row
         lone = not cell("measure") and not cell("units") and not cell("lead_unit")
@@ -320,6 +355,8 @@ def _read_table(table: Table, header: int, columns: dict[int, str], plan: PlanRe
             continue
         label, text = split_label(measure_text)
         deadline_text = cell("deadline")
+        if deadline_text.lower() in _NONE_WORDS:
+            deadline_text = ""
         deadline, kind, message = read_deadline(deadline_text, f"{measure_text} {cell('kind')}")
         if message:
             plan.errors.append(PlanIssue(table.name, number, LABELS["deadline"], message))
@@ -342,7 +379,8 @@ def _is_heading(text: str) -> bool:
 
 
 def split_names(text: str) -> list[str]:
-    return [n.strip() for n in _NAMES_SPLIT.split(text or "") if n.strip()]
+    names = (_PHONE.sub(" ", n).strip() for n in _NAMES_SPLIT.split(text or ""))
+    return [n for n in names if n and n.lower() not in _NONE_WORDS]
 
 
 def read_deadline(text: str, wording: str) -> tuple[datetime.date | None, str, str]:
@@ -376,3 +414,26 @@ def _date_text(match: re.Match) -> str:
     if g[3]:
         return f"{g[3]}-{g[4]}-{g[5]}" if g[5] else f"{g[3]}年{g[4]}月"
     return f"{g[6]}年底"
+
+
+def plan_to_dict(plan: PlanRead) -> dict:
+    """The plan as read, as JSON (a background check keeps it for the preview page)."""
+    data = asdict(plan)
+    for problem in data["problems"]:
+        for measure in problem["measures"]:
+            measure["deadline"] = measure["deadline"].isoformat() if measure["deadline"] else None
+    return data
+
+
+def plan_from_dict(data: dict) -> PlanRead:
+    """The inverse of `plan_to_dict`."""
+    def measure(m: dict) -> PlanMeasure:
+        return PlanMeasure(**{**m, "deadline": datetime.date.fromisoformat(m["deadline"]) if m["deadline"] else None})
+
+    return PlanRead(
+        categories=[(label, title) for label, title in data["categories"]],
+        problems=[PlanProblem(label=p["label"], title=p["title"], category=p["category"],
+                              measures=[measure(m) for m in p["measures"]]) for p in data["problems"]],
+        errors=[PlanIssue(**e) for e in data["errors"]], warnings=[PlanIssue(**w) for w in data["warnings"]],
+        unplaced=data["unplaced"], columns=data["columns"], unread=data["unread"], headers=data["headers"],
+    )

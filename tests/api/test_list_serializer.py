@@ -31,7 +31,7 @@ def rows(unit, other_unit, case, staff):
     leader = factories.UserFactory(name="赵明")
     overdue = factories.MeasureFactory(lead_unit=unit, issue__case=case, lead_leader=leader, label="一是",
                                        deadline=today - datetime.timedelta(days=12), state=State.IN_PROGRESS,
-                                       text="建立“整改台账”制度 <b>&</b>")
+                                       text="建立“整改台账”制度 <b>&</b>", responsible_person="张伟（综合科）")
     overdue.supporting_units.add(other_unit, factories.UnitFactory(name="县审计局"))
     services.log_progress(measure=overdue, by=staff, note="本周进展")
     long_term = factories.MeasureFactory(lead_unit=unit, issue__case=case, deadline=None, original_deadline=None,

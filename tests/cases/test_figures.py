@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import figures, selectors, services
-from cases.models import FiguresRefresh, Measure, UnitFigures
+from cases.models import FiguresRefresh, LevelFigures, Measure, UnitFigures
 from cases.states import State
+from cases.urging import levels
 from tests import factories
 
 TODAY = datetime.date(2026, 3, 4)
@@ -82,6 +83,12 @@ def test_live_until_the_figures_are_counted_for_today(client, province):
 @pytest.mark.parametrize("who", ["province_supervisor", "a_supervisor"])
 def test_rollup_figures_equal_the_live_ones_and_the_counts_at_their_links(client, province, who):
     user = province[who]
+    levels.refresh(on=TODAY)  # the default ladder puts the late and the soon-due items on its levels
+    for org, days in (("a", -30), ("town", 3)):  # one asked for late, one on time: both await a signature
+        item = Measure.objects.get(case=province["cases"][province[org]], deadline=TODAY + datetime.timedelta(days))
+        with time_machine.travel(datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC), tick=False):
+            services.transition_measure(measure=item, to_state=State.SUBMITTED, by=province["a_supervisor"],
+                                        note="已整改到位,佐证材料见附件。")
     live = _dashboard(client, user)
     figures.refresh_all()
     rolled = _dashboard(client, user)
@@ -93,9 +100,14 @@ def test_rollup_figures_equal_the_live_ones_and_the_counts_at_their_links(client
     assert [(r.key, r.total, r.overdue, r.extra["problem_total"]) for r in rolled["case_rows"]] == [
         (r.key, r.total, r.overdue, r.extra["problem_total"]) for r in live["case_rows"]]
     head, links = rolled["head"], rolled["links"]
+    assert (head.awaiting, head.longest_wait_days) == (2, 3)
     for figure, link in (("measures", "measures"), ("completed", "completed"), ("ongoing", "ongoing"),
-                         ("overdue", "overdue"), ("due_soon", "due_soon")):
+                         ("overdue", "overdue"), ("due_soon", "due_soon"), ("awaiting", "submitted")):
         assert getattr(head, figure) == _paginated_count(client, links[link]), figure
+    assert rolled["level_rows"] and [(r.name, r.count, r.level_ids) for r in rolled["level_rows"]] == [
+        (r.name, r.count, r.level_ids) for r in live["level_rows"]]
+    for row in rolled["level_rows"]:
+        assert row.count == _paginated_count(client, row.link), row.name
     for row in rolled["unit_rows"]:
         assert row.total == _paginated_count(client, row.extra["links"]["all"])
         assert row.overdue == _paginated_count(client, row.extra["links"]["overdue"])
@@ -119,6 +131,18 @@ def test_services_keep_the_rollups_current_within_the_day(client, province, supe
     assert after["head"].overdue == before.overdue  # one more overdue, one moved out
     assert after["head"].overdue == _paginated_count(client, after["links"]["overdue"])
     assert after["head"].problems == before.problems + 1
+
+
+def test_the_daily_level_refresh_recounts_the_level_figures(client, province):
+    figures.refresh_all()
+    user = province["province_supervisor"]
+    assert _dashboard(client, user)["level_rows"] == [] and not LevelFigures.objects.exists()
+    assert levels.refresh(on=TODAY)  # moves items onto levels with no service write
+    rolled = _dashboard(client, user)
+    assert rolled["figures"] is not None
+    live = selectors.by_urging_level(Measure.objects.restrict(user))
+    assert [(r.name, r.count) for r in rolled["level_rows"]] == [(r.name, r.count) for r in live]
+    assert sum(r.count for r in live) == Measure.objects.ongoing().filter(urging_level__isnull=False).count() > 0
 
 
 def test_narrowed_filters_count_live(client, province):

@@ -282,12 +282,12 @@ def test_the_reminder_row_is_claimed_and_committed_not_locked_while_the_mail_ser
 def test_a_claim_held_by_a_live_worker_is_left_alone_and_a_dead_workers_is_taken_over(
     week, settings, django_capture_on_commit_callbacks,
 ):
-    from cases.reminders import delivery as reminder_delivery
+    from cases.delivery import outbox
 
     with time_machine.travel(MONDAY, tick=False):
         plan = reminders.plan_week(on=MONDAY.date())
         first = plan.reminder_ids[0]
-        assert reminder_delivery.claim(first) is not None  # a worker is sending it now
+        assert outbox.claim(Reminder, first) is not None  # a worker is sending it now
         assert reminders.deliver(reminder_id=first, on=MONDAY.date()) is False
         assert first not in reminders.stranded(on=MONDAY.date(), older_than=datetime.timedelta(0))
     later = MONDAY + datetime.timedelta(minutes=settings.DELIVERY_CLAIM_LEASE_MINUTES + 1)

@@ -326,11 +326,16 @@ def test_supervisor_summary_counts_each_unit_and_links_the_dashboard(unit, other
 
     message = _message(planned(Reminder.Kind.SUPERVISOR_SUMMARY)[supervisor.email])
 
-    assert message.subject == "【整改周汇总】2026-03-02 当周:2 个单位共逾期 2 项"
-    assert f"- {unit.name}: 3 / 2 / 1 / 0 / 30 天" in message.body
-    assert f"- {other_unit.name}: 1 / 0 / 0 / 1 / -" in message.body
-    assert message.body.index(unit.name) < message.body.index(other_unit.name)  # most overdue first
+    assert message.subject == "【整改周汇总】2026-03-02 当周:未完成 4 项,其中逾期 2 项"
+    assert "整改事项共 4 项,已完成 0 项,未完成 4 项:其中已逾期 2 项,7 天内到期 1 项" in message.body
+    lines = message.body.splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith(f"- {unit.name}"))
+    second = next(n for n, line in enumerate(lines) if line.startswith(f"- {other_unit.name}"))
+    assert lines[first].endswith(": 0/3 (0.0%), 3, 2, 30天")
+    assert lines[second].endswith(": 0/1 (0.0%), 1, 0, -")
+    assert first < second  # most overdue first
     assert "https://zg.example.gov.cn/dashboard/" in message.body
+    assert f"https://zg.example.gov.cn/items/?lead_unit={unit.pk}&amp;overdue=true" in message.alternatives[0][0]
     assert 'href="https://zg.example.gov.cn/dashboard/"' in message.alternatives[0][0]
 
 
@@ -360,3 +365,46 @@ def test_a_long_digest_lists_the_worst_items_up_to_the_cap_and_links_the_rest(un
     assert "最久逾期事项" in html and "另有 90 项" in html and "/my/" in html
     assert "120" in message.subject  # the counts still speak of every item
     assert len(message.body.encode()) + len(html.encode()) < 100_000
+
+
+def test_the_database_level_agrees_with_item_level_for_every_kind_of_item(unit):
+    """`level_rank_expression` (the mails' query) and `item_level` (planning) are one rule."""
+    from cases.reminders.selection import LEVEL_RANK, Thresholds, item_level, level_rank_expression
+    from cases.urging.models import LadderLevel
+
+    thresholds = Thresholds(due_soon_days=7, lagging_days=14, escalate_after_days=14)
+    ladder_level = LadderLevel.objects.order_by("pk").first()
+    now = timezone.now()
+    made = []
+    for due_in in (None, -30, -14, -13, -1, 0, 1, 7, 8, 60):
+        for idle in (None, 3, 14, 15, 40):
+            for laddered in (False, True):
+                measure = factories.MeasureFactory(
+                    lead_unit=unit, deadline=None if due_in is None else ON + datetime.timedelta(days=due_in),
+                    kind=Measure.Kind.LONG_TERM if due_in is None else Measure.Kind.BY_DEADLINE,
+                    urging_level=ladder_level if laddered else None)
+                Measure.objects.filter(pk=measure.pk).update(
+                    created_at=now - datetime.timedelta(days=50),
+                    last_progress_at=None if idle is None else now - datetime.timedelta(days=idle))
+                made.append(measure.pk)
+    rows = Measure.objects.filter(pk__in=made).annotate(rank=level_rank_expression(on=ON, thresholds=thresholds))
+    for m in rows:
+        level = item_level(deadline=m.deadline, last_activity=m.last_progress_at or m.created_at, on=ON,
+                           thresholds=thresholds) or (Reminder.Level.DUE_SOON if m.urging_level_id else None)
+        assert m.rank == (LEVEL_RANK[level] if level else 0), (m.deadline, m.last_progress_at, m.urging_level_id)
+
+
+def test_a_digest_loads_only_the_items_it_shows(unit, staff):
+    for n in range(12):
+        item(unit, due_in=-1 - n)
+    reminders.plan_week(on=ON)
+    reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
+
+    with CaptureQueriesContext(connection) as queries:
+        cases, counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings(), cap=5)
+
+    assert len(queries) == 1 and "LIMIT 5" in queries[0]["sql"]
+    assert sum(len(rows) for _, rows in cases) == 5
+    assert counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED] == 12  # counted over all of them
+    shown = sorted(r.days_overdue for _, rows in cases for r in rows)
+    assert shown == [8, 9, 10, 11, 12]  # the worst five

@@ -290,7 +290,7 @@ def sheet_type():
 class TestAwaitingFigures:
     def test_the_dashboard_and_the_summary_show_the_wait_apart_from_overdue(self, clock, client, people, unit,
                                                                              case, supervisor):
-        from cases.reminders import unit_summary_rows
+        from cases.reminders import supervisor_summary
 
         measure = factories.MeasureFactory(lead_unit=unit, issue__case=case, deadline=TODAY + DAY)
         request_signoff(measure, people.staff)
@@ -300,7 +300,5 @@ class TestAwaitingFigures:
             head = response.context["head"]
             assert (head.overdue, head.awaiting, head.longest_wait_days) == (0, 1, 6)
             assert "待销号" in response.content.decode()
-            thresholds = Thresholds(due_soon_days=7, lagging_days=14, escalate_after_days=14)
-            row = next(r for r in unit_summary_rows(on=TODAY + 6 * DAY, thresholds=thresholds)
-                       if r["lead_unit"] == unit.pk)
-            assert (row["overdue"], row["awaiting"], row["longest_awaiting_days"]) == (0, 1, 6)
+            summary = supervisor_summary(supervisor, on=TODAY + 6 * DAY).head
+            assert (summary.overdue, summary.awaiting, summary.longest_wait_days) == (0, 1, 6)

@@ -113,3 +113,54 @@ def test_weekly_job_enqueued_through_redis_is_sent_by_a_real_worker(worker):
     assert "https://zg.example.gov.cn/items/" in body
     assert messages[staff.email].get_body(("html",)) is not None
     assert Reminder.objects.filter(period=today - timezone.timedelta(days=today.weekday())).count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_big_ledger_sent_to_the_api_is_checked_then_imported_by_a_real_worker(worker, settings):
+    """The import jobs of cases.jobs through Redis: the request answers 202 at once, the worker (another
+    process, sharing the test database and the media folder) checks the file, then imports it."""
+    import datetime
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from cases.jobs.models import ImportJob
+    from cases.ledger import HEADERS, write_ledger_xlsx
+    from cases.models import Measure
+    from tests.notices.test_import_api import _client
+
+    _mail_dir, log_path = worker
+    settings.IMPORT_BACKGROUND_BYTES = 0  # every file is read in the background
+    supervisor = factories.UserFactory(role="supervisor", name="王晓燕")
+    measure = factories.MeasureFactory(deadline=datetime.date(2026, 6, 30))
+    stream = io.BytesIO()
+    write_ledger_xlsx(Measure.objects.filter(pk=measure.pk), stream)
+    workbook = load_workbook(io.BytesIO(stream.getvalue()))
+    workbook["整改台账"].cell(row=3, column=HEADERS.index("完成时限") + 1, value="2027-03-31")
+    out = io.BytesIO()
+    workbook.save(out)
+    client = _client(supervisor)
+
+    def post(**extra):
+        answer = client.post(f"/api/v1/cases/{measure.case_id}/ledger/", {
+            "file": SimpleUploadedFile("台账.xlsx", out.getvalue()), **extra}, format="multipart")
+        assert answer.status_code == 202, answer.content
+        return answer.json()["job"]
+
+    def status(job_id):
+        return client.get(reverse("api-import-job-detail", args=[job_id])).json()
+
+    checked = post(dry_run="true")
+    _wait_for(lambda: ImportJob.objects.get(pk=checked).finished, "the check job to finish", log_path)
+    job = status(checked)
+    assert job["state"] == "done" and job["result"]["summary"]["deadlines_changed"] == 1, job
+    assert Measure.objects.get(pk=measure.pk).deadline == datetime.date(2026, 6, 30)
+
+    imported = post()
+    _wait_for(lambda: ImportJob.objects.get(pk=imported).finished, "the import job to finish", log_path)
+    assert ImportJob.objects.get(pk=imported).state == ImportJob.State.DONE
+    assert Measure.objects.get(pk=measure.pk).deadline == datetime.date(2027, 3, 31)

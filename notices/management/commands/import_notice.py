@@ -32,13 +32,16 @@ class Command(BaseCommand):
                             help=_("responsible unit of the new measures (created if missing; default: the issuer)"))
         parser.add_argument("--deadline", metavar="YYYY-MM-DD",
                             help=_("deadline of measures that state none (default: two months after the feedback)"))
+        parser.add_argument("--create-missing", action="store_true",
+                            help=_("create the units and leaders the notice names that the organisation lacks"))
         parser.add_argument("--case", type=int, metavar="ID", help=_("update this case instead of matching one"))
         parser.add_argument("--user", metavar="USERNAME", help=_("record this user as the importer"))
         parser.add_argument("--organisation", metavar="NAME_OR_ID",
                             help=_("organisation that rectifies a new case (default: the only one, or the "
                                    "highest one the --user supervises)"))
 
-    def handle(self, *args, path, dry_run, json: bool, unit, deadline, case, user, organisation=None, **options):
+    def handle(self, *args, path, dry_run, json: bool, unit, deadline, case, user, organisation=None,
+               create_missing: bool = False, **options):
         source = Path(path)
         if not source.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
@@ -59,15 +62,15 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(parsed.to_dict()))
         try:
             plan = preview_notice(parsed, unit_name=unit, case=target, organisation=where,
-                                  default_deadline=default_deadline)
+                                  default_deadline=default_deadline, create_missing=create_missing)
             self._report_plan(plan, report)
             if dry_run:
                 report.write(_("Dry run: nothing was written."))
                 return
-            if plan.blockers:
-                raise NoticeImportError(" ".join(plan.blockers))
+            if plan.blockers or plan.name_blockers:
+                raise NoticeImportError(" ".join([*plan.blockers, *plan.name_blockers]))
             result = import_notice(parsed, by=by, unit_name=unit, case=target, organisation=where,
-                                   default_deadline=default_deadline,
+                                   default_deadline=default_deadline, create_missing=create_missing,
                                    source=str(source.name), expected_hash=plan.content_hash)
         except (NoticeImportError, ValidationError) as exc:
             message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -111,7 +114,7 @@ class Command(BaseCommand):
             "measures": counts["measures_created"]})
         for note in plan.notes:
             out.write("· " + note)
-        for blocker in plan.blockers:
+        for blocker in [*plan.blockers, *plan.name_blockers]:
             out.write(self.style.ERROR(_("Cannot be imported as it stands: %(reason)s") % {"reason": blocker}))
 
     @staticmethod

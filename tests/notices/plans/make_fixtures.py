@@ -298,6 +298,231 @@ def word_damaged():
     ]})
 
 
+def word_two_tables():
+    """A 整改方案 in Word as offices write it: a title and text, the first table (附件 part one), more
+    text between, a second table with its own header worded differently; category rows in each, the
+    problem numbering running on, problem cells merged over their measures."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("中共青石县委关于县委第二巡察组反馈意见的整改方案")
+    doc.add_paragraph("为认真落实县委第二巡察组反馈意见，制定本方案。一、总体要求：坚持问题导向，逐条销号。")
+    doc.add_paragraph("附件1：问题整改清单（一）")
+
+    def table(rows, merges):
+        t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+        width = len(rows[0])
+        for r, row in enumerate(rows):
+            if row.count(row[0]) == width:
+                t.cell(r, 0).merge(t.cell(r, width - 1)).text = row[0]
+                continue
+            for c, text in enumerate(row):
+                t.cell(r, c).text = text
+        for top, bottom in merges:
+            for c in (0, 1):
+                t.cell(top, c).merge(t.cell(bottom, c)).text = rows[top][c]
+
+    table([
+        ("序号", "反馈问题", "整改措施", "责任领导", "责任单位", "完成时限"),
+        ("一、党的领导弱化方面",) * 6,
+        ("1", "落实意识形态工作责任制不到位", "1.制定意识形态工作责任清单", "李明", "县委办公室、县委组织部",
+         "2026年4月30日"),
+        ("1", "落实意识形态工作责任制不到位", "2.每半年专题研究意识形态工作", "李明", "县委办公室", "长期坚持"),
+        ("2", "重大事项请示报告不规范", "1.修订重大事项请示报告办法", "王芳", "县委办公室", "立行立改"),
+    ], [(2, 3)])
+    doc.add_paragraph("二、组织保障。各责任单位要明确专人负责，每月25日前报送整改进展。")
+    doc.add_paragraph("附件1：问题整改清单（二）")
+    table([
+        ("编号", "存在问题", "整改举措", "牵头领导", "牵头单位", "配合单位", "完成时间"),
+        ("二、全面从严治党方面",) * 7,
+        ("3", "三重一大制度执行不严", "1.开展三重一大事项专项检查", "赵强", "县纪委监委", "县审计局", "2026年6月底前"),
+        ("3", "三重一大制度执行不严", "2.建立决策事项台账", "赵强", "县委办公室", "", "2026年8月"),
+        ("4", "公务用车管理不规范", "1.开展公务用车专项清理", "周海", "县财政局", "县纪委监委", "2026.5.31"),
+    ], [(2, 3)])
+    doc.add_paragraph("中共青石县委办公室　2026年3月2日")
+    doc.save(HERE / "word_two_tables.docx")
+    p1, p2, p3, p4 = ("落实意识形态工作责任制不到位", "重大事项请示报告不规范", "三重一大制度执行不严",
+                      "公务用车管理不规范")
+    _save_truth("word_two_tables", {"categories": 2, "measures": [
+        _m(p1, "制定意识形态工作责任清单", "县委办公室", ["县委组织部"], "李明", "2026-04-30"),
+        _m(p1, "每半年专题研究意识形态工作", "县委办公室", [], "李明", None, "long_term"),
+        _m(p2, "修订重大事项请示报告办法", "县委办公室", [], "王芳", "2026-03-31", "immediate"),
+        _m(p3, "开展三重一大事项专项检查", "县纪委监委", ["县审计局"], "赵强", "2026-06-30"),
+        _m(p3, "建立决策事项台账", "县委办公室", [], "赵强", "2026-08-31"),
+        _m(p4, "开展公务用车专项清理", "县财政局", ["县纪委监委"], "周海", "2026-05-31"),
+    ]})
+
+
+def excel_two_header_rows():
+    """A sheet with a title row and two header rows: 责任主体 merged over 责任领导 | 牵头单位 | 责任人,
+    the other headers merged down over both rows; problem cells merged over their measures."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "整改清单"
+    ws.append(["青石县落实审计反馈意见整改清单"])
+    ws.merge_cells("A1:G1")
+    ws.append(["序号", "反馈问题", "整改措施", "责任主体", None, None, "完成时限"])
+    ws.append([None, None, None, "责任领导", "牵头单位", "责任人", None])
+    for column in "ABCG":
+        ws.merge_cells(f"{column}2:{column}3")
+    ws.merge_cells("D2:F2")
+    ws.append([1, "非税收入未及时上缴", "（1）全面清理应缴未缴非税收入", "王芳", "县财政局", "陈静", "2026年6月30日"])
+    ws.append([None, None, "（2）建立非税收入征缴月报制度", "王芳", "县财政局", "陈静", "长期坚持"])
+    ws.merge_cells("A4:A5")
+    ws.merge_cells("B4:B5")
+    ws.append([2, "项目资金拨付滞后", "（1）建立项目资金拨付绿色通道", "李明", "县发展改革局", "张伟", "2026年9月"])
+    ws.append([3, "国有资产底数不清", "（1）开展行政事业单位资产清查", "王芳", "县财政局", "", "2026年底"])
+    wb.save(HERE / "excel_two_header_rows.xlsx")
+    _save_truth("excel_two_header_rows", {"categories": 0, "measures": [
+        _m("非税收入未及时上缴", "全面清理应缴未缴非税收入", "县财政局", [], "王芳", "2026-06-30", person="陈静"),
+        _m("非税收入未及时上缴", "建立非税收入征缴月报制度", "县财政局", [], "王芳", None, "long_term",
+           person="陈静"),
+        _m("项目资金拨付滞后", "建立项目资金拨付绿色通道", "县发展改革局", [], "李明", "2026-09-30", person="张伟"),
+        _m("国有资产底数不清", "开展行政事业单位资产清查", "县财政局", [], "王芳", "2026-12-31", person=""),
+    ]})
+
+
+def task_list_phone():
+    """A 任务清单 with 责任领导, 责任单位, 责任人 and a 联系电话 column, phone numbers also written beside
+    some names in the 责任人 cells."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "任务清单"
+    ws.append(["序号", "问题", "整改任务", "责任领导", "责任单位", "责任人", "联系电话", "完成时限"])
+    ws.append([1, "农村集体“三资”监管不严", "开展农村集体资产清产核资", "赵强", "县农业农村局、县财政局",
+               "刘洋", "0551-6521234", "2026年7月31日"])
+    ws.append([2, "农村集体“三资”监管不严", "推行村级财务委托代理", "赵强", "县农业农村局", "陈静（13805510001）",
+               "13805510001", "2026年10月底前"])
+    ws.append([3, "惠民政策落实打折扣", "开展惠民资金发放“回头看”", "周海", "县财政局", "张伟 13912345678", "",
+               "立行立改"])
+    ws.append([4, "惠民政策落实打折扣", "建立惠民资金公示制度", "周海", "县财政局、县纪委监委", "张伟、刘洋", "",
+               "长期坚持"])
+    wb.save(HERE / "task_list_phone.xlsx")
+    p1, p2 = "农村集体“三资”监管不严", "惠民政策落实打折扣"
+    _save_truth("task_list_phone", {"categories": 0, "measures": [
+        _m(p1, "开展农村集体资产清产核资", "县农业农村局", ["县财政局"], "赵强", "2026-07-31", person="刘洋"),
+        _m(p1, "推行村级财务委托代理", "县农业农村局", [], "赵强", "2026-10-31", person="陈静"),
+        _m(p2, "开展惠民资金发放“回头看”", "县财政局", [], "周海", "2026-03-31", "immediate", person="张伟"),
+        _m(p2, "建立惠民资金公示制度", "县财政局", ["县纪委监委"], "周海", None, "long_term", person="张伟、刘洋"),
+    ]})
+
+
+def excel_merged_problems():
+    """Merged cells that span problems, not only measures: the 方面 column merged down over its problems,
+    one 责任领导 and one 牵头单位 merged over several problems, a shared 完成时限 merged over rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问题清单"
+    ws.append(["方面", "序号", "反馈问题", "整改措施", "责任领导", "牵头单位", "完成时限"])
+    ws.append(["一、基层党建方面", 1, "软弱涣散村党组织整顿不彻底", "1.逐村制定整顿方案", "李明", "县委组织部",
+               "2026年6月底前"])
+    ws.append([None, None, None, "2.选派第一书记驻村指导", None, None, None])
+    ws.append([None, 2, "党员教育管理不经常", "1.建立党员积分管理制度", None, None, "2026年9月30日"])
+    ws.append(["二、民生保障方面", 3, "低保审核把关不严", "1.开展低保对象动态核查", "周海", "县财政局", "2026年5月"])
+    ws.append([None, 4, "学校食堂管理不规范", "1.开展校园食品安全专项检查", None, "县教育局", None])
+    for cells in ("A2:A4", "B2:B3", "C2:C3", "E2:E4", "F2:F4", "G2:G3", "A5:A6", "E5:E6", "G5:G6"):
+        ws.merge_cells(cells)
+    wb.save(HERE / "excel_merged_problems.xlsx")
+    _save_truth("excel_merged_problems", {"categories": 2, "measures": [
+        _m("软弱涣散村党组织整顿不彻底", "逐村制定整顿方案", "县委组织部", [], "李明", "2026-06-30"),
+        _m("软弱涣散村党组织整顿不彻底", "选派第一书记驻村指导", "县委组织部", [], "李明", "2026-06-30"),
+        _m("党员教育管理不经常", "建立党员积分管理制度", "县委组织部", [], "李明", "2026-09-30"),
+        _m("低保审核把关不严", "开展低保对象动态核查", "县财政局", [], "周海", "2026-05-31"),
+        _m("学校食堂管理不规范", "开展校园食品安全专项检查", "县教育局", [], "周海", "2026-05-31"),
+    ]})
+
+
+def excel_damaged_rows():
+    """A sheet damaged by copying and hand-editing: blank and space-only rows, the header repeated
+    halfway down (two tables pasted together), "/" and 无 for no one, — for no deadline (the default
+    applies), a lost merge (the problem blank below its first row), cells with stray line breaks."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    header = ["序号", "反馈问题", "整改措施", "责任领导", "牵头单位", "配合单位", "责任人", "完成时限"]
+    ws.append(header)
+    ws.append([1, "\n河湖“四乱”问题整治不彻底", "开展河湖“清四乱”专项行动\n", "赵强", "县农业农村局", "/", "无",
+               "2026年6月30日"])
+    ws.append([None, None, "建立河湖长巡河制度", "赵强", "县农业农村局", "县住房和城乡建设局", "刘洋", "—"])
+    ws.append([None] * 8)
+    ws.append(["  ", " ", None, None, None, None, None, " "])
+    ws.append(header)
+    ws.append([2, "城区违建拆除进度慢", "制定违建分类处置计划", "周海", "县住房和城乡建设局", "无", "/", "2026年8月"])
+    ws.append([None, "城区违建拆除进度慢", "按月通报拆违进度", "/", "县住房和城乡建设局", "", "", "2026/12/31"])
+    ws.append([None] * 8)
+    ws.append([None] * 8)
+    wb.save(HERE / "excel_damaged_rows.xlsx")
+    p1, p2 = "河湖“四乱”问题整治不彻底", "城区违建拆除进度慢"
+    _save_truth("excel_damaged_rows", {"categories": 0, "measures": [
+        _m(p1, "开展河湖“清四乱”专项行动", "县农业农村局", [], "赵强", "2026-06-30", person=""),
+        _m(p1, "建立河湖长巡河制度", "县农业农村局", ["县住房和城乡建设局"], "赵强", "2026-03-31", person="刘洋"),
+        _m(p2, "制定违建分类处置计划", "县住房和城乡建设局", [], "周海", "2026-08-31", person=""),
+        _m(p2, "按月通报拆违进度", "县住房和城乡建设局", [], None, "2026-12-31", person=""),
+    ]})
+
+
+def csv_gbk_categories():
+    """A CSV saved by an older Excel/WPS in GBK (not UTF-8): a title row, category rows written in the
+    first cell only, problems left blank below their first measure, 年底 and 立行立改 deadlines."""
+    rows = [["青石县落实巡察反馈意见整改台账", "", "", "", "", ""],
+            ["序号", "问题描述", "整改措施", "责任单位", "牵头领导", "完成时限"],
+            ["一、作风建设方面", "", "", "", "", ""],
+            ["1", "文山会海问题反弹", "严控发文数量和篇幅", "县委办公室", "李明", "立行立改"],
+            ["", "", "推行套开合并会议", "县委办公室", "李明", "2026年底"],
+            ["二、风险防控方面", "", "", "", "", ""],
+            ["2", "隐性债务化解不力", "制定隐性债务化解年度计划", "县财政局、县发展改革局", "王芳", "2026年6月底前"]]
+    with open(HERE / "csv_gbk_categories.csv", "w", encoding="gbk", newline="") as out:
+        csv.writer(out).writerows(rows)
+    _save_truth("csv_gbk_categories", {"categories": 2, "measures": [
+        _m("文山会海问题反弹", "严控发文数量和篇幅", "县委办公室", [], "李明", "2026-03-31", "immediate"),
+        _m("文山会海问题反弹", "推行套开合并会议", "县委办公室", [], "李明", "2026-12-31"),
+        _m("隐性债务化解不力", "制定隐性债务化解年度计划", "县财政局", ["县发展改革局"], "王芳", "2026-06-30"),
+    ]})
+
+
+def three_lists_headings():
+    """三张清单 whose 问题清单 has category heading rows instead of a 类别 column: one merged across the
+    sheet, one written in the first cell only."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    problems = wb.active
+    problems.title = "问题清单"
+    problems.append(["序号", "反馈问题"])
+    problems.append(["一、组织建设方面"])
+    problems.merge_cells("A2:B2")
+    problems.append([1, "干部选拔任用程序不严"])
+    problems.append([2, "基层党组织换届不及时"])
+    problems.append(["二、纪律建设方面"])
+    problems.append([3, "违规发放津补贴"])
+    tasks = wb.create_sheet("任务清单")
+    tasks.append(["任务序号", "问题序号", "整改措施", "完成时限"])
+    tasks.append([1, 1, "严格执行干部任用全程纪实", "长期坚持"])
+    tasks.append([2, 2, "督促到期党组织按期换届", "2026年6月30日"])
+    tasks.append([3, 3, "全面清退违规发放的津补贴", "2026年4月底前"])
+    duties = wb.create_sheet("责任清单")
+    duties.append(["任务序号", "责任领导", "牵头单位", "配合单位", "责任人"])
+    duties.append([1, "李明", "县委组织部", "", "张伟"])
+    duties.append([2, "李明", "县委组织部", "", "张伟"])
+    duties.append([3, "王芳", "县纪委监委", "县财政局", "陈静"])
+    wb.save(HERE / "three_lists_headings.xlsx")
+    _save_truth("three_lists_headings", {"categories": 2, "measures": [
+        _m("干部选拔任用程序不严", "严格执行干部任用全程纪实", "县委组织部", [], "李明", None, "long_term",
+           person="张伟"),
+        _m("基层党组织换届不及时", "督促到期党组织按期换届", "县委组织部", [], "李明", "2026-06-30", person="张伟"),
+        _m("违规发放津补贴", "全面清退违规发放的津补贴", "县纪委监委", ["县财政局"], "王芳", "2026-04-30",
+           person="陈静"),
+    ]})
+
+
 if __name__ == "__main__":
     word_merged()
     excel_odd_headers()
@@ -307,3 +532,10 @@ if __name__ == "__main__":
     csv_export()
     excel_category_rows()
     word_damaged()
+    word_two_tables()
+    excel_two_header_rows()
+    task_list_phone()
+    excel_merged_problems()
+    excel_damaged_rows()
+    csv_gbk_categories()
+    three_lists_headings()

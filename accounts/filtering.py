@@ -1,0 +1,99 @@
+"""The base of every FilterSet, and the API's filter backend.
+
+Here, below cases and notices, because it is the scoping rule's (accounts.scoping) in another
+guise: every choice of a related row a filter accepts is scoped to the user, and every number is
+bounded by what the database holds.
+"""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
+
+# Bounds every filter of every FilterSet gets, so no query parameter reaches the database (or
+# date arithmetic) as a number it cannot hold: an id is a positive 64-bit integer, a number of
+# days at most a century.
+MAX_ID = 2**63 - 1
+MAX_DAYS = 36500
+
+
+class _BoundedIdsMixin:
+    """A model choice field that refuses an id no database row can have before looking it up.
+
+    Django catches a malformed id but not one beyond 64 bits: the driver fails (OverflowError on
+    SQLite, an aborted transaction on PostgreSQL). Refused here as the invalid choice it is.
+    """
+
+    def clean(self, value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = str(item).strip() if item is not None else ""
+            if text and not (text.isdigit() and int(text) <= MAX_ID):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": text})
+        return super().clean(value)
+
+
+_BOUNDED_FIELDS: dict[type, type] = {}
+
+
+def _bounded_field_class(field_class: type) -> type:
+    if field_class not in _BOUNDED_FIELDS:
+        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}", (_BoundedIdsMixin, field_class), {})
+    return _BOUNDED_FIELDS[field_class]
+
+
+def _scoped_choices(queryset):
+    """The choices of a model choice filter, narrowed to what the requesting user may see.
+
+    Every choice queryset goes through the one scoping rule (`restrict`), so an id the user may
+    not see is refused exactly like an id that does not exist: same message, same status, no
+    disclosure of its existence. Without a request (no user) there is nothing to choose.
+    """
+
+    def choices(request):
+        base = queryset(request) if callable(queryset) else queryset
+        if request is None:
+            return base.none()
+        return base.restrict(getattr(request, "user", None))
+
+    return choices
+
+
+class BoundedFilterSet(filters.FilterSet):
+    """The base of every FilterSet (API, pages, exports, and those the API builds from a view's
+    `filterset_fields`): numbers and ids within what the database holds, so an absurd parameter
+    is a "not valid" message, never a 500; and every choice of a related row scoped to the user,
+    so a hidden row is as absent as a missing one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for flt in self.filters.values():
+            if isinstance(flt, filters.NumberFilter):
+                flt.extra.setdefault("min_value", 0)
+                flt.extra.setdefault("max_value", MAX_ID)
+            elif isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                flt.field_class = _bounded_field_class(flt.field_class)
+                flt.queryset = _scoped_choices(flt.queryset)
+            else:
+                continue
+            flt.__dict__.pop("_field", None)
+
+    @classmethod
+    def check_choices_are_scoped(cls) -> list[str]:
+        """The model choice filters whose model has no scoping rule (a `restrict` method)."""
+        unscoped = []
+        for name, flt in cls.base_filters.items():
+            if isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                queryset = flt.queryset
+                if callable(queryset) or not hasattr(queryset, "restrict"):
+                    unscoped.append(f"{cls.__name__}.{name}")
+        return unscoped
+
+
+class FilterBackend(DjangoFilterBackend):
+    """The API's django-filter backend: FilterSets it builds from a view's `filterset_fields` get
+    the same base as the declared ones."""
+
+    filterset_base = BoundedFilterSet

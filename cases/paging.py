@@ -1,0 +1,46 @@
+"""Pages of a long ordered list that cost what the page shows, not what the list holds.
+
+Used by the API's lists and by the pages (/my/, /items/). The admin's changelists have their
+own estimated counts (`cases.admin_paging`).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+
+# Up to this many skipped rows a page is loaded in one query (LIMIT/OFFSET over the list's own
+# query, which stops after the page); past it the skipped rows are read as ids only.
+DIRECT_UP_TO = 1_000
+
+
+class DeferredJoinPaginator(Paginator):
+    """Pages by id first, then loads the page's rows: a late page costs what an early one does.
+
+    `OFFSET 84,000` over the list's query walks (and joins case, issue, unit, leader for) every
+    skipped row; here the skipped rows are read as ids only, from the ordering's index
+    (`measure_ongoing_dl_id_idx`, an index-only scan for the overdue list), and only the rows of
+    the page are loaded with their related rows and annotations, in the same order. An early
+    page is one query, as the list's own LIMIT stops after the page.
+
+    `count`, when the caller already has it (e.g. from an aggregate that counts several
+    figures at once), saves the paginator its own COUNT query.
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count: int | None = None):
+        super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
+        if count is not None:
+            self.__dict__["count"] = count  # `count` is a cached_property
+
+    def page(self, number):
+        number = self.validate_number(number)
+        queryset = self.object_list
+        bottom = (number - 1) * self.per_page
+        if not hasattr(queryset, "values_list") or not queryset.query.order_by or bottom <= DIRECT_UP_TO:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        rows = [loaded[pk] for pk in ids if pk in loaded]
+        return self._get_page(rows, number, self)
