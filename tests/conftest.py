@@ -38,6 +38,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(
                 reason="PostgreSQL-only: runs in the DATABASE_URL=postgres pass of `make test`"
             ))
+        elif "redis" in item.keywords and vendor != "postgresql":
+            # The embedded pass has no Redis on purpose; the services pass runs these.
+            item.add_marker(pytest.mark.skip(
+                reason="Redis: runs in the PostgreSQL + Redis pass of `make test`"
+            ))
 
 
 @pytest.fixture

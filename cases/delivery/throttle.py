@@ -21,13 +21,16 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the bucket; ARGV: rate per second, capacity, now (s). Returns the wait in ms (0: go).
+# KEYS[1] the bucket; ARGV: rate per second, capacity. Returns the wait in ms (0: go).
 # The bucket stores the time its next token is free ("theoretical arrival time", GCRA): one
-# key, one value, and a token is claimed even when the caller must wait for it.
+# key, one value, and a token is claimed even when the caller must wait for it. "Now" is the
+# Redis server's clock (TIME), the one clock all workers share: a worker whose clock is off
+# (or a test that travels in time) cannot push the bucket months ahead and stall the others.
 _SCRIPT = """
 local interval = 1000.0 / tonumber(ARGV[1])
 local burst = tonumber(ARGV[2]) * interval
-local now = tonumber(ARGV[3]) * 1000.0
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000.0 + tonumber(t[2]) / 1000.0
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local wait = tat - now - burst + interval
@@ -36,6 +39,7 @@ redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(tat + inter
 return math.ceil(wait)
 """
 
+MAX_WAIT_SECONDS = 5.0
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _client = None
 _script = None
@@ -73,10 +77,12 @@ def acquire(channel: str = "email") -> float:
         return 0.0
     key = f"{settings.CELERY_TASK_DEFAULT_QUEUE}:delivery-bucket:{channel}"
     try:
-        wait_ms = int(_script(keys=[key], args=[rate, max(1.0, rate), time.time()]))
+        wait_ms = int(_script(keys=[key], args=[rate, max(1.0, rate)]))
     except Exception as exc:  # redis.RedisError, a timeout: never lose the mail over the throttle
         log.warning("delivery rate bucket unavailable (%s): sending without it", exc)
         return 0.0
-    if wait_ms:
-        time.sleep(wait_ms / 1000)
-    return wait_ms / 1000
+    # The script never asks for more than a burst's worth; the cap guards a corrupted key.
+    wait = min(wait_ms / 1000, MAX_WAIT_SECONDS)
+    if wait:
+        time.sleep(wait)
+    return wait
