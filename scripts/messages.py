@@ -7,7 +7,8 @@ parts do not edit the same file. This script runs makemessages into a scratch di
 for each area:
 
 - keeps the area's strings that the code still uses, with their translations, and updates their
-  references (msgmerge, no fuzzy matching: a changed English text needs a new translation);
+  order (msgmerge, no fuzzy matching: a changed English text needs a new translation), stored
+  without `#:` source references so that unrelated edits never touch a catalogue;
 - keeps, and reports as unused, strings makemessages cannot find in the code: some msgids are
   built at run time (the notice parser's messages in notices/parser/messages.py), so nothing is
   dropped unless `--prune` asks for it;
@@ -153,12 +154,14 @@ def refresh(locale_dir: Path, *, check: bool, prune: bool = False) -> list[str]:
             merged = scratch / f"{area}.po"
             if old:
                 (scratch / f"{area}.old.po").write_text(old, encoding="utf-8")
-                subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "--no-wrap", "--sort-by-file",
+                subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "--no-wrap", "--sort-output",
                                 "-o", str(merged), str(scratch / f"{area}.old.po"), str(pot)], check=True)
-                subprocess.run(["msgattrib", "--no-obsolete", "--no-wrap", "-o", str(merged), str(merged)],
-                               check=True)
             else:
                 shutil.copy(pot, merged)
+            # No "#:" source references in the stored catalogues: they change with every edit of a
+            # file above a string and made every branch's catalogue conflict with every other's.
+            subprocess.run(["msgattrib", "--no-obsolete", "--no-location", "--no-wrap", "--sort-output",
+                            "-o", str(merged), str(merged)], check=True)
             new = merged.read_text(encoding="utf-8")
             before = {k for k, _b, _f in entries(old)}
             after = {k for k, _b, _f in entries(new)}
