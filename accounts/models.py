@@ -33,11 +33,7 @@ class UserQuerySet(RestrictedQuerySet):
     def scope_condition(self, scope: Scope) -> Q | None:
         if scope.everything:
             return None
-        organisation_ids = set(scope.organisation_ids)
-        if scope.unit_ids:
-            organisation_ids |= set(
-                Unit.objects.filter(pk__in=sorted(scope.unit_ids)).values_list("organisation_id", flat=True)
-            )
+        organisation_ids = set(scope.organisation_ids) | set(scope.unit_organisation_ids)
         if not organisation_ids:
             return Q()
         ids = sorted(organisation_ids)

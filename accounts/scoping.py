@@ -41,6 +41,8 @@ class Scope:
     everything: bool = False
     organisation_ids: frozenset[int] = frozenset()
     unit_ids: frozenset[int] = frozenset()
+    # The organisations the user's own units work in (a staff member's colleagues and leaders).
+    unit_organisation_ids: frozenset[int] = frozenset()
 
     @property
     def supervises(self) -> bool:
@@ -87,15 +89,18 @@ def _compute_scope(user) -> Scope:
     rows = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
         _tagged(Organisation.objects.filter(parent=None), "root", "path"),
         _tagged(organisations_below, "org_id", "pk"),
-        _tagged(units_below, "unit_id", "pk"), all=True)
-    found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set()}
+        _tagged(units_below, "unit_id", "pk"),
+        _tagged(Membership.objects.filter(user=user), "unit_org_id", "unit__organisation_id"), all=True)
+    found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set(),
+                                  "unit_org_id": set()}
     for tag, value in rows:
         found[tag].add(value)
     if found["org"] and found["root"] <= found["org"]:
         # Supervising every root is supervising the whole deployment: no filter at all.
         return Scope(everything=True)
     return Scope(organisation_ids=frozenset(int(pk) for pk in found["org_id"]),
-                 unit_ids=frozenset(int(pk) for pk in found["unit_id"]))
+                 unit_ids=frozenset(int(pk) for pk in found["unit_id"]),
+                 unit_organisation_ids=frozenset(int(pk) for pk in found["unit_org_id"] if pk is not None))
 
 
 def permission_name(model, action: str) -> str:

@@ -335,7 +335,7 @@ class MeasureQuerySet(RestrictedQuerySet):
             .only(
                 "id", "version", "case", "issue", "label", "text", "kind", "lead_leader", "responsible_person",
                 "lead_unit", "deadline",
-                "original_deadline", "state", "last_progress_at", "completed_at", "updated_at",
+                "original_deadline", "state", "signoff_requested_on", "last_progress_at", "completed_at", "updated_at",
                 "case__id", "case__title", "issue__id", "issue__label", "issue__title",
                 "lead_unit__id", "lead_unit__name", "lead_leader__id", "lead_leader__name", "lead_leader__username",
                 "urging_level", "urging_level_since", "urging_level__id", "urging_level__name", "urging_level__rank",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Organisation
-from cases.models import ProgressUpdate, Reminder
+from cases.choices import State
+from cases.models import Measure, ProgressUpdate, Reminder
 from tests import factories
 
 # Authentication (token + user), permissions and scoping (groups, units), count, page and
@@ -26,6 +29,10 @@ def _create(n, unit, staff):
     measures = factories.MeasureFactory.create_batch(n, lead_unit=unit, issue=issue, lead_leader=leader)
     for m in measures:
         m.supporting_units.add(support)
+    # Every other row waits for sign-off, asked for late (so still overdue): its figures read the
+    # request date, which the plain rows never load.
+    Measure.objects.filter(pk__in=[m.pk for m in measures[::2]]).update(
+        state=State.SUBMITTED, signoff_requested_on=datetime.date(2099, 1, 4))
     ProgressUpdate.objects.bulk_create(
         ProgressUpdate(measure=m, author=staff, action="note", note="进展", from_state=m.state, to_state=m.state)
         for m in measures
@@ -116,6 +123,4 @@ def test_the_overdue_measure_list_is_five_queries_at_most(who, client_for):
                                                         "page_size": 20, "page": page})
         assert response.status_code == 200, response.content
         assert len(response.json()["results"]) == (20 if page == 1 else 10)
-        # Staff pay one more since the merges of session 4 (to be found: issue 12 asks 5 for everyone).
-        limit = 6 if who == "county_staff" else 5
-        assert len(ctx.captured_queries) <= limit, [q["sql"][:300] for q in ctx.captured_queries]
+        assert len(ctx.captured_queries) <= 5, "\n".join(q["sql"][:200] for q in ctx.captured_queries)
