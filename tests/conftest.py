@@ -45,6 +45,18 @@ def pytest_collection_modifyitems(config, items):
             ))
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans). A request through LocaleMiddleware
+    leaves its language active on the thread, so without this an English request made by one
+    test would decide the language of whatever the next test renders."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")

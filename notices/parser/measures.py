@@ -202,15 +202,16 @@ def _measures_and_result(paragraphs: list[Paragraph], notice_date: date | None):
     report = " ".join(text for _, text in paragraphs[result_at:])
     report = report[_RESULT_PREFIX.match(fold(report)).end():]
     split = split_ordinals(paragraphs[planned_at:result_at])
+    # The report is one text for all the measures: read it once.
+    reported = make_measure("", report, result_line, notice_date)
     measures = []
     for segment in [*split.preamble, *split.segments]:
         text = segment.text.lstrip(_LEAD_PUNCT).rstrip(_TAIL_PUNCT)
         if len(text) < 2:
             continue
         measure = make_measure(segment.label, text, segment.line, notice_date)
-        reported = make_measure(segment.label, report, result_line, notice_date)
         measure.proposed_state, measure.state_phrase = reported.proposed_state, reported.state_phrase
-        measure.state_basis, measure.state_phrases = reported.state_basis, reported.state_phrases
+        measure.state_basis, measure.state_phrases = reported.state_basis, list(reported.state_phrases)
         measure.long_term = measure.long_term or reported.long_term
         measure.fields = {"result": report.strip()}
         if measure.deadline is None:
