@@ -4,8 +4,9 @@ One matcher for every import that names them: the plan import (`notices.plans.im
 the notice import (`notices.importer`). Units are matched inside the organisation, ignoring
 width, spaces and punctuation (`cases.names.comparison_key`); a name not found gets "did you
 mean" suggestions among the organisation's units and is created only when the administrator
-confirms (`create_missing`). Leaders are matched to active users of that name, people of the
-organisation first when several share it; an unknown one gets suggestions among the
+confirms (`create_missing`). Leaders are matched to active people of that name in the
+organisation or the organisations above it (never a namesake elsewhere), the organisation's own
+first when several share it; an unknown one gets suggestions among the
 organisation's people and, on confirmation, is created as a user who cannot sign in, made a
 leader of the organisation so that its offices see and can edit them.
 
@@ -64,10 +65,15 @@ def match_units(names: Iterable[str], organisation: Organisation) -> tuple[dict[
     return found, missing
 
 
-def _people_of(organisation: Organisation):
+def _people_of(organisation: Organisation, *, with_ancestors: bool = False):
+    """Active people of the organisation (its offices and leaders, its units' staff); with
+    `with_ancestors`, of the organisations above it too."""
+    ids = [organisation.pk]
+    if with_ancestors:
+        ids += [int(part) for part in (organisation.path or "").split("/") if part.isdigit()]
     return User.objects.filter(
-        Q(Exists(OrganisationMembership.objects.filter(user=OuterRef("pk"), organisation=organisation)))
-        | Q(Exists(Membership.objects.filter(user=OuterRef("pk"), unit__organisation=organisation))),
+        Q(Exists(OrganisationMembership.objects.filter(user=OuterRef("pk"), organisation_id__in=ids)))
+        | Q(Exists(Membership.objects.filter(user=OuterRef("pk"), unit__organisation_id__in=ids))),
         is_active=True,
     )
 
@@ -81,7 +87,11 @@ def match_leaders(names: Iterable[str], organisation: Organisation | None = None
     if not wanted:
         return {}, {}, {}
     bearers: dict[str, list[User]] = {}
-    for person in User.objects.filter(name__in=wanted, is_active=True).order_by("pk"):
+    # Inside an organisation only its own people and those of the bodies above it may lead its
+    # items: a namesake in a sibling county is someone else, never assigned (nor shown) here.
+    candidates = (_people_of(organisation, with_ancestors=True) if organisation is not None
+                  else User.objects.filter(is_active=True))
+    for person in candidates.filter(name__in=wanted).order_by("pk"):
         bearers.setdefault(person.name, []).append(person)
     local: set[int] = set()
     if organisation is not None and any(len(people) > 1 for people in bearers.values()):

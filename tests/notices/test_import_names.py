@@ -191,3 +191,24 @@ def test_the_admin_preview_lists_missing_names_and_creates_them_on_confirm(clien
     case = Case.objects.get()
     assert Measure.objects.filter(case=case, lead_unit__name="县财政厅").count() == 1
     assert User.objects.get(name="王强").organisation_memberships.filter(organisation=organisation).exists()
+
+
+def test_a_namesake_in_another_organisation_is_never_assigned(organisation):
+    """The only 赵敏 of the deployment works in a sibling county: for 青禾县 the name is unknown
+    (created on confirmation), not matched to someone its office cannot see."""
+    elsewhere = factories.OrganisationFactory(name="白溪县")
+    namesake = factories.UserFactory(name="赵敏", username="zhaomin-baixi")
+    OrganisationMembership.objects.create(user=namesake, organisation=elsewhere,
+                                          role=OrganisationMembership.OrgRole.LEADER)
+    found, missing, ambiguous = match_leaders(["赵敏"], organisation)
+    assert not found and "赵敏" in missing and not ambiguous
+    assert match_leaders(["赵敏"], elsewhere)[0] == {"赵敏": namesake}
+
+
+def test_a_leader_of_the_body_above_leads_a_county_item():
+    province = factories.OrganisationFactory(name="青岚省")
+    county = factories.OrganisationFactory(name="青禾县", parent=province)
+    provincial = factories.UserFactory(name="钱进", username="qianjin")
+    OrganisationMembership.objects.create(user=provincial, organisation=province,
+                                          role=OrganisationMembership.OrgRole.LEADER)
+    assert match_leaders(["钱进"], county)[0] == {"钱进": provincial}
