@@ -216,6 +216,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # CSV costs about a tenth of xlsx per row (benchmarks/exports.py), hence its larger threshold.
 EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=20_000)
 EXPORT_CSV_BACKGROUND_ROWS = env.int("EXPORT_CSV_BACKGROUND_ROWS", default=200_000)
+# A finished export's file is deleted this many days after it was written (the job page then
+# says so); an upload checked but never confirmed (ledger import, import job) after a day.
+# The daily task cases.jobs.purge_old_files does it (beat schedule 清理过期的导出和上传文件).
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+PENDING_UPLOAD_KEEP_HOURS = env.int("PENDING_UPLOAD_KEEP_HOURS", default=24)
 
 # --- E-mail -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587 ; with nothing set,

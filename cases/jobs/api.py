@@ -54,7 +54,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExportJob
         fields = ["id", "format", "state", "state_display", "progress", "stage", "message", "rows", "file_name",
-                  "download", "created_at", "started_at", "finished_at"]
+                  "download", "created_at", "started_at", "finished_at", "file_removed_at"]
         read_only_fields = fields
 
     def get_download(self, job) -> str | None:

@@ -96,6 +96,8 @@ class ExportJob(models.Model):
     message = models.TextField(_("message"), blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     stored_as = models.CharField(max_length=255, blank=True, editable=False)
+    # Set when the daily clean-up deleted the file (EXPORT_KEEP_DAYS after it was written).
+    file_removed_at = models.DateTimeField(_("file removed"), null=True, blank=True, editable=False)
     language = models.CharField(max_length=10, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -1,4 +1,4 @@
-"""The import job's task: takes the job's id, the service does the rest."""
+"""The jobs' tasks: each takes the job's id, the service does the rest; and the daily clean-up."""
 
 from celery import shared_task
 
@@ -15,3 +15,10 @@ def run_export_job(job_id: int) -> str:
     from . import exports
 
     return exports.run_export(job_id)
+
+
+@shared_task(name="cases.jobs.purge_old_files")
+def purge_old_files() -> dict:
+    from . import cleanup
+
+    return cleanup.purge_old_files()

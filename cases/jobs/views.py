@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
@@ -73,10 +74,12 @@ def export_job_view(request, pk):
             "id": job.pk, "format": job.format, "state": job.state, "state_display": job.get_state_display(),
             "progress": job.progress, "stage": job.stage, "message": job.message, "rows": job.rows,
             "download": request.build_absolute_uri(download) if download else None, "stalled": stalled,
+            "file_removed_at": job.file_removed_at.isoformat() if job.file_removed_at else None,
         })
     return TemplateResponse(request, "admin/cases/export_job.html", {
         **admin.site.each_context(request), "title": _("Export: %(file)s") % {"file": job.file_name},
         "job": job, "stalled": stalled, "download": download, "opts": ExportJob._meta,
+        "keep_days": settings.EXPORT_KEEP_DAYS,
         "case_url": reverse("admin:cases_case_change", args=[job.case_id]) if job.case_id else "",
     })
 
