@@ -39,13 +39,13 @@ def purge_old_files(now: datetime.datetime | None = None) -> dict[str, int]:
         counts["exports"] += 1
     # A finished job deleted its input itself; one still unfinished a day later lost its worker.
     stale_jobs = ImportJob.objects.filter(created_at__lt=uploads_before).exclude(stored_as="")
-    for job in stale_jobs.only("pk", "stored_as", "state"):
-        _delete(job.stored_as)
+    for import_job in stale_jobs.only("pk", "stored_as", "state"):
+        _delete(import_job.stored_as)
         changes: dict = {"stored_as": ""}
-        if job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING):
+        if import_job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING):
             changes.update(state=ImportJob.State.FAILED, finished_at=now, message=gettext(
                 "No worker finished this import within a day; nothing was imported. Upload the file again."))
-        ImportJob.objects.filter(pk=job.pk).update(**changes)
+        ImportJob.objects.filter(pk=import_job.pk).update(**changes)
         counts["import_jobs"] += 1
     for directory in PENDING_DIRECTORIES:
         try:
