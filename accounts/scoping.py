@@ -25,12 +25,42 @@ from functools import reduce
 from operator import or_
 from typing import ClassVar
 
-from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db import connection, models
+from django.db.models import Exists, F, Lookup, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from django.db.models.lookups import StartsWith
 
 VIEW = "view"
+
+
+class _AnyOf(Lookup):
+    """`pk = ANY(ARRAY(subquery))`: registered on the primary-key fields only through `pk_among`."""
+
+    lookup_name = "rectify_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+models.BigAutoField.register_lookup(_AnyOf)
+models.AutoField.register_lookup(_AnyOf)
+
+
+def pk_among(ids_query) -> Q:
+    """Rows whose id is among those `ids_query` (a one-column queryset, a UNION included) returns.
+
+    `pk IN (subquery)` lets PostgreSQL hash-join the ids against a scan of the whole table,
+    which it prefers as soon as it guesses a few thousand ids (a unit with sub-units: 150 ms at
+    400,000 measures); `pk = ANY(ARRAY(subquery))` computes the ids first, once, then fetches the
+    rows through the primary key (12 ms). SQLite has no arrays and plans IN well: it keeps IN.
+    """
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        return Q(pk__rectify_any=ArraySubquery(ids_query))
+    return Q(pk__in=ids_query)
 _SCOPE_ATTR = "_rectify_scope"
 
 

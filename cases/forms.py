@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .states import Action, State
+from .widgets import QuickHiddenInput, QuickSelect
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -53,8 +54,8 @@ class ProgressForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What was done this week, with figures")}),
     )
     files = MultipleFileField(label=_("Evidence files"), required=False)
-    to_state = forms.ChoiceField(label=_("New state"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    to_state = forms.ChoiceField(label=_("New state"), required=False, widget=QuickSelect)
+    version = forms.IntegerField(widget=QuickHiddenInput)
 
     def __init__(self, *args, measure, user, rules=None, **kwargs):
         kwargs.setdefault("prefix", f"m{measure.pk}")
@@ -105,7 +106,7 @@ class SignOffForm(forms.Form):
     )
     files = MultipleFileField(label=_("Evidence files"), required=False,
                               help_text=_("Stored with your signature, e.g. a verification record."))
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=QuickHiddenInput)
 
     def __init__(self, *args, measure, **kwargs):
         kwargs.setdefault("prefix", f"s{measure.pk}")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, Unit
-from accounts.scoping import RestrictedQuerySet
+from accounts.scoping import RestrictedQuerySet, pk_among
 from accounts.tree import PathTreeModel
 
 from . import delivery as _delivery
@@ -316,7 +316,7 @@ class MeasureQuerySet(RestrictedQuerySet):
         led = Measure.objects.filter(lead_unit_id__in=unit_ids).order_by().values("pk")
         supported = Measure.supporting_units.through.objects.filter(unit_id__in=unit_ids).order_by().values(
             "measure_id")
-        return Q(pk__in=led.union(supported))
+        return pk_among(led.union(supported))
 
     def with_related(self) -> MeasureQuerySet:
         """What a list row renders, loaded up front: constant queries per page."""

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..widgets import QuickSelect, QuickTextInput
 from . import services
 from .kinds import CATEGORY, Category, Kind, MoneyUnit
 
@@ -24,17 +25,17 @@ def kind_choices():
 
 
 class OutcomeRowForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=kind_choices)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=kind_choices, widget=QuickSelect)
     count = forms.CharField(label=_("Number"), required=False, max_length=12,
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5}))
+                            widget=QuickTextInput(attrs={"inputmode": "numeric", "size": 5}))
     amount = forms.CharField(label=_("Amount"), required=False, max_length=20,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}))
+                             widget=QuickTextInput(attrs={"inputmode": "decimal", "size": 8}))
     money_unit = forms.ChoiceField(label=_("Unit of money"), required=False, choices=MoneyUnit.choices,
-                                   initial=MoneyUnit.WAN)
+                                   initial=MoneyUnit.WAN, widget=QuickSelect)
     title = forms.CharField(label=_("Rule title"), required=False, max_length=300,
-                            widget=forms.TextInput(attrs={"placeholder": _("《…办法》")}))
+                            widget=QuickTextInput(attrs={"placeholder": _("《…办法》")}))
     doc_number = forms.CharField(label=_("Document number"), required=False, max_length=100,
-                                 widget=forms.TextInput(attrs={"placeholder": _("e.g. 县委办发〔2026〕3号")}))
+                                 widget=QuickTextInput(attrs={"placeholder": _("e.g. 县委办发〔2026〕3号")}))
 
     def clean(self):
         data = super().clean()
