@@ -1,5 +1,4 @@
 """Rendering: the subject, text and HTML of one reminder, from templates compiled once."""
-
 from __future__ import annotations
 
 import datetime
@@ -12,6 +11,8 @@ from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Val
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from accounts.scoping import pk_among
 
 from ..delivery import Channel, Message, Target
 from ..delivery.mail import email_message
@@ -73,8 +74,11 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
         f"n_{rank}": Window(Sum(Case(When(rank=rank, then=Value(1)), default=Value(0), output_field=IntegerField())))
         for rank in ranks
     }
+    # The reminder's own ids first (`pk_among`): joined the other way, PostgreSQL sorted every
+    # ongoing measure of the deployment (150,000 at province scale, 400 ms) to keep 139.
+    linked = Reminder.measures.through.objects.filter(reminder_id=reminder.pk).values("measure_id")
     measures = list(
-        reminder.measures.exclude(state=State.COMPLETED)
+        Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED)
         .annotate(rank=level_rank_expression(on=on, thresholds=thresholds)).filter(rank__gt=0)
         .select_related("case", "lead_unit", "lead_leader", "urging_level")
         .annotate(last_note=Subquery(latest_note.values("note")[:1]),
