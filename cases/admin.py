@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpda
 from .outcomes import forms as outcome_forms
 from .outcomes import services as outcome_services
 from .outcomes.admin import OutcomeInline
-from .states import Action, State
+from .states import PAPER_SIGNOFF_PERM, Action, State
 from .templatetags.rectify import state_badge
 
 admin.site.site_header = _("Rectify · rectification ledger")
@@ -394,9 +394,53 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     # deadline filter offers the same periods.
     inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
-               "action_export_ledger"]
+               "action_paper_signoff", "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
+
+    change_form_template = "admin/cases/measure/change_form.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view(self.paper_signoff_view)
+        return [path("<int:object_id>/paper-signoff/", view, name="cases_measure_paper_signoff"),
+                *super().get_urls()]
+
+    def paper_signoff_view(self, request, object_id: int):
+        """An administrator records a paper sign-off sheet (纸质销号单) with its scan, through
+        `services.record_paper_signoff` (which checks the permission, the scan and the note)."""
+        from .signoff.forms import PaperSignoffForm
+
+        measure = self.get_object(request, str(object_id))
+        if measure is None:
+            raise Http404
+        if not request.user.has_perm(PAPER_SIGNOFF_PERM):
+            raise PermissionDenied
+        form = PaperSignoffForm(request.POST or None, request.FILES or None, prefix="paper",
+                                initial={"version": measure.version})
+        if request.method == "POST" and form.is_valid():
+            scans = form.cleaned_data["scan"]
+            try:
+                if len(scans) != 1:
+                    raise ValidationError({"scan": _("Attach exactly one scan: the signed sheet.")})
+                services.record_paper_signoff(measure=measure, by=request.user, scan=scans[0],
+                                              note=form.cleaned_data["note"],
+                                              expected_version=form.cleaned_data["version"])
+            except services.StaleMeasure as exc:
+                form.add_error(None, str(exc))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                add_service_error(form, exc, {"files": "scan"})
+            else:
+                self.message_user(request, _("Paper sign-off recorded: the item is completed."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:cases_measure_change", args=[measure.pk]))
+        return TemplateResponse(request, "admin/cases/measure/paper_signoff.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Record a paper sign-off sheet (纸质销号单)"),
+            "measure": measure, "form": form, "opts": self.model._meta,
+        }, status=400 if request.method == "POST" else 200)
 
     def view_on_site(self, obj):
         """The item's own page (/items/<id>/), where staff log progress."""
@@ -591,6 +635,16 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     def action_reopen(self, request, queryset):
         return self._run_action(request, queryset, Action.REOPEN)
 
+    @admin.action(description=_("Record a paper sign-off sheet (纸质销号单)…"), permissions=["paper_signoff"])
+    def action_paper_signoff(self, request, queryset):
+        """One sheet, one scan, one item: the action opens the item's paper sign-off form."""
+        selected = list(queryset.values_list("pk", flat=True)[:2])
+        if len(selected) != 1:
+            self.message_user(request, _("Choose exactly one item: a paper sign-off sheet records one item with "
+                                         "its scan."), messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("admin:cases_measure_paper_signoff", args=[selected[0]]))
+
     @admin.action(description=_("Export selected measures as xlsx"))
     def action_export_ledger(self, request, queryset):
         from .ledger_admin import export_measures
@@ -602,6 +656,9 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
 
     def has_reopen_permission(self, request):
         return request.user.has_perm("cases.reopen_measure")
+
+    def has_paper_signoff_permission(self, request):
+        return request.user.has_perm(PAPER_SIGNOFF_PERM)
 
 
 @admin.register(ProgressUpdate)
