@@ -4,8 +4,8 @@ import, notice import, commands and tasks are each tried as the people who would
 import io
 
 import pytest
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -359,7 +359,6 @@ class TestServices:
     def test_the_import_job_task_records_at_most_submitted(self, item, supervisor):
         from cases.jobs import tasks as job_tasks
         from cases.jobs.models import ImportJob
-
         from cases.jobs.services import start_job
 
         job = start_job(kind=ImportJob.Kind.LEDGER, user=supervisor, data=TestLedger().ledger(item),
