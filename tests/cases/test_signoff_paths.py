@@ -418,3 +418,33 @@ class TestNoticeImport:
         call_command("import_notice", str(notice_path("zhengxiang-2024.txt")))
         assert Measure.objects.exists()
         assert not Measure.objects.filter(state=State.COMPLETED).exists()
+
+    def test_the_admin_preview_shows_the_capped_state_and_why(self, client, rectify_admin):
+        from tests.notices.import_helpers import notice_path
+
+        factories.signoff_chain("org_supervisors", default=True)
+        client.force_login(rectify_admin)
+        upload = SimpleUploadedFile("zhengxiang-2024.txt", notice_path("zhengxiang-2024.txt").read_bytes())
+        response = client.post(reverse("admin:notices_notice_import"), {"file": upload, "_preview": "1"},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200
+        states = [m["plan"].state for node in response.context["nodes"] for m in node["measures"]]
+        assert State.SUBMITTED in states and State.COMPLETED not in states
+        assert State.COMPLETED not in {node["state"] for node in response.context["nodes"]}
+        page = response.content.decode()
+        assert "np-capped" in page and "由销号流程决定" in page
+        assert any("将记为" in n for n in response.context["plan"].notes)
+
+
+class TestPaperSheet:
+    def test_the_sheet_lists_the_paper_sign_off_and_its_scan(self, item, rectify_admin):
+        from cases.signoff import sheet
+
+        services.record_paper_signoff(measure=item, by=rectify_admin, scan=pdf("销号单扫描.pdf"),
+                                      note="青整销〔2026〕3号")
+        with translation.override("en"):
+            rows = sheet.sheet_rows(item)
+        assert rows["state"] == "已销号"
+        paper = [s for s in rows["signatures"] if s["step"].startswith("纸质销号单")]
+        assert paper and paper[0]["comment"] == "青整销〔2026〕3号"
+        assert any(e.startswith("销号单扫描.pdf") for e in rows["evidence"])
