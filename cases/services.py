@@ -489,9 +489,12 @@ def apply_action(
 @transaction.atomic
 def change_deadline(
     *, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,
-    expected_version: int | None = None,
+    expected_version: int | None = None, source_notes: Sequence[dict] | None = None,
 ) -> DeadlineChange:
-    """Move a deadline. The reason is required; the first deadline stays in original_deadline."""
+    """Move a deadline. The reason is required; the first deadline stays in original_deadline.
+
+    `source_notes`: the reason is the code's own (an import names its file), so the log entry
+    says it in the reader's language (cases.lognotes) instead of repeating the reason's text."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"deadline": _("Give the reason for moving the deadline.")}, code="reason_required")
@@ -499,8 +502,13 @@ def change_deadline(
         raise PermissionDenied(_("Only a supervisor may move a deadline."))
     expected_version = _pin(measure, expected_version)
     _check_actor(by, measure, None)
+    if source_notes is None:
+        return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
+                              expected_version=expected_version)
     return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
-                          expected_version=expected_version)
+                          expected_version=expected_version, note="",
+                          notes=[lognotes.note(lognotes.DEADLINE_MOVED, old=measure.deadline, new=new_deadline),
+                                 *source_notes])
 
 
 def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,

@@ -49,8 +49,8 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
     """New issues and measures in bulk (cases.tree), then each changed measure through the services."""
     case = result.case
     index: dict[tuple[str, ...], Issue | NewIssue] = dict(issue_index(case))
-    # Stored as the reason of deadline changes and the note of state changes, like the
-    # notes cases.services writes: in the importer's language.
+    # Stored as the reason of deadline changes (and the history's change reason), in the
+    # importer's language; the log entries carry the file as a language-neutral note instead.
     reason = _("Ledger import: %(file)s") % {"file": result.file_name}
     writer = TreeWriter(case, by=user, reason=reason)
     targets: list[tuple[LedgerRow, Issue | NewIssue]] = []
@@ -133,13 +133,15 @@ def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, fi
     # A measure must keep a deadline unless long-term: give the date before dropping
     # "long-term", and drop the date only once it is long-term.
     if deadline_changed and item.deadline is not None:
-        services.change_deadline(measure=measure, new_deadline=item.deadline, reason=reason, by=user)
+        services.change_deadline(measure=measure, new_deadline=item.deadline, reason=reason, by=user,
+                                 source_notes=[lognotes.note(lognotes.LEDGER_IMPORT, file=file_name)])
         summary["deadlines_changed"] += 1
     if fields or supporting is not None:
         services.update_measure(measure=measure, by=user, supporting_units=supporting, **fields)
         summary["measures_updated"] += 1
     if deadline_changed and item.deadline is None:
-        services.change_deadline(measure=measure, new_deadline=None, reason=reason, by=user)
+        services.change_deadline(measure=measure, new_deadline=None, reason=reason, by=user,
+                                 source_notes=[lognotes.note(lognotes.LEDGER_IMPORT, file=file_name)])
         summary["deadlines_changed"] += 1
     progress_changed = bool(item.progress) and item.progress != (measure.latest_note or "")
     if item.state and item.state != measure.state:

@@ -327,6 +327,24 @@ class TestLedger:
         planned.refresh_from_db()
         assert (planned.state, planned.signoff_step, planned.signoff_requested_by) == (State.SUBMITTED, 1, supervisor)
 
+    def test_its_log_entries_read_in_the_readers_language(self, supervisor, unit, case):
+        factories.signoff_chain(*KINDS, case=case)
+        planned = factories.MeasureFactory(lead_unit=unit, issue__case=case)
+        wb = load_workbook(io.BytesIO(self.ledger(planned)))
+        wb["整改台账"].cell(row=3, column=HEADERS.index("完成时限") + 1, value="2027-03-31")
+        out = io.BytesIO()
+        wb.save(out)
+        with translation.override("zh-hans"):
+            import_ledger(out.getvalue(), file_name="台账.xlsx", user=supervisor)
+        moved = planned.progress_updates.get(action=Action.DEADLINE)
+        imported = planned.progress_updates.get(action=Action.IMPORT)
+        assert moved.note == "" and imported.note == ""
+        with translation.override("en"):
+            assert moved.text.startswith("Deadline moved from ") and "Ledger import: 台账.xlsx" in moved.text
+            assert "Ledger import: 台账.xlsx" in imported.text and "sign-off chain" in imported.text
+        with translation.override("zh-hans"):
+            assert "台账导入" in imported.text and "销号流程" in imported.text
+
     def test_without_a_chain_the_ledger_still_completes(self, supervisor, unit, case):
         planned = factories.MeasureFactory(lead_unit=unit, issue__case=case)
         result = import_ledger(self.ledger(planned), file_name="台账.xlsx", user=supervisor)
