@@ -254,11 +254,16 @@ class ProgressInline(ScopedChoicesMixin, admin.TabularInline):
     """The progress log of a measure, newest first, with its evidence files."""
 
     model = ProgressUpdate
-    fields = ["created_at", "author", "action", "change", "note", "files"]
+    fields = ["created_at", "author", "action", "change", "entry", "files"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = _("progress log")
+
+    @admin.display(description=_("note"))
+    def entry(self, obj):
+        """The note, then what the system added, in the reader's language (cases.lognotes)."""
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in obj.text.splitlines())) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "source_notice").prefetch_related("evidence")
@@ -299,8 +304,24 @@ class DeadlineChangeInline(ScopedChoicesMixin, admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_name", "comment", "files"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "progress").prefetch_related("progress__evidence")
+
+    @admin.display(description=_("step title"))
+    def step_name(self, obj):
+        return obj.step_label or "—"
+
+    @admin.display(description=_("evidence"))
+    def files(self, obj):
+        """The files stored with the decision (a paper sign-off's scan, a signature's evidence)."""
+        evidence = obj.progress.evidence.all() if obj.progress else []
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}">{}</a>',
+            ((reverse("evidence-download", args=[e.pk]), e.original_name) for e in evidence),
+        ) or "—"
 
 
 LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
@@ -671,7 +692,7 @@ class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 
     @admin.display(description=_("note"))
     def short_note(self, obj):
-        return obj.note[:60]
+        return obj.text[:60]
 
 
 @admin.register(Reminder)
