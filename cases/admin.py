@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from .models import Case, DeadlineChange, Evidence, Issue, Measure, ProgressUpda
 from .outcomes import forms as outcome_forms
 from .outcomes import services as outcome_services
 from .outcomes.admin import OutcomeInline
-from .states import Action, State
+from .states import PAPER_SIGNOFF_PERM, Action, State
 from .templatetags.rectify import state_badge
 
 admin.site.site_header = _("Rectify · rectification ledger")
@@ -254,11 +254,16 @@ class ProgressInline(ScopedChoicesMixin, admin.TabularInline):
     """The progress log of a measure, newest first, with its evidence files."""
 
     model = ProgressUpdate
-    fields = ["created_at", "author", "action", "change", "note", "files"]
+    fields = ["created_at", "author", "action", "change", "entry", "files"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = _("progress log")
+
+    @admin.display(description=_("note"))
+    def entry(self, obj):
+        """The note, then what the system added, in the reader's language (cases.lognotes)."""
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in obj.text.splitlines())) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "source_notice").prefetch_related("evidence")
@@ -299,8 +304,24 @@ class DeadlineChangeInline(ScopedChoicesMixin, admin.TabularInline):
 
 class SignOffInline(DeadlineChangeInline):
     model = SignOff
-    fields = ["created_at", "by", "decision", "round", "step", "step_title", "comment"]
+    fields = ["created_at", "by", "decision", "round", "step", "step_name", "comment", "files"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "progress").prefetch_related("progress__evidence")
+
+    @admin.display(description=_("step title"))
+    def step_name(self, obj):
+        return obj.step_label or "—"
+
+    @admin.display(description=_("evidence"))
+    def files(self, obj):
+        """The files stored with the decision (a paper sign-off's scan, a signature's evidence)."""
+        evidence = obj.progress.evidence.all() if obj.progress else []
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}">{}</a>',
+            ((reverse("evidence-download", args=[e.pk]), e.original_name) for e in evidence),
+        ) or "—"
 
 
 LEDGER_FIELDS = ["issue", "label", "text", "kind", "lead_leader", "responsible_person", "lead_unit",
@@ -394,9 +415,53 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     # deadline filter offers the same periods.
     inlines = [ProgressInline, OutcomeInline, SignOffInline, DeadlineChangeInline]
     actions = ["action_start", "action_phase", "action_submit", "action_approve", "action_send_back", "action_reopen",
-               "action_export_ledger"]
+               "action_paper_signoff", "action_export_ledger"]
     history_list_display = ["state", "deadline", "lead_unit"]
     readonly_always = ["state_display", "original_deadline", "last_progress_at", "completed_at"]
+
+    change_form_template = "admin/cases/measure/change_form.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view(self.paper_signoff_view)
+        return [path("<int:object_id>/paper-signoff/", view, name="cases_measure_paper_signoff"),
+                *super().get_urls()]
+
+    def paper_signoff_view(self, request, object_id: int):
+        """An administrator records a paper sign-off sheet (纸质销号单) with its scan, through
+        `services.record_paper_signoff` (which checks the permission, the scan and the note)."""
+        from .signoff.forms import PaperSignoffForm
+
+        measure = self.get_object(request, str(object_id))
+        if measure is None:
+            raise Http404
+        if not request.user.has_perm(PAPER_SIGNOFF_PERM):
+            raise PermissionDenied
+        form = PaperSignoffForm(request.POST or None, request.FILES or None, prefix="paper",
+                                initial={"version": measure.version})
+        if request.method == "POST" and form.is_valid():
+            scans = form.cleaned_data["scan"]
+            try:
+                if len(scans) != 1:
+                    raise ValidationError({"scan": _("Attach exactly one scan: the signed sheet.")})
+                services.record_paper_signoff(measure=measure, by=request.user, scan=scans[0],
+                                              note=form.cleaned_data["note"],
+                                              expected_version=form.cleaned_data["version"])
+            except services.StaleMeasure as exc:
+                form.add_error(None, str(exc))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                add_service_error(form, exc, {"files": "scan"})
+            else:
+                self.message_user(request, _("Paper sign-off recorded: the item is completed."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:cases_measure_change", args=[measure.pk]))
+        return TemplateResponse(request, "admin/cases/measure/paper_signoff.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Record a paper sign-off sheet (纸质销号单)"),
+            "measure": measure, "form": form, "opts": self.model._meta,
+        }, status=400 if request.method == "POST" else 200)
 
     def view_on_site(self, obj):
         """The item's own page (/items/<id>/), where staff log progress."""
@@ -591,6 +656,16 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     def action_reopen(self, request, queryset):
         return self._run_action(request, queryset, Action.REOPEN)
 
+    @admin.action(description=_("Record a paper sign-off sheet (纸质销号单)…"), permissions=["paper_signoff"])
+    def action_paper_signoff(self, request, queryset):
+        """One sheet, one scan, one item: the action opens the item's paper sign-off form."""
+        selected = list(queryset.values_list("pk", flat=True)[:2])
+        if len(selected) != 1:
+            self.message_user(request, _("Choose exactly one item: a paper sign-off sheet records one item with "
+                                         "its scan."), messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("admin:cases_measure_paper_signoff", args=[selected[0]]))
+
     @admin.action(description=_("Export selected measures as xlsx"))
     def action_export_ledger(self, request, queryset):
         from .ledger_admin import export_measures
@@ -603,6 +678,9 @@ class MeasureAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
     def has_reopen_permission(self, request):
         return request.user.has_perm("cases.reopen_measure")
 
+    def has_paper_signoff_permission(self, request):
+        return request.user.has_perm(PAPER_SIGNOFF_PERM)
+
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -614,7 +692,7 @@ class ProgressUpdateAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 
     @admin.display(description=_("note"))
     def short_note(self, obj):
-        return obj.note[:60]
+        return obj.text[:60]
 
 
 @admin.register(Reminder)

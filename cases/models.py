@@ -445,6 +445,12 @@ class Measure(models.Model):
             models.Index(
                 fields=["deadline", "id"], name="measure_ongoing_dl_id_idx", condition=~Q(state=State.COMPLETED)
             ),
+            # The sign-off queue (/signoff/): "submitted, waiting at step X" (each signer's condition
+            # is a step of a chain), longest waiting first; only the waiting few are indexed.
+            models.Index(
+                fields=["signoff_step", "last_progress_at", "id"], name="measure_signoff_queue_idx",
+                condition=Q(state=State.SUBMITTED),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="measure_state_valid"),
@@ -553,6 +559,9 @@ class ProgressUpdate(models.Model):
         "notices.Notice", verbose_name=_("source notice"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="progress_updates",
     )
+    # What the code added to the entry, as message ids and parameters (cases.lognotes), rendered
+    # in the reader's language; `note` is only what a person wrote or a document said.
+    notes = models.JSONField(_("system notes"), default=list, blank=True)
 
     objects = ProgressUpdateQuerySet.as_manager()
 
@@ -568,6 +577,18 @@ class ProgressUpdate(models.Model):
     @property
     def changed_state(self) -> bool:
         return self.from_state != self.to_state
+
+    @property
+    def system_notes(self) -> list[str]:
+        """What the code added to the entry, in the active language."""
+        from . import lognotes
+
+        return lognotes.render(self.notes)
+
+    @property
+    def text(self) -> str:
+        """The entry as a reader sees it: the note, then what the code added, in the active language."""
+        return "\n".join(part for part in (self.note.strip(), *self.system_notes) if part)
 
 
 class Evidence(models.Model):
@@ -611,7 +632,9 @@ class SignOff(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     round = models.PositiveIntegerField(_("round"), default=0)
     step = models.PositiveSmallIntegerField(_("step"), null=True, blank=True)
-    step_title = models.CharField(_("step title"), max_length=60, blank=True)
+    step_title = models.CharField(_("step title"), max_length=60, blank=True)  # the chain's own name of the step
+    # Who signs at the step (SignoffStep.Signer): names an untitled step in the reader's language.
+    signer = models.CharField(_("signer"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     progress = models.OneToOneField(
         ProgressUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="signoff"
@@ -636,6 +659,16 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} · {self.by} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def step_label(self) -> str:
+        """The step's name: the chain's own title, else who signs there, in the active language."""
+        if self.step_title:
+            return self.step_title
+        try:
+            return str(SignoffStep.Signer(self.signer).label) if self.signer else ""
+        except ValueError:
+            return ""
 
 
 class DeadlineChange(models.Model):

@@ -13,6 +13,7 @@ import contextvars
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 
-from . import figures, notify
+from . import figures, lognotes, notify
 from .evidence import check_evidence_quota, validate_evidence_upload
 from .models import MAX_POSITION, DeadlineChange, Evidence, Issue, Measure, ProgressUpdate, SignOff
 from .signoff import eligibility
@@ -135,6 +136,39 @@ def check_state_change(*, case, item, source: str, target: str, how: str) -> Non
         % {"item": item, "submitted": State.SUBMITTED.label},
         code="chain_required",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """The state an import may record: `state`, and whether the document's own word was capped."""
+
+    state: str
+    reported: str
+    capped: bool = False
+
+    @property
+    def warning(self) -> str:
+        """Why the state was capped, in the active language ("" when it was not)."""
+        if not self.capped:
+            return ""
+        return lognotes.render_one({"msg": lognotes.CHAIN_CAPPED})
+
+
+def document_state(*, case, current: str | None, reported: str) -> DocumentState:
+    """The one cap of every import's state (ledger, plan, notice; their previews and their jobs).
+
+    A document (an Excel ledger, a plan table, a progress notice) may record any state up to
+    申请销号 on an item; on a case with a sign-off chain it never records 已销号: an item it
+    reports completed is recorded as 申请销号 (a sign-off round opens at step 1, so the chain
+    decides), or stays 申请销号 while a round is open. `case` None is a case the import creates,
+    governed by the deployment's default chain. `current` None is an item the import creates.
+    Previews show what this returns, so what they announce is what the import writes."""
+    if reported != State.COMPLETED or current == State.COMPLETED:
+        return DocumentState(reported, reported)
+    chained = eligibility.is_chained(case) if case is not None else eligibility.default_chain() is not None
+    if not chained:
+        return DocumentState(reported, reported)
+    return DocumentState(State.SUBMITTED, reported, capped=True)
 
 
 def _write_state(m: Measure, target: str, *, how: str, at: datetime.datetime) -> None:
@@ -342,8 +376,8 @@ def _transition(
     if rule.action in (Action.SEND_BACK, Action.REOPEN):
         SignOff.objects.create(
             measure=measure, by=by, decision=rule.action, comment=note, round=measure.signoff_round,
-            step=step.position if step else None, step_title=eligibility.step_title(step)[:60] if step else "",
-            progress=progress, created_at=now,
+            step=step.position if step else None, step_title=step.title[:60] if step else "",
+            signer=step.signer if step else "", progress=progress, created_at=now,
         )
         notify.decision_made(progress)
     case_changed(measure.case_id)
@@ -366,18 +400,16 @@ def _approve(*, measure: Measure, by: User, note: str, files: Sequence, digests:
             m.last_progress_at = now
 
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
-    if following is not None:
-        note = (note + "\n" if note else "") + _("Step %(n)s of %(total)s signed (%(title)s).") % {
-            "n": number, "total": total, "title": eligibility.step_title(step)
-        }
+    # Stored as ids and parameters: the log names the step in its reader's language (cases.lognotes).
+    notes = [lognotes.note(lognotes.STEP_SIGNED, n=number, total=total, title=step.title, signer=step.signer)]
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.APPROVE, note=note, from_state=State.SUBMITTED,
-        to_state=measure.state, created_at=now,
+        to_state=measure.state, created_at=now, notes=notes,
     )
     _store_files(progress, files, digests)
     SignOff.objects.create(
         measure=measure, by=by, decision=SignOff.Decision.APPROVE, comment=note, round=measure.signoff_round,
-        step=step.position, step_title=eligibility.step_title(step)[:60], progress=progress, created_at=now,
+        step=step.position, step_title=step.title[:60], signer=step.signer, progress=progress, created_at=now,
     )
     if following is None:
         notify.decision_made(progress)
@@ -419,7 +451,7 @@ def record_paper_signoff(
     _apply(measure=measure, expected_version=expected_version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.PAPER_SIGNOFF, note=note, from_state=source,
-        to_state=State.COMPLETED, created_at=now,
+        to_state=State.COMPLETED, created_at=now, notes=[lognotes.note(lognotes.PAPER_SIGNOFF)],
     )
     _store_files(progress, [scan], digests)
     SignOff.objects.create(
@@ -457,9 +489,12 @@ def apply_action(
 @transaction.atomic
 def change_deadline(
     *, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,
-    expected_version: int | None = None,
+    expected_version: int | None = None, source_notes: Sequence[dict] | None = None,
 ) -> DeadlineChange:
-    """Move a deadline. The reason is required; the first deadline stays in original_deadline."""
+    """Move a deadline. The reason is required; the first deadline stays in original_deadline.
+
+    `source_notes`: the reason is the code's own (an import names its file), so the log entry
+    says it in the reader's language (cases.lognotes) instead of repeating the reason's text."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"deadline": _("Give the reason for moving the deadline.")}, code="reason_required")
@@ -467,13 +502,18 @@ def change_deadline(
         raise PermissionDenied(_("Only a supervisor may move a deadline."))
     expected_version = _pin(measure, expected_version)
     _check_actor(by, measure, None)
+    if source_notes is None:
+        return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
+                              expected_version=expected_version)
     return _move_deadline(measure=measure, new_deadline=new_deadline, reason=reason, by=by,
-                          expected_version=expected_version)
+                          expected_version=expected_version, note="",
+                          notes=[lognotes.note(lognotes.DEADLINE_MOVED, old=measure.deadline, new=new_deadline),
+                                 *source_notes])
 
 
 def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reason: str, by: User,
                    expected_version: int | None = None, action: str = Action.DEADLINE,
-                   note: str | None = None) -> DeadlineChange:
+                   note: str | None = None, notes: list[dict] | None = None) -> DeadlineChange:
     old = measure.deadline
     if new_deadline == old:
         raise ValidationError({"deadline": _("The new deadline is the same as the current one.")})
@@ -491,9 +531,8 @@ def _move_deadline(*, measure: Measure, new_deadline: datetime.date | None, reas
 
     levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     ProgressUpdate.objects.create(
-        measure=measure, author=by, action=action,
-        note=note or _("Deadline moved from %(old)s to %(new)s: %(reason)s") % {
-            "old": old, "new": new_deadline, "reason": reason},
+        measure=measure, author=by, action=action, note=reason if note is None else note,
+        notes=notes if notes is not None else [lognotes.note(lognotes.DEADLINE_MOVED, old=old, new=new_deadline)],
         from_state=measure.state, to_state=measure.state,
     )
     case_changed(measure.case_id, issues=False)
@@ -572,15 +611,17 @@ def create_measure(
 @transaction.atomic
 def record_state_from_source(
     *, measure: Measure, to_state: str, note: str = "", source_notice=None, by: User | None = None,
-    at: datetime.datetime | None = None,
+    at: datetime.datetime | None = None, notes: Sequence[dict] = (),
 ) -> ProgressUpdate:
     """Record a state read off an official document (a progress notice, a ledger).
 
     The document is the authority for what happened, so the transition rules for people do
     not apply; the change is logged as an import with its source. The importing person must
     be allowed to change the measure (`by=None` is the system: a command an administrator
-    runs), and an item of a case with a sign-off chain is never completed this way (see
-    `_write_state`). Recording 申请销号 opens a sign-off round at the chain's first step.
+    runs), and an item of a case with a sign-off chain is never completed this way: importers
+    pass the state `document_state` gives them (and `_write_state` refuses 已销号 all the same).
+    Recording 申请销号 opens a sign-off round at the chain's first step. `notes`: what the importer
+    adds to the log (cases.lognotes).
     """
     if to_state not in State.values:
         raise TransitionNotAllowed(_("“%(state)s” is not a state.") % {"state": to_state}, code="bad_state")
@@ -598,7 +639,7 @@ def record_state_from_source(
     _apply(measure=measure, expected_version=version, change=change, by=by)
     progress = ProgressUpdate.objects.create(
         measure=measure, author=by, action=Action.IMPORT, note=note, from_state=source, to_state=to_state,
-        source_notice=source_notice, created_at=at,
+        source_notice=source_notice, created_at=at, notes=list(notes),
     )
     case_changed(measure.case_id)
     return progress

@@ -69,6 +69,7 @@ class NewMeasure:
     # The note recorded with the state (an IMPORT row), or alone as a progress note when the
     # state stays planned. Empty: no progress row.
     note: str = ""
+    notes: list = field(default_factory=list)  # what the importer adds to the log (cases.lognotes)
     source_notice: object | None = None
     reported_at: datetime.datetime | None = None
     measure: Measure | None = None
@@ -197,7 +198,7 @@ class TreeWriter:
             if new.lead_unit is None:
                 raise ValidationError({"lead_unit": _("Every measure needs a responsible unit.")}, code="no_unit")
             at = new.reported_at or now
-            reported = new.state != State.PLANNED or bool(new.note)
+            reported = new.state != State.PLANNED or bool(new.note or new.notes)
             try:
                 # The one rule of state changes (cases.services): no 已销号 around a sign-off chain.
                 services.check_state_change(case=case, item=f"{new.label}{new.text[:30]}", source=State.PLANNED,
@@ -232,12 +233,12 @@ class TreeWriter:
         self._write_supporting(history)
         progress = [
             ProgressUpdate(
-                measure=new.measure, author=self.by, note=new.note,
+                measure=new.measure, author=self.by, note=new.note, notes=list(new.notes),
                 action=Action.IMPORT if new.state != State.PLANNED else Action.NOTE,
                 from_state=State.PLANNED, to_state=new.state, source_notice=new.source_notice,
                 created_at=new.reported_at or now,
             )
-            for new in self.measures if new.state != State.PLANNED or new.note
+            for new in self.measures if new.state != State.PLANNED or new.note or new.notes
         ]
         ProgressUpdate.objects.bulk_create(progress, batch_size=_BATCH)
         done.measures = rows

@@ -30,7 +30,7 @@ from accounts.models import Unit
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm, add_service_error
-from .models import Case, Measure
+from .models import Case, Measure, SignOff
 from .outcomes import forms as outcome_forms
 from .outcomes import selectors as outcome_selectors
 from .outcomes import services as outcome_services
@@ -532,7 +532,9 @@ def render_detail(request, measure: Measure, *, form=None, status: int = 200, **
         form = ProgressForm(measure=measure, user=request.user)
         form.outcomes = outcome_forms.outcome_formset(measure)
     user = request.user
-    signoffs = measure.signoffs.select_related("by").order_by("-created_at")
+    # The live round's signatures are on the chain; its other decisions (a paper sign-off) listed
+    # under it; rounds that ended (sent back, reopened as relapsed) apart, as history.
+    signoffs = [s for s in signoff_selectors.round_signoffs(measure) if s.decision != SignOff.Decision.APPROVE]
     pending = ExtensionRequest.objects.pending().filter(measure=measure).select_related("requested_by").first()
     may_sign = measure.state == State.SUBMITTED and eligibility.may_sign(user, measure)
     return render(request, "cases/measure_detail.html", {
@@ -540,6 +542,7 @@ def render_detail(request, measure: Measure, *, form=None, status: int = 200, **
         "form": form,
         "today": selectors.today(),
         "signoffs": signoffs,
+        "past_rounds": signoff_selectors.past_rounds(measure),
         "deadline_changes": measure.deadline_changes.select_related("by"),
         "extensions": measure.extension_requests.select_related("requested_by", "decided_by"),
         "chain": eligibility.chain_of(measure.case),

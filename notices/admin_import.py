@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
+from cases import services
 from cases.jobs.services import should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
@@ -296,6 +297,7 @@ def _preview_context(plan: ImportPlan) -> dict:
         if warning.line:
             by_line.setdefault(warning.line, []).append(warning.message)
     nodes = []
+    completed_as = services.document_state(case=plan.case, current=None, reported=State.COMPLETED).state
     for node_plan in plan.nodes:
         node = node_plan.node
         node_lines = {node.line} | {m.parsed.line for m in node_plan.measures}
@@ -305,6 +307,8 @@ def _preview_context(plan: ImportPlan) -> dict:
             "kind_label": Issue.Kind(node.kind).label if node.kind in Issue.Kind.values else node.kind,
             "indent": node_plan.depth * 24,
             "warnings": [w for line in sorted(x for x in node_lines if x) for w in by_line.get(line, [])],
+            # The issue's state as the import will roll it up: never 已销号 around a sign-off chain.
+            "state": completed_as if node.proposed_state == State.COMPLETED else node.proposed_state or "",
             "measures": [
                 {
                     "plan": m,

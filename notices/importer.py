@@ -31,13 +31,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation, Unit, User
-from cases import services
+from cases import lognotes, services
 from cases.models import Case, Issue, Measure, ProgressUpdate
 from cases.names import body_key, comparison_key
 from cases.outcomes import notices as outcome_notices
-from cases.signoff import eligibility
 from cases.states import State
 from cases.tree import NewIssue, TreeWriter
 from notices.matching import NameMatches, create_leaders, create_units, match_names, unit_kind
@@ -84,6 +84,9 @@ class MeasurePlan:
     # True when the notice's wording proposes a state but the existing one is kept, because
     # the parser found no phrase for it (its default) while people had moved it on.
     state_kept: bool = False
+    # True when the notice says 已完成 but the case's sign-off chain makes it 申请销号
+    # (cases.services.document_state): the preview shows the capped state and says why.
+    capped: bool = False
 
     @property
     def backwards(self) -> bool:
@@ -236,6 +239,8 @@ class ImportPlan:
                             "kind": m.kind,
                             "state": m.state,
                             "current_state": m.current_state,
+                            # The notice said 已完成; the case's sign-off chain makes it 申请销号.
+                            "capped": m.capped,
                             "deadline": m.deadline.isoformat() if m.deadline else None,
                             "deadline_source": m.deadline_source,
                             "measure_id": m.measure_id,
@@ -420,7 +425,6 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
             parsed = m.parsed
             if m.action == "create":
                 # The note is the notice's own report, word for word; `source_notice` says where it is from.
-                state, extra = _state_for(m.state, target)
                 units = [plan.names.units[name] for name in (*parsed.units, *parsed.support_units)]
                 units = list(dict.fromkeys(units))  # one unit named twice is one unit
                 leaders = split_units(parsed.leader or "")
@@ -430,8 +434,8 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
                     issue=issue, text=parsed.text, lead_unit=lead, deadline=m.deadline, kind=m.kind,
                     supporting_units=[u for u in units if u != lead],
                     lead_leader=plan.names.leaders.get(leaders[0]) if leaders else None,
-                    label=(parsed.label or "")[:_LABEL_MAX], state=state,
-                    note=_with(parsed.text, extra) if state != State.PLANNED else "", source_notice=notice,
+                    label=(parsed.label or "")[:_LABEL_MAX], state=m.state,
+                    note=parsed.text if m.state != State.PLANNED else "", notes=_notes(m), source_notice=notice,
                     reported_at=plan.reported_at,
                 )
             elif m.action in ("state", "note"):
@@ -439,10 +443,9 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     writer.write()
     measures = Measure.objects.in_bulk([m.measure_id for m in updates])
     for m in updates:
-        state, extra = _state_for(m.state, target)
         services.record_state_from_source(
-            measure=measures[m.measure_id], to_state=state, note=_with(m.parsed.text, extra), source_notice=notice,
-            at=plan.reported_at,
+            measure=measures[m.measure_id], to_state=m.state, note=m.parsed.text, notes=_notes(m),
+            source_notice=notice, at=plan.reported_at,
         )
     # Each measure plan's measure, by its position in the plan (for the confirmed outcome figures).
     index = {id(m): i for i, m in enumerate(plan.measure_plans())}
@@ -451,19 +454,9 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     return placed
 
 
-CHAIN_NOTE = "(通报称已完成整改;本案件实行对账销号,须经销号流程签字或由管理员登记纸质销号单后方为已销号。)"
-
-
-def _state_for(state: str, case) -> tuple[str, str]:
-    """The state a notice may record on `case`, and a note to add: on a case with a sign-off chain a
-    notice records "completed" as "sign-off requested", so the chain still decides (cases.services)."""
-    if state == State.COMPLETED and eligibility.is_chained(case):
-        return State.SUBMITTED, CHAIN_NOTE
-    return state, ""
-
-
-def _with(note: str, extra: str) -> str:
-    return f"{note}\n{extra}" if extra else note
+def _notes(m: MeasurePlan) -> list[dict]:
+    """What the log adds to the notice's own words: why 已完成 was recorded as 申请销号 (cases.lognotes)."""
+    return [lognotes.note(lognotes.CHAIN_CAPPED)] if m.capped else []
 
 
 def _result_message(plan: ImportPlan, case: Case, counts: dict[str, int], *, created: bool) -> str:
@@ -535,6 +528,13 @@ def _plan(parsed: ParsedNotice, *, unit, unit_name, case, organisation, default_
 
     reported_at = _reported_at(parsed, today)
     nodes = _plan_nodes(parsed, case, deadline)
+    capped = sum(1 for node in nodes for m in node.measures if m.capped)
+    if capped:
+        notes.append(ngettext(
+            "%(n)d measure the notice reports completed will be recorded as “%(submitted)s”: %(why)s",
+            "%(n)d measures the notice reports completed will be recorded as “%(submitted)s”: %(why)s", capped)
+            % {"n": capped, "submitted": State.SUBMITTED.label,
+               "why": services.DocumentState(State.SUBMITTED, State.COMPLETED, capped=True).warning})
     new_measures = [m.parsed for node in nodes for m in node.measures if m.action == "create"]
     names = _match_names(new_measures, organisation)
     unnamed = sum(1 for m in new_measures if not m.units)
@@ -793,7 +793,7 @@ def _plan_nodes(parsed: ParsedNotice, case: Case | None, default_deadline: datet
                         issue_id=match.pk if match else None, parent=parent)
         existing = matcher.measures_of(match.pk) if match else []
         plan.measures = _plan_measures(node.measures, existing, default_deadline,
-                                       matcher.reported if matcher else {})
+                                       matcher.reported if matcher else {}, case=case)
         plans.append(plan)
         for child in node.children:
             visit(child, plan, depth + 1)
@@ -804,7 +804,8 @@ def _plan_nodes(parsed: ParsedNotice, case: Case | None, default_deadline: datet
 
 
 def _plan_measures(parsed_measures: Iterable[ParsedMeasure], existing: list[Measure],
-                   default_deadline: datetime.date, reported: dict[int, set[str]]) -> list[MeasurePlan]:
+                   default_deadline: datetime.date, reported: dict[int, set[str]], *,
+                   case: Case | None = None) -> list[MeasurePlan]:
     by_label: dict[str, list[Measure]] = {}
     for measure in existing:
         by_label.setdefault(normalise_key(measure.label), []).append(measure)
@@ -822,8 +823,9 @@ def _plan_measures(parsed_measures: Iterable[ParsedMeasure], existing: list[Meas
             # Unlabelled measures (one 整改情况 paragraph per issue) match by their order.
             match = existing[index]
         if match is None:
+            decided = services.document_state(case=case, current=None, reported=state)
             plans.append(MeasurePlan(parsed=parsed, action="create", kind=kind, deadline=deadline,
-                                     deadline_source=deadline_source, state=state))
+                                     deadline_source=deadline_source, state=decided.state, capped=decided.capped))
             continue
         used.add(match.pk)
         plan = MeasurePlan(parsed=parsed, action="unchanged", kind=match.kind, deadline=match.deadline,
@@ -833,6 +835,8 @@ def _plan_measures(parsed_measures: Iterable[ParsedMeasure], existing: list[Meas
             # No wording in the notice says so: the parser's default must not undo what people recorded.
             plan.state_kept = True
             state = match.state
+        decided = services.document_state(case=case, current=match.state, reported=state)
+        state, plan.capped = decided.state, decided.capped
         if state != match.state:
             plan.action, plan.state = "state", state
         elif (text := normalise_key(parsed.text)) != normalise_key(match.text) and text not in reported.get(

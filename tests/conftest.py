@@ -45,18 +45,6 @@ def pytest_collection_modifyitems(config, items):
             ))
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    """Every test starts in the default language (zh-hans). A request through LocaleMiddleware
-    leaves its language active on the thread, so without this an English request made by one
-    test would decide the language of whatever the next test renders."""
-    from django.utils import translation
-
-    translation.deactivate()
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
@@ -127,6 +115,19 @@ def _fresh_cache():
     yield
     cache.clear()
     holidays.clear_process_cache()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. Django's LocaleMiddleware leaves the language of
+    the last request active in the thread, so a test requesting an English page would otherwise
+    make the next test's commands and services speak English."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

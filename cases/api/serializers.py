@@ -267,11 +267,16 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
     from_state_display = serializers.CharField(source="get_from_state_display", read_only=True)
     to_state_display = serializers.CharField(source="get_to_state_display", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    system_notes = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="What the system added to the entry (a step signed, a deadline moved, an import capped by the "
+                  "sign-off chain…), in the language of the request; `note` is only what a person or a document "
+                  "wrote.")
 
     class Meta:
         model = ProgressUpdate
-        fields = ["id", "measure", "author", "created_at", "action", "action_display", "note", "from_state",
-                  "from_state_display", "to_state", "to_state_display", "evidence"]
+        fields = ["id", "measure", "author", "created_at", "action", "action_display", "note", "system_notes",
+                  "from_state", "from_state_display", "to_state", "to_state_display", "evidence"]
 
 
 class SignoffStepStatusSerializer(serializers.Serializer):
@@ -285,6 +290,22 @@ class SignoffStepStatusSerializer(serializers.Serializer):
     evidence = serializers.ListField(child=serializers.CharField(), help_text="File names stored with the signature.")
 
 
+class SignoffDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "send_back", "reopen", "paper"])
+    decision_display = serializers.CharField()
+    by = serializers.CharField()
+    at = serializers.DateTimeField()
+    step = serializers.IntegerField(allow_null=True)
+    step_title = serializers.CharField(allow_blank=True)
+    comment = serializers.CharField(allow_blank=True)
+    evidence = serializers.ListField(child=serializers.CharField(), help_text="File names stored with the decision.")
+
+
+class SignoffRoundSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    decisions = SignoffDecisionSerializer(many=True)
+
+
 class SignoffStatusSerializer(serializers.Serializer):
     chain = serializers.CharField(allow_null=True, help_text="The chain's name; null: one signature by the 整改办.")
     evidence_required = serializers.BooleanField()
@@ -294,6 +315,11 @@ class SignoffStatusSerializer(serializers.Serializer):
     requested_on = serializers.DateField(allow_null=True)
     days_awaiting = serializers.IntegerField(help_text="Days since sign-off was requested, while it waits.")
     steps = SignoffStepStatusSerializer(many=True)
+    decisions = SignoffDecisionSerializer(
+        many=True, help_text="The live round's decisions other than the step signatures (a paper sign-off).")
+    past_rounds = SignoffRoundSerializer(
+        many=True, help_text="Rounds that ended (sent back, or completed and reopened as relapsed), newest first: "
+                             "history, not the current chain.")
     sheet_url = serializers.CharField(help_text="The sign-off sheet (销号审批单) as .docx.")
 
 
@@ -311,7 +337,14 @@ class MeasureDetailSerializer(MeasureListSerializer):
         from cases.signoff import eligibility, selectors
 
         chain = eligibility.chain_of(obj.case)
-        steps = selectors.chain_status(obj)
+        signoffs = selectors.round_signoffs(obj)
+        steps = selectors.chain_status(obj, signoffs)
+
+        def decision(d):
+            return {"decision": d.decision, "decision_display": d.get_decision_display(), "by": str(d.by),
+                    "at": d.created_at, "step": d.step, "step_title": d.step_label, "comment": d.comment,
+                    "evidence": [e.original_name for e in d.progress.evidence.all()] if d.progress else []}
+
         return {
             "chain": chain.name if chain else None,
             "evidence_required": eligibility.evidence_required(obj.case),
@@ -327,6 +360,9 @@ class MeasureDetailSerializer(MeasureListSerializer):
                 "comment": st.signoff.comment if st.signoff else "",
                 "evidence": [e.original_name for e in st.evidence],
             } for st in steps],
+            "decisions": [decision(d) for d in signoffs if d.decision != "approve"],
+            "past_rounds": [{"round": r.number, "decisions": [decision(d) for d in r.decisions]}
+                            for r in selectors.past_rounds(obj)],
             "sheet_url": reverse("api-measure-signoff-sheet", args=[obj.pk]),
         }
 
@@ -408,6 +444,14 @@ class TransitionSerializer(VersionedInputSerializer):
 class ExtensionInputSerializer(VersionedInputSerializer):
     proposed_deadline = serializers.DateField()
     reason = serializers.CharField(max_length=5000)
+
+
+class PaperSignoffInputSerializer(VersionedInputSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                 help_text="Which sheet this is: its number, who signed it and when (required).")
+    scan = serializers.FileField(required=False, allow_null=True, default=None, allow_empty_file=True,
+                                 help_text="The scan of the signed sheet (required; multipart field `scan`; the "
+                                           "same checks as evidence files).")
 
 
 class ExtensionDecisionSerializer(serializers.Serializer):

@@ -278,6 +278,25 @@ class MeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         return FileResponse(io.BytesIO(sheet.sheet_docx(measure)), as_attachment=True,
                             filename=sheet.sheet_filename(measure), content_type=DOCX)
 
+    @extend_schema(
+        summary="Record a paper sign-off sheet (纸质销号单) with its scan: completes the item (administrators)",
+        description="The one way to complete an item of a case with a sign-off chain outside its chain. Needs the "
+                    "permission `cases.record_paper_signoff`; the scan is stored with the log entry and listed "
+                    "under `signoff.decisions` and on the sign-off sheet.",
+        request={"multipart/form-data": s.PaperSignoffInputSerializer},
+        responses={200: s.MeasureDetailSerializer, **STALE_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], url_path="paper-signoff", url_name="paper-signoff",
+            parser_classes=[MultiPartParser, FormParser])
+    def paper_signoff(self, request, pk=None):
+        measure = self.get_object()
+        data = self._input(s.PaperSignoffInputSerializer)
+        services.record_paper_signoff(
+            measure=measure, by=request.user, scan=data["scan"], note=data["note"],
+            expected_version=expected_version(request, measure, data.get("version")),
+        )
+        return self._detail(measure)
+
     @extend_schema(summary="Ask for a later deadline (申请延期), with a reason",
                    request=s.ExtensionInputSerializer, responses={201: s.ExtensionRequestSerializer, **STALE_RESPONSES})
     @action(detail=True, methods=["post"])

@@ -58,6 +58,7 @@ class LedgerRow:
     person: str | None = None  # 责任人; None: the file has no such column, leave it as it is
     changes: list[str] = field(default_factory=list)
     outcomes: list = field(default_factory=list)  # new outcome figures (cases.outcomes.ledger)
+    state_capped: bool = False  # the file said 已销号; a sign-off chain makes it 申请销号 (services.document_state)
 
 
 @dataclass(slots=True)

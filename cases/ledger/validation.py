@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Unit, User
 
+from .. import services
 from ..models import Issue, Measure
 from ..outcomes import ledger as outcome_ledger
 from .cells import cell_text, parse_choice, parse_deadline, split_label, split_units
@@ -108,6 +109,13 @@ def validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
         if person and len(person) > 100:
             err("person", _("The name is longer than 100 characters."))
         state = parse_choice(row.get("state"), STATE_SYNONYMS, "state", err)
+        capped = False
+        if state:
+            # The one cap of imported states (cases.services): no 已销号 around a sign-off chain.
+            decided = services.document_state(case=case, current=measure.state if measure else None, reported=state)
+            state, capped = decided.state, decided.capped
+            if capped:
+                result.warnings.append(_("Row %(row)s: %(message)s") % {"row": number, "message": decided.warning})
         progress = cell_text(row.get("progress"))
         figures = outcome_ledger.read_cell(cell_text(row.get("outcomes")), err)
 
@@ -116,7 +124,7 @@ def validate_rows(raw_rows, result: LedgerImport, *, user: User) -> None:
         item = LedgerRow(
             row=number, measure=measure, path=path, label=label, text=text, leader=leader, lead_unit=unit_list[0],
             supporting=unit_list[1:], deadline=deadline, kind=kind, progress=progress, state=state,
-            person=person, outcomes=outcome_ledger.new_figures(measure, figures),
+            person=person, outcomes=outcome_ledger.new_figures(measure, figures), state_capped=capped,
         )
         item.changes = describe_changes(item, issue_text)
         if item.outcomes:

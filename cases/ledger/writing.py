@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .. import services
+from .. import lognotes, services
 from ..models import Case, Issue, Measure
 from ..outcomes import ledger as outcome_ledger
 from ..states import State
@@ -49,8 +49,8 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
     """New issues and measures in bulk (cases.tree), then each changed measure through the services."""
     case = result.case
     index: dict[tuple[str, ...], Issue | NewIssue] = dict(issue_index(case))
-    # Stored as the reason of deadline changes and the note of state changes, like the
-    # notes cases.services writes: in the importer's language.
+    # Stored as the reason of deadline changes (and the history's change reason), in the
+    # importer's language; the log entries carry the file as a language-neutral note instead.
     reason = _("Ledger import: %(file)s") % {"file": result.file_name}
     writer = TreeWriter(case, by=user, reason=reason)
     targets: list[tuple[LedgerRow, Issue | NewIssue]] = []
@@ -73,8 +73,8 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
                 issue=parent, text=item.text, label=item.label, lead_unit=item.lead_unit, lead_leader=item.leader,
                 responsible_person=item.person or "",
                 supporting_units=item.supporting, deadline=item.deadline, kind=item.kind,
-                state=item.state if reports_state else State.PLANNED,
-                note=(item.progress or reason) if reports_state else item.progress,
+                state=item.state if reports_state else State.PLANNED, note=item.progress,
+                notes=_import_notes(item, result.file_name) if reports_state else [],
             )
             summary["measures_created"] += 1
             if item.outcomes:
@@ -90,7 +90,8 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
         for item, parent in targets:
             issue = parent.issue if isinstance(parent, NewIssue) else parent
             try:
-                _apply_measure(item, issue=issue, user=user, reason=reason, summary=summary)
+                _apply_measure(item, issue=issue, user=user, reason=reason, file_name=result.file_name,
+                               summary=summary)
             except (ValidationError, PermissionDenied, services.StaleMeasure) as exc:
                 exc.ledger_row = item.row
                 raise
@@ -98,7 +99,17 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
             _record_outcomes(item, created.measure, user=user, summary=summary)
 
 
-def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, summary: dict[str, int]) -> None:
+def _import_notes(item: LedgerRow, file_name: str) -> list[dict]:
+    """What the log of a state the ledger records says beside the row's own progress note, stored
+    language-neutral (cases.lognotes): the file, and why 已销号 became 申请销号 when it did."""
+    notes = [lognotes.note(lognotes.LEDGER_IMPORT, file=file_name)]
+    if item.state_capped:
+        notes.append(lognotes.note(lognotes.CHAIN_CAPPED))
+    return notes
+
+
+def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, file_name: str,
+                   summary: dict[str, int]) -> None:
     measure = item.measure
     if not item.changes:
         summary["unchanged"] += 1
@@ -122,17 +133,20 @@ def _apply_measure(item: LedgerRow, *, issue: Issue, user: User, reason: str, su
     # A measure must keep a deadline unless long-term: give the date before dropping
     # "long-term", and drop the date only once it is long-term.
     if deadline_changed and item.deadline is not None:
-        services.change_deadline(measure=measure, new_deadline=item.deadline, reason=reason, by=user)
+        services.change_deadline(measure=measure, new_deadline=item.deadline, reason=reason, by=user,
+                                 source_notes=[lognotes.note(lognotes.LEDGER_IMPORT, file=file_name)])
         summary["deadlines_changed"] += 1
     if fields or supporting is not None:
         services.update_measure(measure=measure, by=user, supporting_units=supporting, **fields)
         summary["measures_updated"] += 1
     if deadline_changed and item.deadline is None:
-        services.change_deadline(measure=measure, new_deadline=None, reason=reason, by=user)
+        services.change_deadline(measure=measure, new_deadline=None, reason=reason, by=user,
+                                 source_notes=[lognotes.note(lognotes.LEDGER_IMPORT, file=file_name)])
         summary["deadlines_changed"] += 1
     progress_changed = bool(item.progress) and item.progress != (measure.latest_note or "")
     if item.state and item.state != measure.state:
-        services.record_state_from_source(measure=measure, to_state=item.state, note=item.progress or reason, by=user)
+        services.record_state_from_source(measure=measure, to_state=item.state, note=item.progress, by=user,
+                                          notes=_import_notes(item, file_name))
         summary["states_changed"] += 1
     elif progress_changed:
         services.log_progress(measure=measure, by=user, note=item.progress)

@@ -64,6 +64,11 @@ def attach_chains(measures) -> None:
             case.signoff_chain = chains[case.signoff_chain_id]
 
 
+def default_chain() -> SignoffChain | None:
+    """The deployment's default chain (what a case without its own follows), or None."""
+    return SignoffChain.objects.default()
+
+
 def is_chained(case) -> bool:
     """True when an explicit chain (the case's or the default) governs the case's sign-off."""
     return chain_of(case) is not None

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .. import notify
+from .. import lognotes, notify
 from .. import services as core
 from ..models import Measure, ProgressUpdate
 from ..states import Action
@@ -57,9 +57,8 @@ def request_extension(
         reason=reason,
     )
     ProgressUpdate.objects.create(
-        measure=measure, author=by, action=Action.EXTENSION_REQUEST,
-        note=_("Extension to %(date)s requested: %(reason)s") % {"date": proposed_deadline.isoformat(),
-                                                                 "reason": reason},
+        measure=measure, author=by, action=Action.EXTENSION_REQUEST, note=reason,
+        notes=[lognotes.note(lognotes.EXTENSION_REQUESTED, date=proposed_deadline)],
         from_state=measure.state, to_state=measure.state,
     )
     return request
@@ -89,21 +88,21 @@ def decide_extension(
         raise ValidationError(_("This extension request has already been decided."), code="extension_decided")
     request.refresh_from_db()
     if approve:
-        reason = _("Extension approved: %(reason)s") % {"reason": request.reason}
-        if note:
-            reason = f"{reason} ({note})"
+        # The reason kept with the deadline change is the unit's own (and the decider's comment);
+        # the log entry says in the reader's language that it was an approved extension.
+        reason = f"{request.reason}({note})" if note else request.reason
         core._move_deadline(
             measure=measure, new_deadline=request.proposed_deadline, reason=reason, by=by,
-            action=Action.EXTENSION_APPROVED,
-            note=_("Extension approved: deadline moved from %(old)s to %(new)s. %(note)s") % {
-                "old": request.current_deadline, "new": request.proposed_deadline, "note": note},
+            action=Action.EXTENSION_APPROVED, note=note,
+            notes=[lognotes.note(lognotes.EXTENSION_APPROVED, old=request.current_deadline,
+                                 new=request.proposed_deadline)],
         )
         progress = measure.progress_updates.filter(action=Action.EXTENSION_APPROVED).order_by("-pk").first()
     else:
         core._apply(measure=measure, expected_version=None, change=lambda m: None, by=by)
         progress = ProgressUpdate.objects.create(
-            measure=measure, author=by, action=Action.EXTENSION_REFUSED,
-            note=_("Extension to %(date)s refused: %(note)s") % {"date": request.proposed_deadline, "note": note},
+            measure=measure, author=by, action=Action.EXTENSION_REFUSED, note=note,
+            notes=[lognotes.note(lognotes.EXTENSION_REFUSED, date=request.proposed_deadline)],
             from_state=measure.state, to_state=measure.state, created_at=now,
         )
     notify.decision_made(progress)

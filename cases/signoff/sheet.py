@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..models import Evidence, Measure, ProgressUpdate, SignOff
 from ..states import Action, State
@@ -37,7 +37,15 @@ def _round_entries(measure: Measure) -> list[ProgressUpdate]:
 
 
 def sheet_rows(measure: Measure) -> dict:
-    """Everything the sheet prints, as plain values (the tests read this too)."""
+    """Everything the sheet prints, as plain values (the tests read this too).
+
+    The sheet is an official document in Chinese whatever the reader's interface language, so
+    the words it takes from the interface (a step named by its signer, a state) are Chinese too."""
+    with translation.override("zh-hans"):
+        return _sheet_rows(measure)
+
+
+def _sheet_rows(measure: Measure) -> dict:
     measure = Measure.objects.select_related("case", "issue", "lead_unit", "lead_leader",
                                              "signoff_requested_by").get(pk=measure.pk)
     signoffs = selectors.round_signoffs(measure)

@@ -1,6 +1,7 @@
 """The sign-off chain (对账销号): steps signed in order by the people each names, send-back at any
 step, no self-sign, request requirements, evidence kept with every step, paper sign-off."""
 
+import datetime
 import itertools
 
 import pytest
@@ -268,3 +269,96 @@ class TestPaperSignoff:
                 services.record_paper_signoff(measure=item, by=user, scan=pdf(), note="纸质单")
         item.refresh_from_db()
         assert item.state == State.PLANNED
+
+
+class TestRounds:
+    """A relapsed item (反弹回潮) does not show its old round as signed: rounds apart, the old as history."""
+
+    def complete(self, people, item, case):
+        factories.signoff_chain(*KINDS, case=case)
+        request_signoff(item, people.staff)
+        for kind in KINDS:
+            sign(item, people.of(kind))
+        item.refresh_from_db()
+        assert item.state == State.COMPLETED
+
+    def test_a_relapsed_item_shows_no_step_signed_and_the_old_round_as_history(self, people, item, case):
+        self.complete(people, item, case)
+        assert [s.status for s in selectors.chain_status(item)] == ["signed"] * 4
+        services.transition_measure(measure=item, to_state=State.RELAPSED, by=people.office, note="回头看发现反弹")
+        item.refresh_from_db()
+        assert [s.status for s in selectors.chain_status(item)] == ["pending"] * 4
+        assert selectors.round_signoffs(item) == []
+        [old] = selectors.past_rounds(item)
+        assert [d.decision for d in old.decisions] == ["approve"] * 4 + ["reopen"]
+
+    def test_the_page_and_the_api_show_the_rounds_apart(self, client, people, item, case):
+        self.complete(people, item, case)
+        services.transition_measure(measure=item, to_state=State.RELAPSED, by=people.office, note="回头看发现反弹")
+        client.force_login(people.office)
+        page = client.get(f"/items/{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        chain = page[page.index('<ol class="chain">'):page.index("</ol>", page.index('<ol class="chain">'))]
+        assert "step-signed" not in chain and "已签" not in chain
+        history = page[page.index('class="past-rounds"'):]
+        assert "第1轮" in history and "因反弹回潮" in history and history.count("decision-approve") == 4
+        from rest_framework.authtoken.models import Token
+
+        token = Token.objects.get_or_create(user=people.office)[0].key
+        body = client.get(f"/api/v1/measures/{item.pk}/", HTTP_AUTHORIZATION=f"Token {token}").json()["signoff"]
+        assert {s["status"] for s in body["steps"]} == {"pending"}
+        assert [(r["round"], len(r["decisions"])) for r in body["past_rounds"]] == [(1, 5)]
+
+    def test_the_next_request_opens_a_new_round_and_the_sheet_shows_only_it(self, people, item, case):
+        from cases.signoff import sheet
+
+        self.complete(people, item, case)
+        services.transition_measure(measure=item, to_state=State.RELAPSED, by=people.office, note="回头看发现反弹")
+        assert all(row["name"] == "" for row in sheet.sheet_rows(item)["signatures"][:4])
+        item.refresh_from_db()
+        services.transition_measure(measure=item, to_state=State.IN_PROGRESS, by=people.staff, note="重新整改")
+        item.refresh_from_db()
+        request_signoff(item, people.staff)
+        sign(item, people.head)
+        item.refresh_from_db()
+        assert [s.status for s in selectors.chain_status(item)] == ["signed", "waiting", "pending", "pending"]
+        assert [r.number for r in selectors.past_rounds(item)] == [1]
+
+
+class TestLogInTheReadersLanguage:
+    """What the code adds to the log is stored as ids and parameters and read in the reader's language."""
+
+    def test_a_step_signature_and_a_deadline_move_read_in_each_language(self, people, item, case, supervisor):
+        from django.utils import translation
+
+        factories.signoff_chain(*KINDS, case=case)  # untitled steps are named by who signs
+        case.signoff_chain.steps.update(title="")
+        with translation.override("zh-hans"):  # written in a Chinese session
+            request_signoff(item, people.staff)
+            sign(item, people.head, note="属实")
+            services.change_deadline(measure=Measure.objects.get(pk=item.pk), new_deadline=datetime.date(2027, 1, 31),
+                                     reason="工程量大", by=supervisor)
+        signed = item.progress_updates.get(action=Action.APPROVE)
+        moved = item.progress_updates.get(action=Action.DEADLINE)
+        assert (signed.note, moved.note) == ("属实", "工程量大")  # only what people wrote
+        assert signed.signoff.comment == "属实" and signed.signoff.step_title == ""
+        with translation.override("en"):
+            assert signed.text == "属实\nStep 1 of 4 signed (Head of the lead unit)."
+            assert moved.system_notes[0].startswith("Deadline moved from ")
+            assert signed.signoff.step_label == "Head of the lead unit"
+        with translation.override("zh-hans"):
+            assert "第1步" in signed.text and "牵头单位负责人" in signed.text
+            assert moved.system_notes[0].startswith("完成时限由")
+
+    def test_the_english_item_page_shows_no_chinese_the_code_wrote(self, client, people, item, case):
+        from django.utils import translation
+
+        factories.signoff_chain(*KINDS, case=case)
+        case.signoff_chain.steps.update(title="")
+        with translation.override("zh-hans"):
+            request_signoff(item, people.staff)
+            sign(item, people.head, note="OK")
+        client.force_login(people.office)
+        client.cookies["django_language"] = "en"
+        page = client.get(f"/items/{item.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Step 1 of 4 signed (Head of the lead unit)." in page
+        assert "第1步" not in page and "牵头单位负责人" not in page

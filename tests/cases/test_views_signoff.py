@@ -126,3 +126,51 @@ def test_query_count_does_not_grow_with_the_queue(client, supervisor, staff, uni
     with django_assert_max_num_queries(len(small)):
         response = client.get(reverse("cases:signoff-queue"))
     assert len(response.context["rows"]) == 12
+
+
+# --- A chained queue: each signer's rows, with queries that do not grow ---------------------------
+
+
+def _chained_queue(unit, case, n):
+    from tests.cases.test_signoff_chain import KINDS, People
+
+    people = People(unit)
+    factories.signoff_chain(*KINDS, case=case)
+    for _ in range(n):
+        measure = factories.MeasureFactory(lead_unit=unit, issue__case=case, lead_leader=people.leader)
+        _submit(measure, people.staff)
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=people.head, note="属实")
+    return people
+
+
+def test_query_count_does_not_grow_with_a_chained_queue(client, unit, case, django_assert_max_num_queries):
+    """Items of a four-step chain waiting at step 2: the lead leader's queue costs the same for 2 rows as
+    for 12 (the chain, its steps and people, the round's signatures and entries are read in bulk)."""
+    people = _chained_queue(unit, case, 2)
+    client.force_login(people.leader)
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.get(reverse("cases:signoff-queue")).context["rows"]) == 2
+    for _ in range(10):
+        measure = factories.MeasureFactory(lead_unit=unit, issue__case=case, lead_leader=people.leader)
+        _submit(measure, people.staff)
+        services.transition_measure(measure=measure, to_state=State.COMPLETED, by=people.head, note="属实")
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(reverse("cases:signoff-queue"))
+    assert len(response.context["rows"]) == 12
+    assert {row["step_number"] for row in response.context["rows"]} == {2}
+    client.force_login(people.head)  # signed step 1 already: nothing waits for them
+    assert client.get(reverse("cases:signoff-queue")).context["rows"] == []
+
+
+def test_the_queue_condition_is_served_by_its_partial_index(unit, case):
+    """"Submitted, waiting at step X, longest waiting first" reads the partial index
+    measure_signoff_queue_idx (only waiting items are in it), on SQLite and on PostgreSQL."""
+    _chained_queue(unit, case, 3)
+    queryset = Measure.objects.filter(state=State.SUBMITTED, signoff_step=2).order_by("last_progress_at", "pk")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # tiny tables: make the planner show what it can use
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+    plan = queryset.explain()
+    assert "measure_signoff_queue_idx" in plan, plan
+    assert queryset.count() == 3
