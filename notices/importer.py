@@ -786,6 +786,9 @@ def _plan_nodes(parsed: ParsedNotice, case: Case | None, default_deadline: datet
     """Walk the tree in document order, matching each node against the case's issues."""
     matcher = _IssueMatcher(case) if case is not None else None
     plans: list[NodePlan] = []
+    # A case the import creates follows the default chain: an unsaved Case says so, and keeps the
+    # chain it looked up for every later measure (one query per import, not one per node).
+    governing = case if case is not None else Case()
 
     def visit(node: IssueNode, parent: NodePlan | None, depth: int) -> None:
         match = matcher.find(node, parent.issue_id if parent else None) if matcher else None
@@ -793,7 +796,7 @@ def _plan_nodes(parsed: ParsedNotice, case: Case | None, default_deadline: datet
                         issue_id=match.pk if match else None, parent=parent)
         existing = matcher.measures_of(match.pk) if match else []
         plan.measures = _plan_measures(node.measures, existing, default_deadline,
-                                       matcher.reported if matcher else {}, case=case)
+                                       matcher.reported if matcher else {}, case=governing)
         plans.append(plan)
         for child in node.children:
             visit(child, plan, depth + 1)
