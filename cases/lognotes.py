@@ -68,7 +68,8 @@ def render_one(stored: dict[str, Any]) -> str:
     try:
         return gettext(template) % params
     except (KeyError, TypeError, ValueError):
-        return template % params if params else template
+        # A stored entry whose parameters no longer fit its message: show the message, never fail a page.
+        return gettext(template)
 
 
 def render(stored: list[dict[str, Any]] | None) -> list[str]:
