@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from accounts import change_reasons
+
 CHAIN_CAPPED = "chain_capped"
 STEP_SIGNED = "step_signed"
 DEADLINE_MOVED = "deadline_moved"
@@ -68,9 +70,19 @@ def render_one(stored: dict[str, Any]) -> str:
     try:
         return gettext(template) % params
     except (KeyError, TypeError, ValueError):
-        return template % params if params else template
+        # A stored entry whose parameters no longer fit its message: show the message, never fail a page.
+        return gettext(template)
 
 
 def render(stored: list[dict[str, Any]] | None) -> list[str]:
     """The stored messages in the active language."""
     return [text for text in (render_one(s) for s in stored or [] if isinstance(s, dict)) if text]
+
+
+# The history's change reasons of the imports (accounts.change_reasons): the tree writer stores
+# the key (and the file), the admin's history page renders it in the reader's language.
+NOTICE_IMPORT = "notice_import"
+PLAN_IMPORT = "plan_import"
+change_reasons.register(LEDGER_IMPORT, TEMPLATES[LEDGER_IMPORT], "file")
+change_reasons.register(NOTICE_IMPORT, gettext_noop("Notice import"))
+change_reasons.register(PLAN_IMPORT, gettext_noop("Plan import"))

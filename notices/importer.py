@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import change_reasons
 from accounts.models import Organisation, Unit, User
 from cases import lognotes, services
 from cases.models import Case, Issue, Measure, ProgressUpdate
@@ -404,7 +405,7 @@ def _write_tree(plan: ImportPlan, target: Case, notice: Notice, responsible: Uni
     """New issues and measures in bulk through cases.tree (statements that do not grow per measure);
     the states a later notice reports on matched measures through the services."""
     issues: dict[int, Issue | NewIssue] = {}
-    writer = TreeWriter(target, reason=_("Notice import"))
+    writer = TreeWriter(target, reason=change_reasons.stored(lognotes.NOTICE_IMPORT))
     matched = Issue.objects.in_bulk([n.issue_id for n in plan.nodes if n.action == "match"])
     updates: list[MeasurePlan] = []
     created = {}

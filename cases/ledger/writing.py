@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import change_reasons
 from accounts.models import User
 
 from .. import lognotes, services
@@ -52,7 +53,7 @@ def _apply_rows(result: LedgerImport, *, user: User, summary: dict[str, int]) ->
     # Stored as the reason of deadline changes (and the history's change reason), in the
     # importer's language; the log entries carry the file as a language-neutral note instead.
     reason = _("Ledger import: %(file)s") % {"file": result.file_name}
-    writer = TreeWriter(case, by=user, reason=reason)
+    writer = TreeWriter(case, by=user, reason=change_reasons.stored(lognotes.LEDGER_IMPORT, result.file_name))
     targets: list[tuple[LedgerRow, Issue | NewIssue]] = []
     new_with_outcomes = []
     for item in result.rows:

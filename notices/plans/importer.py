@@ -22,7 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import change_reasons
 from accounts.models import Organisation, Unit, User
+from cases import lognotes
 from cases.models import Case, Issue, Measure
 from cases.names import comparison_key
 from cases.tree import TreeWriter
@@ -241,7 +243,7 @@ def _write(preview: PlanPreview, *, user: User, create_missing: bool) -> dict[st
                     rectification_deadline=preview.default_deadline)
         case.full_clean(exclude=["organisation"])
         case.save()
-    writer = TreeWriter(case, by=user, reason=_("Plan import"))
+    writer = TreeWriter(case, by=user, reason=change_reasons.stored(lognotes.PLAN_IMPORT))
     groups = [preview.matched_categories.get(index) or writer.add_issue(
         kind=Issue.Kind.GROUP, label=label[:40], title=title[:500])
         for index, (label, title) in enumerate(preview.plan.categories)]

@@ -68,3 +68,23 @@ def test_the_command_says_what_it_wrote(unit, capsys):
     assert "accounts.Unit: 1 history records written" in capsys.readouterr().out
     call_command("backfill_history")
     assert "Every tracked row has its history." in capsys.readouterr().out
+
+
+def test_the_imports_change_reasons_read_in_the_readers_language(client, case, unit, supervisor, rectify_admin):
+    """The tree writer stores an import's reason as a key and its file; the history page says it
+    in the reader's language, whoever imported (accounts.change_reasons)."""
+    from django.urls import reverse
+
+    from accounts import change_reasons
+    from cases import lognotes
+
+    issue = factories.IssueFactory(case=case)
+    writer = TreeWriter(case, by=supervisor, reason=change_reasons.stored(lognotes.LEDGER_IMPORT, "台账.xlsx"))
+    new = writer.add_measure(issue=issue, text="新措施", lead_unit=unit, deadline=datetime.date(2026, 6, 30))
+    writer.write()
+    assert Measure.history.get(id=new.measure.pk).history_change_reason == "ledger_import|台账.xlsx"
+    client.force_login(rectify_admin)
+    url = reverse("admin:cases_measure_history", args=[new.measure.pk])
+    assert "Ledger import: 台账.xlsx" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "台账导入:台账.xlsx" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert change_reasons.render("台账导入") == "台账导入"  # free text as it is
