@@ -161,3 +161,6 @@ class AuditEventAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# django-axes' pages, with labels in the interface language (accounts.lockout_admin).
+from . import lockout_admin  # noqa: E402,F401

@@ -174,7 +174,10 @@ def refresh(locale_dir: Path, *, check: bool, prune: bool = False) -> list[str]:
                                f" (some Django translates), unused {unused}")
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(new, encoding="utf-8")
+                if _body(new) != _body(old):
+                    # Only a real change is written: a fresh creation date alone would touch every
+                    # catalogue on every run and make branches conflict on their headers.
+                    path.write_text(new, encoding="utf-8")
                 subprocess.run(["msgfmt", "-o", str(path.with_suffix(".mo")), str(path)], check=True)
     return changed
 
