@@ -177,3 +177,16 @@ def test_a_persons_history_lists_their_memberships_old_to_new(admin_client, unit
     assert f"{unit.name} {liaison} → {head}" in flat
     # The role group by its role's name, not the group's code name.
     assert f"— → {supervisor}" in flat and "→ supervisor" not in flat
+
+
+def test_a_sign_off_chains_history_page_shows_its_changes(admin_client):
+    from cases.models import SignoffChain
+
+    chain = SignoffChain.objects.create(name="四签制", evidence=SignoffChain.Evidence.choices[0][0])
+    chain.evidence = SignoffChain.Evidence.choices[-1][0]
+    chain.save()
+    flat = _flat(_history_page(admin_client, chain))
+    with translation.override("zh-hans"):
+        label = str(SignoffChain._meta.get_field("evidence").verbose_name)
+        old, new = (str(SignoffChain.Evidence.choices[i][1]) for i in (0, -1))
+    assert f"{label}: {old} → {new}" in flat
