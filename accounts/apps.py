@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +27,3 @@ class AccountsConfig(AppConfig):
         audit.connect()
         tokens.connect()
 
-
-class LockoutConfig(AxesAppConfig):
-    """django-axes under a name in the interface language (its own config has none, so the admin
-    showed "Axes"); its strings are translated in accounts.lockout_admin."""
-
-    verbose_name = _("Login lockout")

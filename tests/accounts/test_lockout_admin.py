@@ -82,3 +82,15 @@ def test_the_lockout_pages_still_read_in_english(admin_client, attempts):
     response = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
     text = _visible_text(response.content.decode())
     assert "Attempt Time" in text and "Status" in text and "Login lockout" in text
+
+
+def test_accounts_keeps_its_own_app_config():
+    """A second app config in accounts/apps.py once made Django fall back to a bare one for
+    `accounts`: no role sync after migrate, no audit or token signals."""
+    from django.apps import apps
+
+    from accounts.apps import AccountsConfig
+    from accounts.lockout_app import LockoutConfig
+
+    assert type(apps.get_app_config("accounts")) is AccountsConfig
+    assert type(apps.get_app_config("axes")) is LockoutConfig
