@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .admin_history import ReadableHistoryAdmin
+from .admin_history import ReadableHistoryAdmin, membership_changes, role_name
 from .admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 from .models import AuditEvent, Membership, Organisation, OrganisationMembership, Unit, User
 
@@ -116,7 +116,16 @@ class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin, ReadableHistoryAdmin):
 
     @admin.display(description=_("roles"))
     def role_list(self, obj):
-        return ", ".join(g.name for g in obj.groups.all())
+        return ", ".join(role_name(g.name) for g in obj.groups.all())
+
+    # The person's history page also lists the changes of their unit and organisation memberships
+    # (edited inline here, so they have no history page of their own).
+    object_history_template = "admin/accounts/user/object_history.html"
+
+    def render_history_view(self, request, template, context, **kwargs):
+        if context.get("object") is not None:
+            context["membership_changes"] = membership_changes(context["object"])
+        return super().render_history_view(request, template, context, **kwargs)
 
 
 
@@ -161,3 +170,6 @@ class AuditEventAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# django-axes' pages, with labels in the interface language (accounts.lockout_admin).
+from . import lockout_admin  # noqa: E402,F401

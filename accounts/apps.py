@@ -26,3 +26,4 @@ class AccountsConfig(AppConfig):
 
         audit.connect()
         tokens.connect()
+

@@ -59,7 +59,7 @@ class User(AbstractUser):
 
     first_name = None
     last_name = None
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(_("full name"), max_length=100, blank=True)
     title = models.CharField(_("position"), max_length=100, blank=True, help_text=_("e.g. 区委副书记"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 

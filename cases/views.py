@@ -120,9 +120,13 @@ def _chips(request, filterset, params) -> list[dict]:
 
 @login_required
 def home(request):
-    """Supervisors land on the dashboard, everyone else on their own items."""
-    if request.user.is_supervisor:
+    """Everyone lands on the page of their work: supervisors on the dashboard; leaders, who
+    follow an organisation without the dashboard's permission, on the items waiting for their
+    signature; staff on their own items."""
+    if request.user.has_perm("cases.view_all_measures"):
         return redirect("cases:dashboard")
+    if request.user.is_supervisor:
+        return redirect("cases:signoff-queue")
     return redirect("cases:my-items")
 
 

@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Third party
     "simple_history",
-    "axes",
+    "accounts.lockout_app.LockoutConfig",  # django-axes, named in the interface language
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",

@@ -284,9 +284,19 @@ class NoticeImportAdminMixin:
         return HttpResponseRedirect(job_url(job))
 
     def _render(self, request, template, context):
-        return TemplateResponse(request, template, {
-            **self.admin_site.each_context(request), "opts": self.model._meta, **context,
-        })
+        return TemplateResponse(request, template, admin_page_context(self, request, context))
+
+
+def admin_page_context(model_admin: admin.ModelAdmin, request, context: dict) -> dict:
+    """The context of one of the notice admin's own pages. `media` is the admin's scripts (core.js,
+    which the date widget's shortcuts call) followed by those of the page's forms, as on a change
+    page; the forms' media alone left the date picker failing with "quickElement is not defined"."""
+    media = model_admin.media
+    for value in context.values():
+        if isinstance(value, forms.BaseForm):
+            media += value.media
+    return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, "media": media,
+            **context}
 
 
 def _preview_context(plan: ImportPlan) -> dict:

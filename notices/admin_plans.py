@@ -33,6 +33,7 @@ from cases.jobs.services import JobRefused, read_in_background, should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Measure
 
+from .admin_import import admin_page_context
 from .jobs import plan_message, queue_plan
 from .plans.columns import LABELS, place_header
 from .plans.forms import PlanCheckForm, PlanUploadForm, column_choices
@@ -236,9 +237,7 @@ class PlanImportAdminMixin:
         })
 
     def _plan_render(self, request, template, context):
-        return TemplateResponse(request, template, {
-            **self.admin_site.each_context(request), "opts": self.model._meta, **context,
-        })
+        return TemplateResponse(request, template, admin_page_context(self, request, context))
 
 
 def _same_reading(plan: PlanRead, read_with: dict[str, str], mapping: dict[str, str]) -> bool:

@@ -174,8 +174,16 @@ def refresh(locale_dir: Path, *, check: bool, prune: bool = False) -> list[str]:
                                f" (some Django translates), unused {unused}")
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(new, encoding="utf-8")
+                if _body(new) != _body(old):
+                    # Only a real change is written: a fresh creation date alone would touch every
+                    # catalogue on every run and make branches conflict on their headers.
+                    path.write_text(new, encoding="utf-8")
                 subprocess.run(["msgfmt", "-o", str(path.with_suffix(".mo")), str(path)], check=True)
+    if not check:
+        # Hand-kept JavaScript catalogues (strings of the admin's scripts that Django's own
+        # catalogue lacks): nothing to extract, only compiled.
+        for js in sorted(locale_dir.glob(f"*/{LANGUAGE}/LC_MESSAGES/djangojs.po")):
+            subprocess.run(["msgfmt", "-o", str(js.with_suffix(".mo")), str(js)], check=True)
     return changed
 
 

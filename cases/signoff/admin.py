@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_history import ReadableHistoryAdmin
 from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
 from .models import ExtensionRequest, SignoffChain, SignoffStep
@@ -19,7 +20,8 @@ class SignoffStepInline(ScopedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(SignoffChain)
-class SignoffChainAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class SignoffChainAdmin(RestrictedAdminMixin, ReadableHistoryAdmin):
+    # Who may sign off is a setting: its history page shows each change old → new.
     list_display = ["name", "is_default", "evidence", "step_list", "case_count"]
     list_filter = ["is_default", "evidence"]
     search_fields = ["name"]

@@ -1,6 +1,8 @@
 """Admin pages of the urging ladder, the notification channels and the letters (scoped)."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
@@ -13,6 +15,14 @@ class LadderLevelInline(ScopedChoicesMixin, admin.TabularInline):
     extra = 0
     fields = ["rank", "name", "threshold_days", "colour", "to_liaison", "to_unit_head", "to_lead_leader",
               "to_principal_leader", "copy_to", "document", "reply_days"]
+    # Eleven columns fit a 1366 px screen only with narrow inputs: a default textarea (40 × 10)
+    # and 20-character text boxes pushed the table past the window.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 22})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 10})},
+        models.IntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
+        models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 4em"})},
+    }
 
 
 @admin.register(Ladder)

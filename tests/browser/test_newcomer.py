@@ -69,3 +69,18 @@ def test_a_refused_update_on_my_items_stays_there(browser, live_server, tmp_path
     assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
     assert not ProgressUpdate.objects.filter(measure=measure).exists()
     context.close()
+
+
+def test_the_look_back_queue_fits_a_phone(browser, live_server):
+    """Its two summary tables sat in a grid column that grew to their width: the whole page
+    scrolled sideways on a phone instead of the tables in their own frames."""
+    factories.MeasureFactory(state=State.COMPLETED, completed_at=timezone.now())
+    factories.UserFactory(username="chief", role="supervisor")
+    context, page = _context(browser, live_server, viewport={"width": 390, "height": 844})
+    _log_in(page, "chief")
+    page.wait_for_url("**/dashboard/")
+    page.goto("/lookback/")
+    assert page.locator("table.lookback-summary").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"), \
+        "the look-back page scrolls sideways on a phone"
+    context.close()

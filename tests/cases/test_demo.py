@@ -45,3 +45,17 @@ def test_demo_holds_one_held_and_one_relapsed_look_back(db):
     call_command("load_demo")
     outcomes = sorted(Lookback.objects.exclude(outcome=Lookback.Outcome.PENDING).values_list("outcome", flat=True))
     assert outcomes == sorted([Lookback.Outcome.HELD, Lookback.Outcome.RELAPSED])
+
+
+def test_every_demo_login_lands_on_a_page_of_its_work(db, client):
+    """Leaders (an organisation membership, no dashboard permission) once got a 403 at /."""
+    call_command("load_demo")
+    landed = {}
+    for user in User.objects.filter(is_active=True):
+        client.force_login(user)
+        response = client.get("/", follow=True)
+        assert response.status_code == 200, user.username
+        landed[user.username] = response.redirect_chain[-1][0]
+    assert landed["supervisor"] == "/dashboard/"
+    assert landed["staff"] == "/my/"
+    assert landed["leader_zhou"] == landed["leader_li"] == "/signoff/"

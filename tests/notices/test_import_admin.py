@@ -157,3 +157,17 @@ def test_the_notice_list_links_to_the_import_for_administrators(admin_client, cl
     client.force_login(supervisor)
     assert link not in client.get(reverse("admin:notices_notice_changelist")).content.decode()
     assert factories  # factories stay importable for the fixtures above
+
+
+def _scripts(html: str) -> list[str]:
+    import re
+
+    return [src.rsplit("/", 1)[-1] for src in re.findall(r'<script src="([^"]+)"', html)]
+
+
+@pytest.mark.parametrize("url", [IMPORT_URL, reverse("admin:notices_notice_import_plan")])
+def test_the_date_pickers_script_has_the_admins_core_script(admin_client, url):
+    """DateTimeShortcuts.js calls quickElement from core.js when the page has loaded: without
+    core.js the page raised "quickElement is not defined" and the calendar button never appeared."""
+    scripts = _scripts(admin_client.get(url, **ZH).content.decode())
+    assert "DateTimeShortcuts.js" in scripts and "core.js" in scripts

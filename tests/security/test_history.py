@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Membership, Organisation, OrganisationMembership, Unit, User
+from accounts.models import Membership, Organisation, OrganisationMembership, Role, Unit, User
 from cases.models import Case, Issue
 from tests import factories
 
@@ -134,3 +134,59 @@ def test_issues_are_recorded_but_not_their_rolled_up_state(measure):
     assert Unit.history.exists() and Case.history.exists()
 
 
+
+
+def _flat(page: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", page).replace("&nbsp;", " ").replace("&rarr;", "→").split())
+
+
+def test_the_history_columns_are_headed_and_filled_in_the_interface_language(admin_client, measure):
+    measure.deadline = measure.deadline.replace(year=measure.deadline.year + 1)
+    measure.save()
+    page = _history_page(admin_client, measure)
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    with translation.override("zh-hans"):
+        lead_unit = str(measure._meta.get_field("lead_unit").verbose_name)
+        state = str(measure.get_state_display())
+    assert "lead_unit" not in header and lead_unit in header
+    assert f">{measure.state}<" not in page.replace(" ", "").replace("\n", "")
+    assert state in _flat(re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1))
+    assert str(measure.lead_unit) in page
+
+
+def test_nothing_before_reads_as_a_dash_not_as_a_deleted_row(admin_client, unit):
+    unit.head = factories.UserFactory(name="张主任")
+    unit.save()
+    flat = _flat(_history_page(admin_client, unit))
+    assert "Deleted" not in flat and "pk=None" not in flat
+    assert "— → 张主任" in flat
+
+
+def test_a_persons_history_lists_their_memberships_old_to_new(admin_client, unit):
+    person = factories.UserFactory(name="王联络员")
+    membership = Membership.objects.create(user=person, unit=unit, role=Membership.UnitRole.LIAISON)
+    membership.role = Membership.UnitRole.HEAD
+    membership.save()
+    person.groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    person.save()
+    flat = _flat(_history_page(admin_client, person))
+    with translation.override("zh-hans"):
+        liaison, head = str(Membership.UnitRole.LIAISON.label), str(Membership.UnitRole.HEAD.label)
+        supervisor = str(Role.SUPERVISOR.label)
+    assert "所属单位和组织的变更" in flat
+    assert f"{unit.name} {liaison} → {head}" in flat
+    # The role group by its role's name, not the group's code name.
+    assert f"— → {supervisor}" in flat and "→ supervisor" not in flat
+
+
+def test_a_sign_off_chains_history_page_shows_its_changes(admin_client):
+    from cases.models import SignoffChain
+
+    chain = SignoffChain.objects.create(name="四签制", evidence=SignoffChain.Evidence.choices[0][0])
+    chain.evidence = SignoffChain.Evidence.choices[-1][0]
+    chain.save()
+    flat = _flat(_history_page(admin_client, chain))
+    with translation.override("zh-hans"):
+        label = str(SignoffChain._meta.get_field("evidence").verbose_name)
+        old, new = (str(SignoffChain.Evidence.choices[i][1]) for i in (0, -1))
+    assert f"{label}: {old} → {new}" in flat
