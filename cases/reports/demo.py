@@ -45,12 +45,13 @@ def load(case, *, supervisor: User, staff: list[User], today: datetime.date) -> 
                                          defaults={"period": Period.MONTH})
     lookback_services.plan_lookbacks(case_ids=[case.pk])
     due = list(Lookback.objects.current().filter(measure__case=case)
-               .select_related("measure__case").order_by("due_on", "pk")[:2])
-    if len(due) < 2:
-        raise RuntimeError("the demo case has fewer than two items to look back on")
-    # The two earliest checks came due a few days ago in the demo's story (one held, one relapsed),
-    # whatever the other demo parts did to the sign-off dates.
-    for days, lookback in zip((5, 2), due, strict=True):
+               .select_related("measure__case").order_by("due_on", "pk")[:5])
+    if len(due) < 5:
+        raise RuntimeError("the demo case has fewer than five items to look back on")
+    # The earliest checks came due a few days ago in the demo's story: two are recorded below (one
+    # held, one relapsed), three stay in the queue (two overdue, one due today), whatever the other
+    # demo parts did to the sign-off dates. The rest come due later, outside the queue's horizon.
+    for days, lookback in zip((5, 2, 3, 1, 0), due, strict=True):
         if lookback.due_on > today - datetime.timedelta(days=days):
             Lookback.objects.filter(pk=lookback.pk).update(due_on=today - datetime.timedelta(days=days))
     lookback_services.record_lookback(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import charts
@@ -101,7 +102,7 @@ def report_docx(report: Report) -> bytes:
     _para(doc, f"二、本期完成事项（{report.completed_count}条）", font=HEADING_FONT, size=16, indent=False)
     if report.completed:
         _table(doc, ["整改措施", "责任单位", "销号时间"], [
-            [str(m), m.lead_unit.name, f"{m.completed_at:%Y-%m-%d}"] for m in report.completed])
+            [str(m), m.lead_unit.name, f"{timezone.localdate(m.completed_at):%Y-%m-%d}"] for m in report.completed])
     else:
         _para(doc, "本期无新完成的整改措施。")
 

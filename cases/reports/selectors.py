@@ -138,8 +138,10 @@ def build(measures, problems, *, period: Period, on: datetime.date, title: str, 
         outcomes_in_period=in_period,
         rules=list(outcome_selectors.rule_documents(measures, 50)),
         lookbacks=lookback_selectors.totals(lookback_selectors.summary(lookbacks, measures, on=on, by="case")),
-        weeks=case_selectors.weekly_trend(measures, on=on, completed_now=head.completed, ongoing_now=head.ongoing,
-                                          max_weeks=26),
+        # The trend up to the period's last week: a report on an earlier period shows no later weeks.
+        weeks=[week for week in case_selectors.weekly_trend(measures, on=on, completed_now=head.completed,
+                                                            ongoing_now=head.ongoing, max_weeks=26)
+               if week.start <= period.end],
         deadline=deadline,
     )
 

@@ -45,3 +45,15 @@ def test_demo_holds_one_held_and_one_relapsed_look_back(db):
     call_command("load_demo")
     outcomes = sorted(Lookback.objects.exclude(outcome=Lookback.Outcome.PENDING).values_list("outcome", flat=True))
     assert outcomes == sorted([Lookback.Outcome.HELD, Lookback.Outcome.RELAPSED])
+
+
+def test_demo_queue_holds_look_backs_due_now(db, client):
+    # An office opening 回头看 on the demo must find work waiting: two overdue checks and one due today.
+    from django.urls import reverse
+
+    call_command("load_demo")
+    client.force_login(User.objects.get(username="supervisor"))
+    response = client.get(reverse("cases:lookback-queue"))
+    rows = response.context["due_rows"]
+    assert len(rows) >= 3
+    assert sum(1 for row in rows if row["overdue"]) >= 2

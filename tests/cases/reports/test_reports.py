@@ -139,6 +139,28 @@ def test_the_docx_holds_the_figures_and_the_charts(client, supervisor, case, his
     assert any("县" in c.text or c.text for t in doc.tables for r in t.rows for c in r.cells)
 
 
+def test_the_docx_dates_a_sign_off_in_local_time(client, supervisor, case, unit):
+    # Signed off at 00:30 in Shanghai on the period's first day: still the day before in UTC.
+    from docx import Document
+
+    signed = aware(datetime.date(2026, 6, 1), hour=0) + datetime.timedelta(minutes=30)
+    factories.MeasureFactory(lead_unit=unit, issue__case=case, state=State.COMPLETED, completed_at=signed,
+                             deadline=datetime.date(2026, 6, 30))
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:report"), {"case": case.pk, "kind": "week", "format": "docx"})
+    cells = [c.text for t in Document(io.BytesIO(response.content)).tables for r in t.rows for c in r.cells]
+    assert "2026-06-01" in cells and "2026-05-31" not in cells
+
+
+def test_the_trend_of_an_earlier_period_ends_with_it(supervisor, case, history):
+    period = periods.parse("month", "2026-05-01", TODAY)
+    report = build_report(supervisor, case=case, period=period, on=TODAY)
+    assert report.weeks and all(week.start <= period.end for week in report.weeks)
+    # The last week's figures are the period's end (the week of 25 May ends on 31 May).
+    assert (report.weeks[-1].completed, report.weeks[-1].remaining) == (report.at_end.completed,
+                                                                         report.at_end.remaining)
+
+
 def test_subscribed_leaders_get_the_report_once_per_period(db, case, history, supervisor):
     leader = factories.UserFactory(role="supervisor", email="leader@example.cn")
     subscription = ReportSubscription.objects.create(name="县委常委会周汇总", case=case, kind="week",
