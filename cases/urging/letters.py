@@ -13,6 +13,7 @@ records that it escalated.
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from .. import holidays
 from .models import LETTER_DOCUMENTS, Document, LadderLevel, Letter, LetterEvidence
+
+logger = logging.getLogger(__name__)
 
 # The character of each document kind in the 文号 (青整督 / 青整预).
 NUMBER_MARK = {Document.SUPERVISION: "督", Document.WARNING: "预"}
@@ -116,10 +119,8 @@ def _queue_mail(letter_id: int) -> None:
 
     try:
         send_letter.delay(letter_id)
-    except Exception:  # the letter stands; the mail can be sent again from the letter page
-        import logging
-
-        logging.getLogger(__name__).exception("Letter %s could not be queued for mail", letter_id)
+    except Exception:  # the letter stands; its unsent messages go with the next send of it
+        logger.exception("Letter %s could not be queued for mail", letter_id)
 
 
 def recipients_of(*, unit, measures, level: LadderLevel | None) -> list[str]:
@@ -343,16 +344,39 @@ def letter_message(letter: Letter, email: str):
     )
 
 
-def send(letter: Letter) -> int:
-    """Mail the letter to each recipient (and post it to the unit's group bots); returns messages sent."""
-    from ..delivery import Channel, Target
-    from ..delivery import send as deliver
+def delivery_slots(letter: Letter) -> list:
+    """Each recipient address of the letter, and each active group bot of its unit."""
+    from ..delivery import outbox
 
-    sent = 0
-    for email in [e for e in letter.recipients.split("\n") if e]:
-        deliver(Target(channel=Channel.EMAIL, address=email), letter_message(letter, email))
-        sent += 1
-    for channel in letter.unit.channels.filter(is_active=True):
-        deliver(channel.target, letter_message(letter, letter.unit.email or ""))
-        sent += 1
+    found = [outbox.Slot.for_mail(email, letter=letter) for email in letter.recipients.split("\n") if email.strip()]
+    channels = letter.unit.channels.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
+    found += [outbox.Slot.for_channel(pk, email=letter.unit.email or "", letter=letter) for pk in channels]
+    return found
+
+
+def send(letter: Letter) -> int:
+    """Send the letter to each recipient and the unit's group bots not yet served; returns how many
+    were sent now.
+
+    Every message is a `LetterDelivery` row reserved and claimed through `cases.delivery.outbox`
+    (the same guards, and the same deployment-wide rate, as the reminders), so running this again
+    — a retried task, a task queued twice — sends only what is still unsent. When a message meets
+    a temporary failure the others still go; the first such error is raised afterwards for the
+    task to retry, and the retry sends only the failed ones.
+    """
+    from ..delivery import RETRYABLE, outbox
+    from .models import LetterDelivery
+
+    ids = outbox.reserve(LetterDelivery, delivery_slots(letter))
+    sent, retry = 0, None
+    for pk in ids:
+        try:
+            sent += outbox.deliver(LetterDelivery, pk,
+                                   message_for=lambda row: letter_message(letter, row.recipient_email))
+        except RETRYABLE as exc:
+            retry = retry or exc
+        except Exception:  # recorded failed on its row (a wrong address or webhook); retrying will not help
+            logger.exception("Letter %s: delivery %s failed", letter.pk, pk)
+    if retry is not None:
+        raise retry
     return sent
