@@ -269,9 +269,11 @@ def acknowledge_by_link(*, token: str) -> Letter:
     from accounts.models import User
 
     user = User.objects.filter(email__iexact=email, is_active=True, memberships__unit=letter.unit).first()
-    Letter.objects.filter(pk=letter.pk, state=Letter.State.ISSUED).update(
+    updated = Letter.objects.filter(pk=letter.pk, state=Letter.State.ISSUED).update(
         state=Letter.State.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user)
     letter.refresh_from_db()
+    if not updated and letter.state == Letter.State.ESCALATED:
+        raise ValidationError(_("This letter has been escalated; acknowledge the new letter instead."))
     return letter
 
 

@@ -117,15 +117,23 @@ def test_the_unit_acknowledges_and_answers_with_evidence(county, client):
     assert letter.state == Letter.State.ANSWERED and letter.reply.startswith("已完成")
     assert letter.evidence.get().original_name == "验收.pdf"
     assert letters.escalate_overdue(on=D(2027, 3, 30)) == []  # answered: it does not climb
+    # The page links the file through a scoped download, not public media.
+    href = f"/letters/evidence/{letter.evidence.get().pk}/"
+    assert href in client.get(f"/letters/{letter.pk}/").content.decode()
+    download = client.get(href)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 test"
 
 
 def test_another_unit_cannot_see_or_answer_the_letter(county, client, other_staff):
-    _organisation, unit, _liaison, leader = county
+    _organisation, unit, liaison, leader = county
     letter = letters.issue(unit=unit, measures=overdue_items(unit, leader), level=None, document="supervision",
                            on=D(2027, 3, 1))
+    letters.answer(letter=letter, by=liaison, reply="已整改。",
+                   files=[SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 x", "application/pdf")])
     client.force_login(other_staff)
     assert client.get(f"/letters/{letter.pk}/").status_code == 404
     assert client.post(f"/letters/{letter.pk}/", {"action": "acknowledge"}).status_code == 404
+    assert client.get(f"/letters/evidence/{letter.evidence.get().pk}/").status_code == 404
 
 
 def test_signed_link_in_the_mail_acknowledges_on_post_only(county, client):
@@ -152,6 +160,23 @@ def test_an_unanswered_letter_past_its_reply_deadline_climbs_one_level(county):
     assert letter.state == Letter.State.ESCALATED and letter.escalated_to == higher
     assert higher.number == "青整督〔2027〕2号" and set(higher.measures.all()) == set(items)
     assert letters.escalate_overdue(on=D(2027, 3, 5)) == []  # once
+
+
+def test_the_mail_link_of_an_escalated_letter_says_so_and_points_to_the_new_one(county, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    _organisation, unit, liaison, leader = county
+    overdue_items(unit, leader)
+    levels.refresh(on=D(2027, 2, 25))
+    (letter,) = letters.issue_due(on=D(2027, 2, 25))
+    (higher,) = letters.escalate_overdue(on=D(2027, 3, 5))
+    path = letters.ack_url(letter, liaison.email).removeprefix("https://zg.example.gov.cn")
+    page = client.get(path).content.decode()
+    assert "已升级" in page and higher.number in page and "<button" not in page
+    refused = client.post(path)
+    assert refused.status_code == 400 and "请签收新的函件" in refused.content.decode()
+    assert Letter.objects.get(pk=letter.pk).acknowledged_at is None
+    invalid = client.get(path[:-3] + "xyz/")
+    assert invalid.status_code == 404 and "链接无效" in invalid.content.decode()
 
 
 def test_the_docx_is_an_official_document_with_number_items_and_reply_date(county):
