@@ -191,3 +191,12 @@ def test_the_docx_is_an_official_document_with_number_items_and_reply_date(count
     assert "2027年3月8日前" in texts[4] and items[0].text in texts[5]
     assert document.sections[0].top_margin.cm == pytest.approx(3.7, abs=0.01)
     assert document.paragraphs[1].runs[0].font.name == "仿宋_GB2312"
+
+
+def test_the_item_page_names_the_letters_about_it(county, client):
+    _organisation, unit, liaison, leader = county
+    items = overdue_items(unit, leader)
+    letter = letters.issue(unit=unit, measures=items, level=None, document="supervision", on=D(2027, 3, 1))
+    client.force_login(liaison)
+    page = client.get(f"/items/{items[0].pk}/").content.decode()
+    assert letter.number in page and f"/letters/{letter.pk}/" in page
