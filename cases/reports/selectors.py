@@ -71,6 +71,10 @@ class Report:
     def change_completed(self) -> int:
         return self.at_end.completed - self.at_start.completed
 
+    @property
+    def change_remaining(self) -> int:
+        return self.at_end.remaining - self.at_start.remaining
+
     def outcome_rows(self) -> list[tuple[str, object, object, bool]]:
         """(label, in all, in the period, is money) per kind with a figure."""
         period = self.outcomes_in_period

@@ -89,6 +89,17 @@ def test_what_happened_in_the_period(supervisor, case, history):
     assert (report.at_start.completed, report.at_end.completed, report.change_completed) == (1, 2, 1)
     assert report.outcomes_in_period.people == 0  # the figures came this week, after the period
     assert report.units[0].extra["completed_in_period"] == 1
+    assert (report.at_start.remaining, report.at_end.remaining, report.change_remaining) == (4, 3, -1)
+
+
+def test_the_page_shows_every_change_with_its_sign(client, supervisor, case, history):
+    import re
+
+    client.force_login(supervisor)
+    body = client.get(reverse("cases:report"), {"case": case.pk, "kind": "week"}).content.decode()
+    table = body[body.index('class="report-change"'):body.index("</table>", body.index('class="report-change"'))]
+    changes = re.findall(r'<td class="num">([^<]*)</td></tr>', table)
+    assert changes[:2] == ["+1", "-1"] and changes[2].startswith("+")
 
 
 def test_walking_back_agrees_with_the_dashboard_trend(supervisor, case, history):
