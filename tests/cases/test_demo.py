@@ -51,7 +51,11 @@ def test_demo_queue_holds_look_backs_due_now(db, client):
     # An office opening 回头看 on the demo must find work waiting: two overdue checks and one due today.
     from django.urls import reverse
 
+    from cases.lookback import services
+
     call_command("load_demo")
+    # The daily planner recomputes pending due dates from the sign-offs: the demo's stay put.
+    assert (services.plan_lookbacks().rescheduled, services.plan_lookbacks().created) == (0, 0)
     client.force_login(User.objects.get(username="supervisor"))
     response = client.get(reverse("cases:lookback-queue"))
     rows = response.context["due_rows"]
