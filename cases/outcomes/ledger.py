@@ -108,7 +108,7 @@ def write_totals_sheet(workbook, measures) -> None:
         heading("类别", "合计", "单位")
         for kind, label, value, money in overall.rows():
             word = "万元" if money else unit_of.get(kind, "项" if kind.startswith("rule") else "人")
-            ws.append([str(label), float(value) if money else value, word])
+            ws.append([str(label), float(str(value)) if money else value, word])
         ws.append([])
         heading("牵头单位", "追责问责(人)", "立案审查(件)", "建章立制(项)", "资金(万元)")
         for _key, name, unit_totals in totals_by(measures, "unit"):
