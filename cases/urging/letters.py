@@ -280,6 +280,16 @@ def acknowledge_by_link(*, token: str) -> Letter:
 # --- The document --------------------------------------------------------------------------
 
 
+def _standing(items, on: datetime.date) -> str:
+    """How the letter's items stand, in the letter's words: all overdue, none, or how many of each."""
+    overdue = sum(1 for m in items if m.deadline and m.deadline < on)
+    if overdue == len(items):
+        return "已逾期"
+    if not overdue:
+        return "临近完成时限"
+    return f"中，{overdue}项已逾期、{len(items) - overdue}项临近完成时限"
+
+
 def letter_paragraphs(letter: Letter) -> list[tuple[str, str]]:
     from ..models import Measure
 
@@ -291,14 +301,14 @@ def letter_paragraphs(letter: Letter) -> list[tuple[str, str]]:
         ("number", letter.number),
         ("title", f"关于{letter.unit.name}整改事项的{kind}"),
         ("addressee", f"{letter.unit.name}："),
-        ("body", f"截至{on.year}年{on.month}月{on.day}日，你单位牵头的以下{len(items)}项整改事项"
-                 f"{'已逾期' if any(m.deadline and m.deadline < on for m in items) else '临近完成时限'}，"
-                 "现予督办。请高度重视，逐项落实整改责任，加快推进，并于"
+        ("body", f"截至{on.year}年{on.month}月{on.day}日，你单位承担的以下{len(items)}项整改事项"
+                 f"{_standing(items, on)}，现予{'督办' if letter.document == Document.SUPERVISION else '预警'}。"
+                 "请高度重视，逐项落实整改责任，加快推进，并于"
                  f"{letter.reply_by.year}年{letter.reply_by.month}月{letter.reply_by.day}日前"
                  "书面反馈整改进展情况及佐证材料。"),
     ]
     for i, m in enumerate(items, start=1):
-        deadline = f"完成时限{m.deadline:%Y年%m月%d日}" if m.deadline else "长期坚持"
+        deadline = f"完成时限{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日" if m.deadline else "长期坚持"
         days = m.days_overdue(on)
         overdue = f"，已逾期{days}天" if days else ""
         text = re.sub(r"[。；;]$", "", m.text)

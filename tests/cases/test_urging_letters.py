@@ -200,3 +200,15 @@ def test_the_item_page_names_the_letters_about_it(county, client):
     client.force_login(liaison)
     page = client.get(f"/items/{items[0].pk}/").content.decode()
     assert letter.number in page and f"/letters/{letter.pk}/" in page
+
+
+def test_the_letter_says_how_its_items_stand_and_what_it_does(county):
+    _organisation, unit, _liaison, leader = county
+    overdue = overdue_items(unit, leader, n=1)
+    coming = overdue_items(unit, leader, n=1, deadline=D(2027, 3, 20))
+    mixed = letters.issue(unit=unit, measures=overdue + coming, level=None, document="warning", on=D(2027, 3, 1))
+    body = dict(enumerate(text for _style, text in letters.letter_paragraphs(mixed)))
+    assert "以下2项整改事项中，1项已逾期、1项临近完成时限，现予预警。" in body[4]
+    assert "完成时限2027年3月20日）" in body[6]  # no leading zeros in the dates
+    early = letters.issue(unit=unit, measures=coming, level=None, document="supervision", on=D(2027, 3, 1))
+    assert "临近完成时限，现予督办。" in letters.letter_paragraphs(early)[4][1]
