@@ -119,6 +119,7 @@ def test_the_printable_page_in_both_languages(client, supervisor, case, history,
     assert response.status_code == 200
     body = response.content.decode()
     assert ("整改成效" if language == "zh-hans" else "What rectification achieved") in body
+    assert ("2026年5月" if language == "zh-hans" else "May 2026") in body  # the period in the page's language
     assert "<svg" in body
 
 
