@@ -164,6 +164,12 @@ def test_the_docx_dates_a_sign_off_in_local_time(client, supervisor, case, unit)
     assert "2026-06-01" in cells and "2026-05-31" not in cells
 
 
+def test_the_trend_of_a_month_ending_midweek_stops_at_its_last_full_week(supervisor, case, history):
+    period = periods.parse("month", "2026-04-01", TODAY)  # 30 April is a Thursday
+    weeks = build_report(supervisor, case=case, period=period, on=TODAY).weeks
+    assert weeks and weeks[-1].start == datetime.date(2026, 4, 20)
+
+
 def test_the_trend_of_an_earlier_period_ends_with_it(supervisor, case, history):
     period = periods.parse("month", "2026-05-01", TODAY)
     report = build_report(supervisor, case=case, period=period, on=TODAY)
