@@ -321,12 +321,15 @@ def weekly_chart(
         '<text x="{}" y="{}" font-size="16" font-weight="700" fill="{}">{} {}</text>',
         rx + 10, ry + 5, REMAINING, remaining_label, weeks[-1].remaining), remaining_label))
     # Today, and the deadline of the concentrated rectification period.
-    tx = x_of(today - datetime.timedelta(days=today.weekday()))
-    parts.append(format_html(
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="2 3"/>'
-        '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>',
-        tx, tx, top - 6, base, MUTED, tx, top - 12, MUTED, _("this week"),
-    ))
+    this_monday = today - datetime.timedelta(days=today.weekday())
+    tx = x_of(this_monday)
+    # A chart of an earlier period (the report's) ends before this week: no marker off its axis.
+    if this_monday <= axis_end:
+        parts.append(format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="2 3"/>'
+            '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>',
+            tx, tx, top - 6, base, MUTED, tx, top - 12, MUTED, _("this week"),
+        ))
     if deadline_on_chart(weeks, deadline):
         x = round(x_of(deadline - datetime.timedelta(days=deadline.weekday()))
                   + plot_w / span_weeks * deadline.weekday() / 7, 1)

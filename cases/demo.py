@@ -396,6 +396,9 @@ def _spread_in_time(case: Case, today: datetime.date, rng: random.Random) -> Non
     """Move the logged events back over the weeks since feedback, keeping each measure's order."""
     start = timezone.make_aware(datetime.datetime.combine(case.feedback_on, datetime.time(9)))
     span = (timezone.make_aware(datetime.datetime.combine(today, datetime.time(9))) - start).total_seconds()
+    # The measures were written down at feedback, before any of their history: an item never
+    # reported on lags from then, and a 长期坚持 item silent all last period lags (回头看).
+    case.measures.update(created_at=start)
     for measure in case.measures.all():
         updates = list(measure.progress_updates.order_by("created_at", "pk"))
         if not updates:

@@ -839,7 +839,7 @@ class NotificationChannel(models.Model):
 
 # The working-day calendar lives in its own package; imported here so Django finds its models.
 from .calendar.models import CalendarDay, CalendarYear  # noqa: E402, F401
-from .urging.models import Ladder, LadderLevel, Letter, LetterEvidence  # noqa: E402, F401
+from .urging.models import Ladder, LadderLevel, Letter, LetterDelivery, LetterEvidence  # noqa: E402, F401
 
 # --- Dashboard figures (kept by cases.figures) ------------------------------------------
 

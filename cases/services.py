@@ -380,6 +380,11 @@ def _transition(
             signer=step.signer if step else "", progress=progress, created_at=now,
         )
         notify.decision_made(progress)
+    if rule.action == Action.REOPEN:
+        # Ongoing again, and usually past its deadline: on the ladder now, not at tomorrow's refresh.
+        from .urging import levels
+
+        levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))
     case_changed(measure.case_id)
     return progress
 
@@ -413,6 +418,9 @@ def _approve(*, measure: Measure, by: User, note: str, files: Sequence, digests:
     )
     if following is None:
         notify.decision_made(progress)
+        from .urging import levels
+
+        levels.refresh(on=timezone.localdate(), measures=Measure.objects.filter(pk=measure.pk))  # off the ladder
     case_changed(measure.case_id)
     return progress
 

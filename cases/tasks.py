@@ -14,7 +14,6 @@ import logging
 from functools import partial
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -130,10 +129,12 @@ def run_daily_urging() -> dict:
 
 
 @shared_task(bind=True, autoretry_for=RETRYABLE, retry_backoff=SEND_BACKOFF_SECONDS,
-             retry_backoff_max=SEND_BACKOFF_MAX_SECONDS, retry_jitter=True, max_retries=SEND_MAX_RETRIES,
-             rate_limit=settings.DELIVERY_RATE_LIMIT)
+             retry_backoff_max=SEND_BACKOFF_MAX_SECONDS, retry_jitter=True, max_retries=SEND_MAX_RETRIES)
 def send_letter(self, letter_id: int) -> int:
-    """Mail one issued letter with its .docx and 签收 link to its recipients."""
+    """Mail one issued letter with its .docx and 签收 link to its recipients, and post it to the
+    unit's group bots: each message claimed through `cases.delivery.outbox`, so a retry sends only
+    what failed. No Celery `rate_limit`: the deployment-wide DELIVERY_RATE_LIMIT bucket
+    (`cases.delivery.throttle`) bounds these sends with every other."""
     from .urging import letters
     from .urging.models import Letter
 

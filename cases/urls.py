@@ -23,6 +23,7 @@ urlpatterns = [
     path("letters/new/", urging_views.letter_new, name="letter-new"),
     path("letters/<int:pk>/", urging_views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/docx/", urging_views.letter_docx, name="letter-docx"),
+    path("letters/evidence/<int:pk>/", urging_views.letter_evidence, name="letter-evidence"),
     path("letters/ack/<str:token>/", urging_views.letter_ack_link, name="letter-ack-link"),
     *lookback_urls.urlpatterns,
     *report_urls.urlpatterns,

@@ -30,7 +30,7 @@ from accounts.models import Unit
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm, add_service_error
-from .models import Case, Measure, SignOff
+from .models import Case, Letter, Measure, SignOff
 from .outcomes import forms as outcome_forms
 from .outcomes import selectors as outcome_selectors
 from .outcomes import services as outcome_services
@@ -549,6 +549,9 @@ def render_detail(request, measure: Measure, *, form=None, status: int = 200, **
         "past_rounds": signoff_selectors.past_rounds(measure),
         "deadline_changes": measure.deadline_changes.select_related("by"),
         "extensions": measure.extension_requests.select_related("requested_by", "decided_by"),
+        # The urging letters about the item that this user may read (a supporting unit's liaison
+        # does not read the lead unit's letters).
+        "letters": Letter.objects.restrict(user).filter(measures=measure).order_by("-issued_on", "-pk"),
         "chain": eligibility.chain_of(measure.case),
         "chain_steps": signoff_selectors.chain_status(measure),
         "evidence_required": eligibility.evidence_required(measure.case),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from . import importer
 from .models import CalendarDay, CalendarYear, Source
-from .parser import NoticeParseError, parse_notice
+from .parser import NoticeParseError, parse_complete_notice
 
 
 class NoticeTextForm(forms.Form):
@@ -35,7 +35,7 @@ class NoticeTextForm(forms.Form):
         data = super().clean()
         if data.get("text"):
             try:
-                data["arrangement"] = parse_notice(data["text"])
+                data["arrangement"] = parse_complete_notice(data["text"])
             except NoticeParseError as exc:
                 raise forms.ValidationError(
                     _("This notice cannot be imported: %(error)s") % {"error": exc.message}, code=exc.code,

@@ -41,6 +41,8 @@ _MESSAGES = {
     "unreadable": _("Section “%(section)s”: cannot read “%(text)s”."),
     "conflict": _("%(date)s is both a day off and a working day."),
     "far": _("Section “%(section)s”: %(date)s is not in %(year)d or next to it."),
+    "incomplete": _("The notice does not arrange %(names)s: was it pasted in full? Importing marks the year "
+                    "complete, so every public holiday must be in it."),
 }
 
 
@@ -143,6 +145,19 @@ def parse_notice(text: str) -> Arrangement:
         sections.append(_parse_section(name, body, year))
     _check_conflicts(sections)
     return Arrangement(year=year, title=title, sections=tuple(sections))
+
+
+def parse_complete_notice(text: str) -> Arrangement:
+    """`parse_notice`, refusing a notice that leaves out a public holiday.
+
+    Importing marks the year complete (every special day is a row), so a notice cut short in the
+    copying — 元旦 only, say — must not be taken for the whole year's arrangement."""
+    arrangement = parse_notice(text)
+    named = {festival for section in arrangement.sections for festival in re.split(r"[、,和与及]", section.name)}
+    missing = [festival for festival in FESTIVALS if festival not in named]
+    if missing:
+        raise NoticeParseError("incomplete", names="、".join(missing))
+    return arrangement
 
 
 def _cut_trailer(body: str) -> str:

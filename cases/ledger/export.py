@@ -115,6 +115,9 @@ def write_ledger_xlsx(measures, stream: IO[bytes], *, title: str | None = None,
     from ..signoff.ledger_sheet import write_extension_sheet
 
     write_extension_sheet(wb, measures)  # 延期申请: the extension requests and their decisions
+    from ..outcomes.ledger import write_totals_sheet
+
+    write_totals_sheet(wb, measures)  # 整改成效汇总: the outcome totals, as on the dashboard
     wb.save(stream)
 
 

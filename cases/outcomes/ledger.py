@@ -74,3 +74,44 @@ class _Shown:
 
 
 __all__ = ["cell_texts", "change_text", "describe", "new_figures", "read_cell", "record"]
+
+
+def write_totals_sheet(workbook, measures) -> None:
+    """Add the 整改成效汇总 sheet to a write-only ledger workbook when the exported items have figures:
+    the totals by kind, then per lead unit (`selectors`, the dashboard's own sums). The importer
+    reads only the first sheet, so this one is for reading."""
+    from django.utils import translation
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from .kinds import Kind
+    from .selectors import totals, totals_by
+
+    overall = totals(measures)
+    if not overall:
+        return
+    ws = workbook.create_sheet("整改成效汇总")
+    for letter, width in zip("ABCDE", (36, 14, 14, 14, 14), strict=True):
+        ws.column_dimensions[letter].width = width
+    bold = Font(name="宋体", bold=True, size=11)
+
+    def heading(*texts):
+        cells = []
+        for text in texts:
+            cell = WriteOnlyCell(ws, value=text)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    unit_of = {Kind.INVESTIGATION.value: "件"}
+    with translation.override("zh-hans"):
+        heading("类别", "合计", "单位")
+        for kind, label, value, money in overall.rows():
+            word = "万元" if money else unit_of.get(kind, "项" if kind.startswith("rule") else "人")
+            ws.append([str(label), float(str(value)) if money else value, word])
+        ws.append([])
+        heading("牵头单位", "追责问责(人)", "立案审查(件)", "建章立制(项)", "资金(万元)")
+        for _key, name, unit_totals in totals_by(measures, "unit"):
+            ws.append([name, unit_totals.people, unit_totals.count(Kind.INVESTIGATION), unit_totals.rules,
+                       float(unit_totals.money_wan)])
+        heading("合计", overall.people, overall.count(Kind.INVESTIGATION), overall.rules, float(overall.money_wan))

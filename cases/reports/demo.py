@@ -12,6 +12,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
+from cases.lookback import schedule
 from cases.lookback import services as lookback_services
 from cases.lookback.models import Lookback, LookbackPolicy, Period
 from cases.models import Measure
@@ -20,6 +21,29 @@ from cases.outcomes.models import OutcomeFigure
 from cases.states import State
 
 from .models import ReportSubscription
+
+
+def _sign_off_earlier(lookback: Lookback, signed_on: datetime.date, months: int) -> None:
+    """Move an item's history back so that it was signed off on `signed_on`: its entries and
+    sign-off records shift together (their order kept, none before the feedback), then its
+    completion and its pending look-back follow."""
+    from django.db.models import Max
+
+    from cases.models import ProgressUpdate, SignOff
+
+    measure = Measure.objects.select_related("case").get(pk=lookback.measure_id)
+    old = measure.completed_at
+    shift = timezone.make_aware(datetime.datetime.combine(signed_on, timezone.localtime(old).time())) - old
+    floor = timezone.make_aware(datetime.datetime.combine(measure.case.feedback_on, datetime.time(9)))
+    for model in (ProgressUpdate, SignOff):
+        for pk, created in model.objects.filter(measure=measure).values_list("pk", "created_at"):
+            model.objects.filter(pk=pk).update(created_at=max(created + shift, floor))
+    completed = max(old + shift, floor)
+    last = ProgressUpdate.objects.filter(measure=measure).aggregate(last=Max("created_at"))["last"]
+    Measure.objects.filter(pk=measure.pk).update(completed_at=completed, last_progress_at=last)
+    Lookback.objects.filter(pk=lookback.pk).update(
+        completed_at=completed, due_on=schedule.due_after_completion(timezone.localdate(completed), months))
+
 
 FIGURES = [
     ("给予党纪政务处分", [{"kind": "discipline", "count": "2"}, {"kind": "organisational", "count": "1"}]),
@@ -43,16 +67,26 @@ def load(case, *, supervisor: User, staff: list[User], today: datetime.date) -> 
                                          defaults={"months_after_completion": 2})
     LookbackPolicy.objects.get_or_create(organisation=organisation, kind="long_term",
                                          defaults={"period": Period.MONTH})
-    lookback_services.plan_lookbacks(case_ids=[case.pk])
+    lookback_services.plan_lookbacks()  # every case, so the first daily run finds nothing new
     due = list(Lookback.objects.current().filter(measure__case=case)
-               .select_related("measure__case").order_by("due_on", "pk")[:2])
-    if len(due) < 2:
-        raise RuntimeError("the demo case has fewer than two items to look back on")
-    # The two earliest checks came due a few days ago in the demo's story (one held, one relapsed),
-    # whatever the other demo parts did to the sign-off dates.
-    for days, lookback in zip((5, 2), due, strict=True):
+               .select_related("measure__case").order_by("due_on", "pk")[:5])
+    if len(due) < 5:
+        raise RuntimeError("the demo case has fewer than five items to look back on")
+    # The earliest checks came due a few days ago in the demo's story: two are recorded below (one
+    # held, one relapsed), three stay in the queue (two overdue, one due about now). The rest come
+    # due later, outside the queue's horizon.
+    for days, lookback in zip((5, 2), due[:2], strict=True):
         if lookback.due_on > today - datetime.timedelta(days=days):
             Lookback.objects.filter(pk=lookback.pk).update(due_on=today - datetime.timedelta(days=days))
+    # The queued three are signed off earlier instead, so that their due dates follow from the rule
+    # and the daily planner, which recomputes pending due dates, leaves them where they are.
+    resolver = schedule.Resolver()
+    for days, lookback in zip((8, 4, 0), due[2:], strict=True):
+        m = lookback.measure
+        months = resolver.rule(case_id=m.case_id, organisation_id=m.case.organisation_id, kind=m.kind).months
+        signed_on = schedule.add_months(today - datetime.timedelta(days=days), -months)
+        if schedule.due_after_completion(signed_on, months) < lookback.due_on:
+            _sign_off_earlier(lookback, signed_on, months)
     lookback_services.record_lookback(
         measure=due[0].measure, by=supervisor, outcome=Lookback.Outcome.HELD,
         note="实地回访和抽查台账,整改成果巩固,未发现反弹。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import charts
@@ -89,8 +90,8 @@ def report_docx(report: Report) -> bytes:
                f"整改措施{h.measures}条，已完成{h.completed}条，正在推进{h.ongoing}条，其中逾期{h.overdue}条、"
                f"{h.due_soon}条即将到期。本期完成整改措施{report.completed_count}条，新增逾期{report.newly_overdue_count}条。")
     _table(doc, ["指标", "期初", "期末", "变化"], [
-        ["已完成措施", start.completed, end.completed, _signed(end.completed - start.completed)],
-        ["未完成措施", start.remaining, end.remaining, _signed(end.remaining - start.remaining)],
+        ["已完成措施", start.completed, end.completed, _signed(report.change_completed)],
+        ["未完成措施", start.remaining, end.remaining, _signed(report.change_remaining)],
         ["措施完成率(%)", start.rate if start.rate is not None else "—", end.rate if end.rate is not None else "—",
          _signed(report.change_rate)],
     ])
@@ -101,7 +102,7 @@ def report_docx(report: Report) -> bytes:
     _para(doc, f"二、本期完成事项（{report.completed_count}条）", font=HEADING_FONT, size=16, indent=False)
     if report.completed:
         _table(doc, ["整改措施", "责任单位", "销号时间"], [
-            [str(m), m.lead_unit.name, f"{m.completed_at:%Y-%m-%d}"] for m in report.completed])
+            [str(m), m.lead_unit.name, f"{timezone.localdate(m.completed_at):%Y-%m-%d}"] for m in report.completed])
     else:
         _para(doc, "本期无新完成的整改措施。")
 

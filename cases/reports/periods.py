@@ -25,6 +25,17 @@ class Period:
         return period_of(self.kind, self.start - datetime.timedelta(days=1))
 
     @property
+    def display(self) -> str:
+        """The period in the interface language (pages); `label` is the documents' Chinese."""
+        from django.utils.formats import date_format
+        from django.utils.translation import gettext
+
+        if self.kind == MONTH:
+            return date_format(self.start, "YEAR_MONTH_FORMAT")
+        return gettext("%(start)s to %(end)s") % {"start": date_format(self.start, "Y-m-d"),
+                                                  "end": date_format(self.end, "Y-m-d")}
+
+    @property
     def label(self) -> str:
         if self.kind == MONTH:
             return f"{self.start.year}年{self.start.month}月"

@@ -71,6 +71,10 @@ class Report:
     def change_completed(self) -> int:
         return self.at_end.completed - self.at_start.completed
 
+    @property
+    def change_remaining(self) -> int:
+        return self.at_end.remaining - self.at_start.remaining
+
     def outcome_rows(self) -> list[tuple[str, object, object, bool]]:
         """(label, in all, in the period, is money) per kind with a figure."""
         period = self.outcomes_in_period
@@ -138,8 +142,11 @@ def build(measures, problems, *, period: Period, on: datetime.date, title: str, 
         outcomes_in_period=in_period,
         rules=list(outcome_selectors.rule_documents(measures, 50)),
         lookbacks=lookback_selectors.totals(lookback_selectors.summary(lookbacks, measures, on=on, by="case")),
-        weeks=case_selectors.weekly_trend(measures, on=on, completed_now=head.completed, ongoing_now=head.ongoing,
-                                          max_weeks=26),
+        # The trend up to the period's last full week (a week's point is its end): a report on an
+        # earlier period shows no later weeks; a period still running ends with this week.
+        weeks=[week for week in case_selectors.weekly_trend(measures, on=on, completed_now=head.completed,
+                                                            ongoing_now=head.ongoing, max_weeks=26)
+               if week.end <= period.end or (week.start <= period.end and period.end >= on)],
         deadline=deadline,
     )
 

@@ -7,7 +7,7 @@ from django.db import models
 from accounts.admin_scoping import RestrictedAdminMixin, ScopedChoicesMixin
 
 from ..models import NotificationChannel
-from .models import Ladder, LadderLevel, Letter
+from .models import Ladder, LadderLevel, Letter, LetterDelivery
 
 
 class LadderLevelInline(ScopedChoicesMixin, admin.TabularInline):
@@ -39,8 +39,21 @@ class NotificationChannelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit", "user"]
 
 
+class LetterDeliveryInline(admin.TabularInline):
+    """Each message of the letter and how it went (read-only: the outbox writes these)."""
+
+    model = LetterDelivery
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("recipient_email", "channel", "status", "attempts", "sent_at", "error")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Letter)
 class LetterAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    inlines = [LetterDeliveryInline]
     list_display = ["number", "unit", "document", "issued_on", "reply_by", "state"]
     list_filter = ["state", "document"]
     search_fields = ["number", "unit__name"]

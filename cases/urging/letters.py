@@ -13,6 +13,7 @@ records that it escalated.
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from .. import holidays
 from .models import LETTER_DOCUMENTS, Document, LadderLevel, Letter, LetterEvidence
+
+logger = logging.getLogger(__name__)
 
 # The character of each document kind in the 文号 (青整督 / 青整预).
 NUMBER_MARK = {Document.SUPERVISION: "督", Document.WARNING: "预"}
@@ -116,10 +119,8 @@ def _queue_mail(letter_id: int) -> None:
 
     try:
         send_letter.delay(letter_id)
-    except Exception:  # the letter stands; the mail can be sent again from the letter page
-        import logging
-
-        logging.getLogger(__name__).exception("Letter %s could not be queued for mail", letter_id)
+    except Exception:  # the letter stands; its unsent messages go with the next send of it
+        logger.exception("Letter %s could not be queued for mail", letter_id)
 
 
 def recipients_of(*, unit, measures, level: LadderLevel | None) -> list[str]:
@@ -268,13 +269,25 @@ def acknowledge_by_link(*, token: str) -> Letter:
     from accounts.models import User
 
     user = User.objects.filter(email__iexact=email, is_active=True, memberships__unit=letter.unit).first()
-    Letter.objects.filter(pk=letter.pk, state=Letter.State.ISSUED).update(
+    updated = Letter.objects.filter(pk=letter.pk, state=Letter.State.ISSUED).update(
         state=Letter.State.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user)
     letter.refresh_from_db()
+    if not updated and letter.state == Letter.State.ESCALATED:
+        raise ValidationError(_("This letter has been escalated; acknowledge the new letter instead."))
     return letter
 
 
 # --- The document --------------------------------------------------------------------------
+
+
+def _standing(items, on: datetime.date) -> str:
+    """How the letter's items stand, in the letter's words: all overdue, none, or how many of each."""
+    overdue = sum(1 for m in items if m.deadline and m.deadline < on)
+    if overdue == len(items):
+        return "已逾期"
+    if not overdue:
+        return "临近完成时限"
+    return f"中，{overdue}项已逾期、{len(items) - overdue}项临近完成时限"
 
 
 def letter_paragraphs(letter: Letter) -> list[tuple[str, str]]:
@@ -288,14 +301,14 @@ def letter_paragraphs(letter: Letter) -> list[tuple[str, str]]:
         ("number", letter.number),
         ("title", f"关于{letter.unit.name}整改事项的{kind}"),
         ("addressee", f"{letter.unit.name}："),
-        ("body", f"截至{on.year}年{on.month}月{on.day}日，你单位牵头的以下{len(items)}项整改事项"
-                 f"{'已逾期' if any(m.deadline and m.deadline < on for m in items) else '临近完成时限'}，"
-                 "现予督办。请高度重视，逐项落实整改责任，加快推进，并于"
+        ("body", f"截至{on.year}年{on.month}月{on.day}日，你单位承担的以下{len(items)}项整改事项"
+                 f"{_standing(items, on)}，现予{'督办' if letter.document == Document.SUPERVISION else '预警'}。"
+                 "请高度重视，逐项落实整改责任，加快推进，并于"
                  f"{letter.reply_by.year}年{letter.reply_by.month}月{letter.reply_by.day}日前"
                  "书面反馈整改进展情况及佐证材料。"),
     ]
     for i, m in enumerate(items, start=1):
-        deadline = f"完成时限{m.deadline:%Y年%m月%d日}" if m.deadline else "长期坚持"
+        deadline = f"完成时限{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日" if m.deadline else "长期坚持"
         days = m.days_overdue(on)
         overdue = f"，已逾期{days}天" if days else ""
         text = re.sub(r"[。；;]$", "", m.text)
@@ -343,16 +356,39 @@ def letter_message(letter: Letter, email: str):
     )
 
 
-def send(letter: Letter) -> int:
-    """Mail the letter to each recipient (and post it to the unit's group bots); returns messages sent."""
-    from ..delivery import Channel, Target
-    from ..delivery import send as deliver
+def delivery_slots(letter: Letter) -> list:
+    """Each recipient address of the letter, and each active group bot of its unit."""
+    from ..delivery import outbox
 
-    sent = 0
-    for email in [e for e in letter.recipients.split("\n") if e]:
-        deliver(Target(channel=Channel.EMAIL, address=email), letter_message(letter, email))
-        sent += 1
-    for channel in letter.unit.channels.filter(is_active=True):
-        deliver(channel.target, letter_message(letter, letter.unit.email or ""))
-        sent += 1
+    found = [outbox.Slot.for_mail(email, letter=letter) for email in letter.recipients.split("\n") if email.strip()]
+    channels = letter.unit.channels.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
+    found += [outbox.Slot.for_channel(pk, email=letter.unit.email or "", letter=letter) for pk in channels]
+    return found
+
+
+def send(letter: Letter) -> int:
+    """Send the letter to each recipient and the unit's group bots not yet served; returns how many
+    were sent now.
+
+    Every message is a `LetterDelivery` row reserved and claimed through `cases.delivery.outbox`
+    (the same guards, and the same deployment-wide rate, as the reminders), so running this again
+    — a retried task, a task queued twice — sends only what is still unsent. When a message meets
+    a temporary failure the others still go; the first such error is raised afterwards for the
+    task to retry, and the retry sends only the failed ones.
+    """
+    from ..delivery import RETRYABLE, outbox
+    from .models import LetterDelivery
+
+    ids = outbox.reserve(LetterDelivery, delivery_slots(letter))
+    sent, retry = 0, None
+    for pk in ids:
+        try:
+            sent += outbox.deliver(LetterDelivery, pk,
+                                   message_for=lambda row: letter_message(letter, row.recipient_email))
+        except RETRYABLE as exc:
+            retry = retry or exc
+        except Exception:  # recorded failed on its row (a wrong address or webhook); retrying will not help
+            logger.exception("Letter %s: delivery %s failed", letter.pk, pk)
+    if retry is not None:
+        raise retry
     return sent

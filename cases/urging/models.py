@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Unit
 from accounts.scoping import RestrictedQuerySet, Scope
+from cases.delivery.outbox import DeliveryRecord
 
 
 class Colour(models.TextChoices):
@@ -229,3 +230,28 @@ class LetterEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class LetterDelivery(DeliveryRecord):
+    """One message of a letter to one recipient (an address, or one of the unit's group bots):
+    recorded once per letter and recipient, claimed before it is sent through
+    `cases.delivery.outbox`, so a retried or twice-queued send task reaches nobody twice."""
+
+    letter = models.ForeignKey(Letter, verbose_name=_("letter"), on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey("cases.NotificationChannel", verbose_name=_("channel"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+",
+                                help_text=_("Empty for e-mail to the recipient's address."))
+
+    class Meta:
+        verbose_name = _("letter delivery")
+        verbose_name_plural = _("letter deliveries")
+        ordering = ["letter", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "recipient_email"], condition=Q(channel__isnull=True),
+                                    name="letter_delivery_once"),
+            models.UniqueConstraint(fields=["letter", "channel"], condition=Q(channel__isnull=False),
+                                    name="letter_delivery_channel_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} · {self.recipient_email}"

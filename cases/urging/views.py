@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import letters as service
-from .models import Letter
+from .models import Letter, LetterEvidence
 
 STATES = ("issued", "acknowledged", "answered", "overdue", "escalated")
 
@@ -108,7 +108,7 @@ def letter_detail(request, pk: int):
         "evidence": letter.evidence.all(), "error": error, "reply": request.POST.get("reply", ""),
         "can_answer": letter.unit_id in request.user.unit_ids and letter.state in (
             Letter.State.ISSUED, Letter.State.ACKNOWLEDGED),
-        "overdue": letter in Letter.objects.overdue(timezone.localdate()),
+        "overdue": Letter.objects.overdue(timezone.localdate()).filter(pk=letter.pk).exists(),
     }, status=400 if error else 200)
 
 
@@ -123,6 +123,13 @@ def letter_docx(request, pk: int):
     return response
 
 
+@login_required
+def letter_evidence(request, pk: int):
+    """A reply's evidence file, to those who may see its letter (files are never public media)."""
+    evidence = get_object_or_404(LetterEvidence.objects.restrict(request.user).select_related("letter"), pk=pk)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
 @require_http_methods(["GET", "POST"])
 def letter_ack_link(request, token: str):
     """The signed link in the mail: GET shows the letter's number and a button (mail scanners
@@ -130,10 +137,12 @@ def letter_ack_link(request, token: str):
     try:
         letter, _email = service.letter_from_token(token)
     except (ValidationError, Letter.DoesNotExist):
-        raise Http404(_("This link is not valid.")) from None
+        return render(request, "cases/letter_ack.html", {"invalid": True}, status=404)
+    error = None
     if request.method == "POST":
         try:
             letter = service.acknowledge_by_link(token=token)
         except ValidationError as exc:
-            raise Http404(" ".join(exc.messages)) from None
-    return render(request, "cases/letter_ack.html", {"letter": letter, "token": token})
+            error = " ".join(exc.messages)
+    return render(request, "cases/letter_ack.html", {"letter": letter, "token": token, "error": error},
+                  status=400 if error else 200)

@@ -61,6 +61,16 @@ def test_bad_notice_gives_the_reason_in_chinese_and_writes_nothing(zh, superviso
     assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
 
 
+def test_a_notice_cut_short_in_the_copying_is_refused(zh, supervisor):
+    # Only 元旦 made it into the paste: importing it would mark 2027 complete with 3 days.
+    zh.force_login(supervisor)
+    cut = NOTICE_2027[:NOTICE_2027.index("二、")]
+    for step in ("_preview", "_confirm"):
+        page = zh.post(IMPORT, {"text": cut, step: "1"}).content.decode()
+        assert "无法导入该通知" in page and "春节、清明节、劳动节、端午节、中秋节、国庆节" in page
+    assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
+
+
 def test_bad_notice_gives_the_reason_in_english(client, supervisor):
     client.cookies["django_language"] = "en"
     client.force_login(supervisor)

@@ -59,3 +59,20 @@ def test_every_demo_login_lands_on_a_page_of_its_work(db, client):
     assert landed["supervisor"] == "/dashboard/"
     assert landed["staff"] == "/my/"
     assert landed["leader_zhou"] == landed["leader_li"] == "/signoff/"
+
+
+def test_demo_queue_holds_look_backs_due_now(db, client):
+    # An office opening 回头看 on the demo must find work waiting: two overdue checks and one due today.
+    from django.urls import reverse
+
+    from cases.lookback import services
+
+    call_command("load_demo")
+    # The daily planner recomputes pending due dates from the sign-offs: the demo's stay put.
+    first_run = services.plan_lookbacks()
+    assert (first_run.created, first_run.rescheduled, first_run.dropped) == (0, 0, 0)
+    client.force_login(User.objects.get(username="supervisor"))
+    response = client.get(reverse("cases:lookback-queue"))
+    rows = response.context["due_rows"]
+    assert len(rows) >= 3
+    assert sum(1 for row in rows if row["overdue"]) >= 2

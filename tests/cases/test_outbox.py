@@ -125,3 +125,53 @@ def test_a_report_refused_for_good_is_recorded_and_the_others_still_go(subscript
     assert report_delivery.send_due(today=TODAY) == {"sent": 1}
     row = ReportDelivery.objects.get(recipient_email="office@example.cn")
     assert row.status == "failed" and "550" in row.error
+
+
+@pytest.fixture
+def letter(db, unit, staff, case):
+    from cases.urging import letters
+
+    m = factories.MeasureFactory(lead_unit=unit, issue__case=case, deadline=datetime.date(2026, 5, 4))
+    return letters.issue(unit=unit, measures=[m], level=None, document="supervision", on=TODAY, notify=False)
+
+
+def test_a_letter_goes_once_to_each_recipient_and_bot_however_often_it_is_sent(
+        letter, unit, smtp_server, bots):  # noqa: F811
+    from cases.urging import letters
+    from cases.urging.models import LetterDelivery
+
+    NotificationChannel.objects.create(kind="wecom", unit=unit, address=wecom(bots, "unit"))
+    addresses = [a for a in letter.recipients.split("\n") if a]
+    assert letters.send(letter) == len(addresses) + 1
+    assert sorted(to[0] for to, _ in smtp_server.delivered) == sorted(addresses)
+    assert [r.query["key"] for r in bots.received] == ["unit"]
+    assert letter.number in bots.received[0].body["markdown"]["content"]
+    rows = LetterDelivery.objects.filter(letter=letter)
+    assert rows.count() == len(addresses) + 1 and {r.status for r in rows} == {"sent"}
+    # A task queued twice, or run again by hand: nobody hears twice.
+    assert letters.send(letter) == 0
+    assert len(smtp_server.delivered) == len(addresses) and len(bots.received) == 1
+
+
+def test_a_letter_refused_for_now_is_retried_for_that_recipient_only(letter, staff, smtp_server):  # noqa: F811
+    from cases.delivery import RETRYABLE
+    from cases.urging import letters
+    from cases.urging.models import LetterDelivery
+
+    addresses = [a for a in letter.recipients.split("\n") if a]
+    smtp_server.busy[staff.email] = 1  # 451: try again later
+    with pytest.raises(RETRYABLE):  # the task's autoretry takes it from here
+        letters.send(letter)
+    assert sorted(to[0] for to, _ in smtp_server.delivered) == sorted(a for a in addresses if a != staff.email)
+    failed = LetterDelivery.objects.get(letter=letter, recipient_email=staff.email)
+    assert failed.status == "failed" and "451" in failed.error
+    assert letters.send(letter) == 1  # the retry
+    assert sorted(to[0] for to, _ in smtp_server.delivered) == sorted(addresses)
+
+
+def test_letters_keep_to_the_deployment_wide_rate_not_a_per_worker_one():
+    from cases import tasks
+
+    # One bucket for every worker (cases.delivery.throttle, through outbox → delivery.send); a
+    # Celery rate_limit would let each worker send that much again.
+    assert tasks.send_letter.rate_limit is None and tasks.send_reminder.rate_limit is None

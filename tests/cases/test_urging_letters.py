@@ -117,15 +117,23 @@ def test_the_unit_acknowledges_and_answers_with_evidence(county, client):
     assert letter.state == Letter.State.ANSWERED and letter.reply.startswith("已完成")
     assert letter.evidence.get().original_name == "验收.pdf"
     assert letters.escalate_overdue(on=D(2027, 3, 30)) == []  # answered: it does not climb
+    # The page links the file through a scoped download, not public media.
+    href = f"/letters/evidence/{letter.evidence.get().pk}/"
+    assert href in client.get(f"/letters/{letter.pk}/").content.decode()
+    download = client.get(href)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 test"
 
 
 def test_another_unit_cannot_see_or_answer_the_letter(county, client, other_staff):
-    _organisation, unit, _liaison, leader = county
+    _organisation, unit, liaison, leader = county
     letter = letters.issue(unit=unit, measures=overdue_items(unit, leader), level=None, document="supervision",
                            on=D(2027, 3, 1))
+    letters.answer(letter=letter, by=liaison, reply="已整改。",
+                   files=[SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 x", "application/pdf")])
     client.force_login(other_staff)
     assert client.get(f"/letters/{letter.pk}/").status_code == 404
     assert client.post(f"/letters/{letter.pk}/", {"action": "acknowledge"}).status_code == 404
+    assert client.get(f"/letters/evidence/{letter.evidence.get().pk}/").status_code == 404
 
 
 def test_signed_link_in_the_mail_acknowledges_on_post_only(county, client):
@@ -154,6 +162,23 @@ def test_an_unanswered_letter_past_its_reply_deadline_climbs_one_level(county):
     assert letters.escalate_overdue(on=D(2027, 3, 5)) == []  # once
 
 
+def test_the_mail_link_of_an_escalated_letter_says_so_and_points_to_the_new_one(county, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    _organisation, unit, liaison, leader = county
+    overdue_items(unit, leader)
+    levels.refresh(on=D(2027, 2, 25))
+    (letter,) = letters.issue_due(on=D(2027, 2, 25))
+    (higher,) = letters.escalate_overdue(on=D(2027, 3, 5))
+    path = letters.ack_url(letter, liaison.email).removeprefix("https://zg.example.gov.cn")
+    page = client.get(path).content.decode()
+    assert "已升级" in page and higher.number in page and "签收</button>" not in page
+    refused = client.post(path)
+    assert refused.status_code == 400 and "请签收新的函件" in refused.content.decode()
+    assert Letter.objects.get(pk=letter.pk).acknowledged_at is None
+    invalid = client.get(path[:-3] + "xyz/")
+    assert invalid.status_code == 404 and "链接无效" in invalid.content.decode()
+
+
 def test_the_docx_is_an_official_document_with_number_items_and_reply_date(county):
     from docx import Document
 
@@ -166,3 +191,24 @@ def test_the_docx_is_an_official_document_with_number_items_and_reply_date(count
     assert "2027年3月8日前" in texts[4] and items[0].text in texts[5]
     assert document.sections[0].top_margin.cm == pytest.approx(3.7, abs=0.01)
     assert document.paragraphs[1].runs[0].font.name == "仿宋_GB2312"
+
+
+def test_the_item_page_names_the_letters_about_it(county, client):
+    _organisation, unit, liaison, leader = county
+    items = overdue_items(unit, leader)
+    letter = letters.issue(unit=unit, measures=items, level=None, document="supervision", on=D(2027, 3, 1))
+    client.force_login(liaison)
+    page = client.get(f"/items/{items[0].pk}/").content.decode()
+    assert letter.number in page and f"/letters/{letter.pk}/" in page
+
+
+def test_the_letter_says_how_its_items_stand_and_what_it_does(county):
+    _organisation, unit, _liaison, leader = county
+    overdue = overdue_items(unit, leader, n=1)
+    coming = overdue_items(unit, leader, n=1, deadline=D(2027, 3, 20))
+    mixed = letters.issue(unit=unit, measures=overdue + coming, level=None, document="warning", on=D(2027, 3, 1))
+    body = dict(enumerate(text for _style, text in letters.letter_paragraphs(mixed)))
+    assert "以下2项整改事项中，1项已逾期、1项临近完成时限，现予预警。" in body[4]
+    assert "完成时限2027年3月20日）" in body[6]  # no leading zeros in the dates
+    early = letters.issue(unit=unit, measures=coming, level=None, document="supervision", on=D(2027, 3, 1))
+    assert "临近完成时限，现予督办。" in letters.letter_paragraphs(early)[4][1]

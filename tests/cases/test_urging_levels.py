@@ -122,3 +122,21 @@ def test_cutoff_is_the_latest_deadline_that_reaches_a_threshold(calendar_2027, t
     assert levels.cutoff(threshold, on) == expected
     assert levels.reached(threshold, deadline=expected, on=on)
     assert not levels.reached(threshold, deadline=expected + datetime.timedelta(days=1), on=on)
+
+
+def test_signing_off_and_reopening_move_the_item_off_and_back_onto_the_ladder_at_once(
+        calendar_2027, unit, staff, supervisor):
+    import time_machine
+
+    from cases import services
+
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 2, tzinfo=datetime.UTC), tick=False):
+        m = factories.MeasureFactory(lead_unit=unit, deadline=D(2027, 1, 4), state="in_progress")
+        levels.refresh(on=D(2027, 3, 1))
+        services.transition_measure(measure=m, to_state="submitted", by=staff, note="申请销号")
+        assert Measure.objects.get(pk=m.pk).urging_level is not None
+        services.transition_measure(measure=Measure.objects.get(pk=m.pk), to_state="completed", by=supervisor)
+        assert Measure.objects.get(pk=m.pk).urging_level is None
+        services.transition_measure(measure=Measure.objects.get(pk=m.pk), to_state="relapsed", by=supervisor,
+                                    note="回头看发现反弹")
+        assert Measure.objects.get(pk=m.pk).urging_level.document == "supervision"

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cases.calendar import importer
-from cases.calendar.parser import NoticeParseError, parse_notice
+from cases.calendar.parser import NoticeParseError, parse_complete_notice
 
 _ACTIONS = {"new": "+", "changed": "~", "removed": "-", "same": "="}
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc}) from exc
             try:
-                arrangement = parse_notice(text)
+                arrangement = parse_complete_notice(text)
             except NoticeParseError as exc:
                 raise CommandError(_("Nothing was imported: %(error)s") % {"error": exc.message}) from exc
             result = importer.plan(arrangement) if dry_run else importer.apply(arrangement)

@@ -62,6 +62,20 @@ def test_the_export_writes_the_figures_and_a_round_trip_changes_nothing(with_fig
     assert result.summary.get("outcomes_added", 0) == 0
 
 
+def test_the_export_holds_the_totals_as_the_dashboard_sums_them(with_figures, case, supervisor):
+    from cases.outcomes.selectors import totals
+
+    wb = load_workbook(io.BytesIO(_export(case)))
+    assert wb.sheetnames[0] == "整改台账" and "整改成效汇总" in wb.sheetnames
+    rows = list(wb["整改成效汇总"].iter_rows(values_only=True))
+    by_kind = {r[0]: (r[1], r[2]) for r in rows[1:rows.index(next(r for r in rows if r and r[0] == "牵头单位"))]
+               if r and r[0]}
+    assert by_kind == {"党纪政务处分": (2, "人"), "制定制度": (1, "项"), "追缴资金": (36.8, "万元")}
+    expected = totals(Measure.objects.filter(case=case))
+    assert rows[-1] == ("合计", expected.people, 0, expected.rules, float(expected.money_wan))
+    assert (rows[-2][0], rows[-2][1:]) == (with_figures.lead_unit.name, (2, 0, 1, 36.8))
+
+
 def test_new_figures_in_the_cell_are_recorded_once(with_figures, case, supervisor):
     data = _set_cell(_export(case), with_figures.pk, "党纪政务处分2人;追缴36.8万元;批评教育3人;挽回12万元")
     import_ledger(data, file_name="台账.xlsx", user=supervisor, case=case)

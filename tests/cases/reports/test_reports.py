@@ -89,6 +89,17 @@ def test_what_happened_in_the_period(supervisor, case, history):
     assert (report.at_start.completed, report.at_end.completed, report.change_completed) == (1, 2, 1)
     assert report.outcomes_in_period.people == 0  # the figures came this week, after the period
     assert report.units[0].extra["completed_in_period"] == 1
+    assert (report.at_start.remaining, report.at_end.remaining, report.change_remaining) == (4, 3, -1)
+
+
+def test_the_page_shows_every_change_with_its_sign(client, supervisor, case, history):
+    import re
+
+    client.force_login(supervisor)
+    body = client.get(reverse("cases:report"), {"case": case.pk, "kind": "week"}).content.decode()
+    table = body[body.index('class="report-change"'):body.index("</table>", body.index('class="report-change"'))]
+    changes = re.findall(r'<td class="num">([^<]*)</td></tr>', table)
+    assert changes[:2] == ["+1", "-1"] and changes[2].startswith("+")
 
 
 def test_walking_back_agrees_with_the_dashboard_trend(supervisor, case, history):
@@ -108,6 +119,7 @@ def test_the_printable_page_in_both_languages(client, supervisor, case, history,
     assert response.status_code == 200
     body = response.content.decode()
     assert ("整改成效" if language == "zh-hans" else "What rectification achieved") in body
+    assert ("2026年5月" if language == "zh-hans" else "May 2026") in body  # the period in the page's language
     assert "<svg" in body
 
 
@@ -137,6 +149,34 @@ def test_the_docx_holds_the_figures_and_the_charts(client, supervisor, case, his
     assert "周汇总" in doc.paragraphs[0].text and "一、总体进展" in text and "党纪政务处分2人" in text
     assert len(doc.inline_shapes) >= 1  # the charts, as PNG images
     assert any("县" in c.text or c.text for t in doc.tables for r in t.rows for c in r.cells)
+
+
+def test_the_docx_dates_a_sign_off_in_local_time(client, supervisor, case, unit):
+    # Signed off at 00:30 in Shanghai on the period's first day: still the day before in UTC.
+    from docx import Document
+
+    signed = aware(datetime.date(2026, 6, 1), hour=0) + datetime.timedelta(minutes=30)
+    factories.MeasureFactory(lead_unit=unit, issue__case=case, state=State.COMPLETED, completed_at=signed,
+                             deadline=datetime.date(2026, 6, 30))
+    client.force_login(supervisor)
+    response = client.get(reverse("cases:report"), {"case": case.pk, "kind": "week", "format": "docx"})
+    cells = [c.text for t in Document(io.BytesIO(response.content)).tables for r in t.rows for c in r.cells]
+    assert "2026-06-01" in cells and "2026-05-31" not in cells
+
+
+def test_the_trend_of_a_month_ending_midweek_stops_at_its_last_full_week(supervisor, case, history):
+    period = periods.parse("month", "2026-04-01", TODAY)  # 30 April is a Thursday
+    weeks = build_report(supervisor, case=case, period=period, on=TODAY).weeks
+    assert weeks and weeks[-1].start == datetime.date(2026, 4, 20)
+
+
+def test_the_trend_of_an_earlier_period_ends_with_it(supervisor, case, history):
+    period = periods.parse("month", "2026-05-01", TODAY)
+    report = build_report(supervisor, case=case, period=period, on=TODAY)
+    assert report.weeks and all(week.start <= period.end for week in report.weeks)
+    # The last week's figures are the period's end (the week of 25 May ends on 31 May).
+    assert (report.weeks[-1].completed, report.weeks[-1].remaining) == (report.at_end.completed,
+                                                                         report.at_end.remaining)
 
 
 def test_subscribed_leaders_get_the_report_once_per_period(db, case, history, supervisor):
