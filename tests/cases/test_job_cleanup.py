@@ -75,7 +75,15 @@ def test_nothing_to_do_is_nothing_done():
 
 
 def test_the_clean_up_runs_daily_from_beat():
+    """The migration's schedule (run again here: a transactional test elsewhere may have flushed
+    the rows data migrations made), once however often it runs."""
+    import importlib
+
+    from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    migration = importlib.import_module("cases.migrations.0025_export_file_removed")
+    migration.create_schedule(apps, None)
+    migration.create_schedule(apps, None)
     task = PeriodicTask.objects.get(task="cases.jobs.purge_old_files")
-    assert task.enabled and task.crontab.hour == "3"
+    assert task.enabled and task.crontab.hour == "3" and task.crontab.minute == "30"
