@@ -41,6 +41,10 @@ _ORG_NAME = re.compile(
 _ISSUE_WORDS = re.compile(r"问题|反馈意见|整改进展|进展情况|整改情况|逐条|逐项|落实情况|见效|方面")
 _ORG_WORDS = re.compile(r"组织领导|组织整改|加强领导|部署|基本情况|总体情况|政治责任|站位|担当|思想|认识")
 _NEXT_WORDS = re.compile(r"下一步|今后|打算|下步|后续|长效|巩固|后半篇文章|持续深化|继续")
+# A problem category reads "关于…方面" or "…方面（存在）的问题": such a title is a category of the
+# issue tree whatever it names ("关于贯彻落实上级决策部署方面" holds 部署, "落实全面从严治党政治责任方面"
+# holds 政治责任), never an organisational part ("一、提高政治站位，加强组织领导").
+_CATEGORY_TITLE = re.compile(r"^关于.{2,40}(?:方面|的问题)$|方面(?:存在)?的?问题$|方面$")
 
 
 @dataclass(slots=True)
@@ -246,7 +250,7 @@ def assign_roles(layout: Layout, scores: list[int]) -> None:
     weighted = []
     for section, score in zip(sections, scores, strict=True):
         bonus = 0
-        if _ISSUE_WORDS.search(section.title) and not _ORG_WORDS.search(section.title):
+        if _is_issue_title(section.title):
             bonus += 10
         if _NEXT_WORDS.search(section.title) and section.number not in (None, 1):
             bonus -= 20
@@ -274,10 +278,15 @@ def assign_roles(layout: Layout, scores: list[int]) -> None:
             section.role = _side_role(section, before=False)
 
 
+def _is_issue_title(title: str) -> bool:
+    if _CATEGORY_TITLE.search(title):
+        return True
+    return bool(_ISSUE_WORDS.search(title) and not _ORG_WORDS.search(title))
+
+
 def _issue_neighbour(section: SectionSpan, score: int) -> bool:
     title = section.title
-    return bool(score > 0 and _ISSUE_WORDS.search(title) and not _NEXT_WORDS.search(title)
-                and not _ORG_WORDS.search(title))
+    return bool(score > 0 and _is_issue_title(title) and not _NEXT_WORDS.search(title))
 
 
 def _side_role(section: SectionSpan, *, before: bool) -> str:

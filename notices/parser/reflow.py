@@ -9,8 +9,11 @@ sentence and the next line does not start something of its own:
 * the line does not end a sentence (。；！？：, a closing quote or bracket), and
 * the next line is not a label, a field line (责任单位：…) or a date.
 
-A text that shows no wrapping is left exactly as it is; headings, titles and signatures,
-which are shorter than the wrap width, are never joined. The joins are counted in one
+A text that shows no wrapping is left as it is, with one exception: a line that opens with a
+quantity ("12座，已全部完成…", "3项", "2.5万吨") cannot start a paragraph of its own, so it is
+joined to the line before when that one breaks off mid-sentence — a stray break copied into the
+middle of "共排查出病险水库 / 12座" (see :func:`_broken_before_quantity`). Headings, titles and
+signatures, which are shorter than the wrap width, are never joined. The joins are counted in one
 ``reflowed_lines`` warning.
 """
 
@@ -22,6 +25,8 @@ from collections import Counter
 from notices.parser.dates import read_date_line
 from notices.parser.labels import STYLE_ORDINAL, read_label
 from notices.parser.model import ParseWarning
+from notices.parser.states import QUANTITY_START
+from notices.parser.text import fold
 
 _TERMINAL = frozenset("。；;！!？?：:”’」』）)】〕>")
 FIELD_LINE = re.compile(
@@ -87,10 +92,36 @@ def drop_page_furniture(lines: list[str]) -> tuple[list[str], list[ParseWarning]
     return kept, [ParseWarning.of("page_furniture", None, n=dropped)]
 
 
+# Fields naming a unit, a person or a date end with the name: what follows is a new paragraph.
+_NAME_FIELD = re.compile(
+    r"^(?:责任单位|牵头单位|配合单位|协办单位|主办单位|责任部门|牵头部门|责任领导|牵头领导|分管领导|责任人|"
+    r"整改时限|完成时限|整改期限|时限要求|完成时间)\s*[:：]"
+)
+
+
+def _broken_before_quantity(line: str, following: str) -> bool:
+    """Whether ``following`` ("12座，已全部完成…") is the rest of ``line`` broken off before its figure.
+
+    A paragraph never opens with a bare quantity (a numbered item is "12." or "12、", which
+    :func:`read_label` reads as a label), so when ``line`` stops mid-sentence the two are one. A
+    heading ("（一）整改总体情况") also stops without punctuation: a line that opens with a label
+    other than 一是/二是 is a heading and is never joined, nor is a field that names a unit,
+    a person or a date, a title or the page's meta line.
+    """
+    if not line or line[-1] in _TERMINAL or _TITLE_END.search(line) or _META.search(line):
+        return False
+    if not QUANTITY_START.match(fold(following)) or read_label(following) is not None:
+        return False
+    if _NAME_FIELD.match(line) or read_date_line(line) is not None:
+        return False
+    label = read_label(line)
+    return label is None or label.style == STYLE_ORDINAL
+
+
 def reflow(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
     width = wrap_width(lines)
     if width is None:
-        return lines, []
+        return _join_broken_quantities(lines)
     out: list[str] = []
     joined = 0
     first_join: int | None = None
@@ -113,8 +144,28 @@ def reflow(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
     return out, warnings
 
 
+def _join_broken_quantities(lines: list[str]) -> tuple[list[str], list[ParseWarning]]:
+    """The one join of a text that shows no wrapping: a line broken off before its figure."""
+    out: list[str] = []
+    joined = 0
+    first_join: int | None = None
+    for line in lines:
+        if out and _broken_before_quantity(out[-1], line):
+            if first_join is None:
+                first_join = len(out)
+            out[-1] += line
+            joined += 1
+        else:
+            out.append(line)
+    if not joined:
+        return lines, []
+    return out, [ParseWarning.of("reflowed_lines", first_join, n=joined)]
+
+
 def _continues(line: str, following: str, width: int) -> bool:
     """Whether ``following`` carries on the paragraph that the wrapped ``line`` broke off."""
+    if _broken_before_quantity(line, following):
+        return True
     if len(line) < width - _TOLERANCE or line[-1] in _TERMINAL or _TITLE_END.search(line) or _META.search(line):
         return False
     if FIELD_LINE.match(following) or read_date_line(following) is not None:

@@ -171,6 +171,8 @@ _UNITS = (
     "艘|只|头|方|岁|届|块|部|口"
 )
 _NUMBER = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
+# A line that opens with a figure and its unit ("12座", "2.5万吨", "95%"): the rest of a sentence.
+QUANTITY_START = re.compile(rf"^(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
 _FOLLOWING_NOUN = re.compile(r"[\u4e00-\u9fff]{0,2}")
 _PHRASE_STOP = re.compile(r"[，,、；;。：:（）()“”\"《》\s\d!！?？]")
 
