@@ -250,7 +250,7 @@ def assign_roles(layout: Layout, scores: list[int]) -> None:
     weighted = []
     for section, score in zip(sections, scores, strict=True):
         bonus = 0
-        if _is_issue_title(section.title):
+        if is_issue_title(section.title):
             bonus += 10
         if _NEXT_WORDS.search(section.title) and section.number not in (None, 1):
             bonus -= 20
@@ -278,7 +278,8 @@ def assign_roles(layout: Layout, scores: list[int]) -> None:
             section.role = _side_role(section, before=False)
 
 
-def _is_issue_title(title: str) -> bool:
+def is_issue_title(title: str) -> bool:
+    """A section title naming problems or a category of them, not an organisational or closing part."""
     if _CATEGORY_TITLE.search(title):
         return True
     return bool(_ISSUE_WORDS.search(title) and not _ORG_WORDS.search(title))
@@ -286,7 +287,7 @@ def _is_issue_title(title: str) -> bool:
 
 def _issue_neighbour(section: SectionSpan, score: int) -> bool:
     title = section.title
-    return bool(score > 0 and _is_issue_title(title) and not _NEXT_WORDS.search(title))
+    return bool(score > 0 and is_issue_title(title) and not _NEXT_WORDS.search(title))
 
 
 def _side_role(section: SectionSpan, *, before: bool) -> str:

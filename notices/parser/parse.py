@@ -9,8 +9,8 @@ from pathlib import Path
 
 from notices.parser.errors import ParseError
 from notices.parser.header import read_header
-from notices.parser.labels import STRUCTURAL_STYLES, STYLE_SECTION, _read_label_cached, read_label
-from notices.parser.layout import Layout, SectionSpan, assign_roles, read_layout
+from notices.parser.labels import STRUCTURAL_STYLES, STYLE_ORDINAL, STYLE_SECTION, _read_label_cached, read_label
+from notices.parser.layout import Layout, SectionSpan, assign_roles, is_issue_title, read_layout
 from notices.parser.model import (
     ROLE_CLOSING,
     ROLE_INTRO,
@@ -25,6 +25,7 @@ from notices.parser.reflow import drop_page_furniture, reflow
 from notices.parser.text import FORMAT_TEXT, _fold_cached, check_text, fold, normalise_lines, read_source
 from notices.parser.tree import (
     assign_kinds,
+    build_category_sections,
     build_section_tree,
     choose_problem_level,
     problem_count,
@@ -35,7 +36,7 @@ from notices.parser.tree import (
 
 # Bump whenever the same input would parse to different output, so stored notices can be
 # re-parsed selectively.
-PARSER_VERSION = "1.2.0"
+PARSER_VERSION = "1.3.0"
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOTICE_WORDS = re.compile(r"巡视|巡察|整改|督察|审计|反馈|通报")
@@ -142,6 +143,19 @@ def _build_issues(layout: Layout, header: NoticeHeader, warnings: list[ParseWarn
     # 年内/年底 in a measure refer to the notice's own year: its signing, else publication.
     signed = header.signed_on or header.published_on
     spans = [section for section in layout.sections if section.role == ROLE_ISSUES]
+    flat = [] if spans else _flat_categories(layout)
+    if flat:
+        # The 一、二、 sections are the categories themselves, their problems only 一是/二是
+        # paragraphs: each section is a category node whose ordinal paragraphs are its problems.
+        tree = build_category_sections(layout.lines, [
+            (section.label, section.number, section.title,
+             section.heading if section.heading is not None else section.start, section.start, section.end)
+            for section in flat])
+        if tree.roots:
+            for section in flat:
+                section.role = ROLE_ISSUES
+            warnings.extend(tree.warnings)
+            return _finish_issues(to_nodes(tree.roots, signed, warnings), header, warnings)
     per_section: list[tuple[SectionSpan, list[IssueNode]]] = []
     last_numbers: dict[str, int] = {}
     for span in spans:
@@ -157,6 +171,25 @@ def _build_issues(layout: Layout, header: NoticeHeader, warnings: list[ParseWarn
             for span, nodes in per_section
             if nodes
         ]
+    return _finish_issues(issues, header, warnings)
+
+
+def _flat_categories(layout: Layout) -> list[SectionSpan]:
+    """Consecutive sections titled as problem categories ("关于…方面的问题") that hold 一是/二是
+    paragraphs but no label below the section: a notice with no （一） level. Empty when the
+    notice has none, or when such sections are not next to one another."""
+    found: list[tuple[int, SectionSpan]] = []
+    for index, section in enumerate(layout.sections):
+        if not is_issue_title(section.title):
+            continue
+        ordinal = any((label := read_label(line)) is not None and label.style == STYLE_ORDINAL
+                      for line in layout.lines[section.start:section.end])
+        if ordinal and (not found or found[-1][0] == index - 1):
+            found.append((index, section))
+    return [section for _, section in found]
+
+
+def _finish_issues(issues: list[IssueNode], header: NoticeHeader, warnings: list[ParseWarning]) -> list[IssueNode]:
     if not issues:
         return []
     declared = header.declared.get("problems")

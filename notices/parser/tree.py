@@ -127,6 +127,27 @@ def build_section_tree(
     return TreeResult(root.children, warnings)
 
 
+def build_category_sections(lines: list[str], sections: list[tuple[str, int | None, str, int, int, int]]) -> TreeResult:
+    """Sections (一、二、…) that are the problem categories themselves, their problems written
+    only as 一是/二是 paragraphs (no （一） level): each section becomes a category node, and its
+    ordinal paragraphs its problems when each names a problem or carries its own 整改情况
+    (the rule of `_promote_node`). ``sections``: (label, number, title, heading line, first body
+    line, end) each."""
+    warnings: list[ParseWarning] = []
+    root = Draft("", STYLE_NONE, None, -1, 0, "")
+    for label, number, title, heading, start, end in sections:
+        node = Draft(label, STYLE_SECTION, number, 0, heading, title)
+        node.body = [(index, lines[index]) for index in range(start, end) if lines[index].strip()]
+        root.children.append(node)
+    _promote_ordinal_problems(root, warnings)
+    if not any(node.children for node in root.children):
+        return TreeResult([], [])  # the paragraphs were not problems: nothing to offer
+    for node in root.children:
+        if not node.children:  # a category with a single 一是 problem, beside categories of several
+            _promote_node(node, True, warnings, minimum=1)
+    return TreeResult(root.children, warnings)
+
+
 def _structural_labels(lines: list[str], start: int, end: int, warnings: list[ParseWarning]) -> dict[int, Label]:
     labels: dict[int, Label] = {}
     bare: dict[int, Label] = {}
@@ -310,8 +331,9 @@ class _OrdinalGroup:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
-def _ordinal_groups(paragraphs: list[Paragraph]) -> list[_OrdinalGroup] | None:
-    """Groups when the text is nothing but 一是, 二是, … paragraphs in sequence, else None."""
+def _ordinal_groups(paragraphs: list[Paragraph], minimum: int = 2) -> list[_OrdinalGroup] | None:
+    """Groups when the text is nothing but 一是, 二是, … paragraphs in sequence (at least
+    ``minimum`` of them), else None."""
     groups: list[_OrdinalGroup] = []
     for line, text in paragraphs:
         label = read_label(text)
@@ -323,7 +345,7 @@ def _ordinal_groups(paragraphs: list[Paragraph]) -> list[_OrdinalGroup] | None:
             return None  # text before 一是 introduces measures, it does not list problems
         else:
             groups[-1].paragraphs.append((line, text))
-    if len(groups) < 2:
+    if len(groups) < minimum:
         return None
     # "一是…。二是…" inside one paragraph is the usual list of measures.
     if any(len(split_ordinals([(g.line, g.label.text + g.label.rest)]).marked) > 1 for g in groups):
@@ -331,14 +353,14 @@ def _ordinal_groups(paragraphs: list[Paragraph]) -> list[_OrdinalGroup] | None:
     return groups
 
 
-def _promote_node(node: Draft, siblings_have_items: bool, warnings: list[ParseWarning]) -> None:
+def _promote_node(node: Draft, siblings_have_items: bool, warnings: list[ParseWarning], minimum: int = 2) -> None:
     """Read a childless node's 一是… paragraphs as its problems when they are problems.
 
     They are when each names a problem ("…不够及时的问题，") while sibling nodes have items
     (a category whose items were written as 一是…), or when each carries its own
     整改情况 paragraph (the 第一方面问题 / 一是 / 整改情况 layout).
     """
-    groups = _ordinal_groups(split_inline_progress(_own_paragraphs(node)))
+    groups = _ordinal_groups(split_inline_progress(_own_paragraphs(node)), minimum)
     if groups is None:
         return
     name_problems = all(_names_problem(group.label.rest) is not None for group in groups)
