@@ -11,12 +11,12 @@ does not recount it. SQLite counts exactly.
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connections
+
+from .paging import planner_estimate
 
 ESTIMATE_ABOVE = 20_000
 CACHE_SECONDS = 60
@@ -29,23 +29,6 @@ def _key(queryset) -> str | None:
         return None
     raw = f"{queryset.db}|{sql}|{params!r}".encode()
     return "rectify:count:" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-
-
-def planner_estimate(queryset) -> int | None:
-    """The PostgreSQL planner's row estimate of `queryset` (None elsewhere or on error)."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    try:
-        sql, params = queryset.order_by().query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-    except Exception:
-        return None
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class EstimatedCountPaginator(Paginator):

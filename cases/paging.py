@@ -6,7 +6,10 @@ own estimated counts (`cases.admin_paging`).
 
 from __future__ import annotations
 
+import json
+
 from django.core.paginator import Paginator
+from django.db import connections
 
 # Up to this many skipped rows a page is loaded in one query (LIMIT/OFFSET over the list's own
 # query, which stops after the page); past it the skipped rows are read as ids only.
@@ -44,3 +47,20 @@ class DeferredJoinPaginator(Paginator):
         loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
         rows = [loaded[pk] for pk in ids if pk in loaded]
         return self._get_page(rows, number, self)
+
+
+def planner_estimate(queryset) -> int | None:
+    """The PostgreSQL planner's row estimate of `queryset` (None elsewhere or on error)."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+    except Exception:
+        return None
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])

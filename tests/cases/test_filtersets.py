@@ -153,6 +153,26 @@ def test_measure_q_one_or_two_characters(measures, term, names):
     assert _measures(measures, {"q": term}) == _ids(measures, *names)
 
 
+@pytest.mark.parametrize("term, names", [
+    ("台账", ("late",)), ("整改台账", ("late",)), ("题一", ("late",)), ("下级", ("done",)), ("赵", ("soon",)),
+    ("下级单位", ("done",)), ("赵领导", ("soon",)), ("台账 建立", ("late",)), ("账台", ()),
+])
+def test_a_common_term_is_one_or_with_the_same_answers(measures, monkeypatch, term, names):
+    """A term the planner expects in more than COMMON_TERM_ROWS measures is matched row by row
+    (one OR, no UNION gathering every match): here every term counts as common, and each still
+    finds what the UNION form finds, by its text, issue title, unit or leader."""
+    from django.db import connection
+
+    from cases import filters
+
+    monkeypatch.setattr(filters, "COMMON_TERM_ROWS", -1)
+    assert _measures(measures, {"q": term}) == _ids(measures, *names)
+    sql = str(filters.search_measures(Measure.objects.all(), term).query)
+    assert ("UNION" in sql) is (connection.vendor != "postgresql")
+    monkeypatch.setattr(filters, "COMMON_TERM_ROWS", 10**9)
+    assert "UNION" in str(filters.search_measures(Measure.objects.all(), term).query)
+
+
 def test_short_terms_use_the_short_grams_index_on_postgresql(measures):
     from django.db import connection
 
