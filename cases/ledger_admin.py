@@ -1,12 +1,17 @@
 """Admin pages for the ledger: export and import (check and preview, then confirm).
 
 CaseAdmin mounts these under /admin/cases/case/<id>/…; the buttons sit on the case's change page.
+The checked file waits in `ledger-imports/<token>.xlsx` for the confirmation. A file too big to
+check in the request (`read_in_background`) is checked by a Celery job; its status page leads
+back here (`?checked=<token>`), where the preview is the job's report, and the confirmed import of such
+a file is a job as well.
 """
 
 from __future__ import annotations
 
 import tempfile
 import uuid
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
@@ -21,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ledger
 from .jobs.exports import should_export_in_background, start_export
-from .jobs.models import ExportJob
-from .jobs.services import should_queue, start_job
+from .jobs.models import ExportJob, ImportJob
+from .jobs.services import JobRefused, read_in_background, should_queue, start_job
 from .jobs.views import export_job_url, job_url
 from .models import Case, Measure
 
@@ -104,11 +109,15 @@ def import_view(request, pk):
         messages.success(request, _("Ledger imported: %(summary)s") % {"summary": ledger.summary_text(result.summary)})
         return HttpResponseRedirect(change_url)
 
+    if request.method == "GET" and request.GET.get("checked"):
+        return _checked_in_background(request, case, context, request.GET["checked"])
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
+        if read_in_background(len(data)):
+            return _check_in_background(request, case, form, data, context)
         result = ledger.read_ledger(data, file_name=upload.name, user=request.user, case=case)
         if result.ok:
             try:
@@ -122,6 +131,44 @@ def import_view(request, pk):
                            background=should_queue(rows=len(result.rows), size=len(data)))
     return TemplateResponse(request, "admin/cases/case/ledger_import.html", {**context, "form": form,
                                                                             "result": result})
+
+
+def _check_in_background(request, case, form, data: bytes, context):
+    """A file too big to check here: kept for the confirmation and checked by a job, whose status
+    page leads back to `_checked_in_background`."""
+    token = uuid.uuid4().hex
+    name = form.cleaned_data["file"].name
+    try:
+        job = start_job(kind=ImportJob.Kind.LEDGER, user=request.user, data=data, organisation=case.organisation,
+                        case=case, file_name=name, preview=True, options={"pending": token},
+                        then=f"{request.path}?checked={token}")
+    except JobRefused as exc:
+        form.add_error("file", exc.message)
+        return TemplateResponse(request, "admin/cases/case/ledger_import.html", {**context, "form": form})
+    default_storage.save(_PENDING.format(token=token), ContentFile(data))
+    return HttpResponseRedirect(job_url(job))
+
+
+def _checked_in_background(request, case, context, token: str):
+    """Back from the job that checked the file: its report as the preview, confirmed as usual."""
+    try:
+        token = uuid.UUID(token).hex
+    except ValueError:
+        token = ""
+    job = ImportJob.objects.restrict(request.user).filter(
+        kind=ImportJob.Kind.LEDGER, case=case, options__pending=token).order_by("-pk").first() if token else None
+    if job is None or not default_storage.exists(_PENDING.format(token=token)):
+        messages.error(request, _("The checked file has expired; upload it again."))
+        return HttpResponseRedirect(request.path)
+    if job.state != ImportJob.State.DONE or not job.result:
+        return HttpResponseRedirect(job_url(job))  # not finished, or refused: its page says why
+    report = job.result
+    result = SimpleNamespace(errors=[], warnings=report.get("warnings") or [],
+                             new_issues=report.get("new_issues") or [], changed_rows=report.get("changes") or [])
+    rows = report.get("rows", len(result.changed_rows))
+    return TemplateResponse(request, "admin/cases/case/ledger_import.html", {
+        **context, "form": LedgerUploadForm(), "result": result, "token": token, "file_name": job.file_name,
+        "rows": rows, "background": True})
 
 
 def _int(value) -> int:

@@ -5,16 +5,24 @@ what the import will do (a new case, or which case it updates). Nothing is writt
 the administrator confirms. The input is kept in the session between the two steps (keyed
 by its content hash), so the file is not uploaded twice and what is confirmed is exactly
 what was previewed.
+
+A file (or pasted text) too big to read in the request (`read_in_background`) is stored
+(`notice-imports/<token>`) and read by a Celery job; its status page leads back here with the
+token, and the preview and the confirm work from the notice that job parsed (its JSON form),
+never parsing the file in a request. The confirmed import of such a file is a job as well.
 """
 
 from __future__ import annotations
 
 import base64
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,20 +31,23 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organisation, Unit
 from cases import services
-from cases.jobs.services import should_queue
+from cases.jobs.models import ImportJob
+from cases.jobs.services import JobRefused, read_in_background, should_queue
 from cases.jobs.views import job_url
 from cases.models import Case, Issue, Measure
 from cases.states import State
 from notices.importer import ImportPlan, NoticeImportError, import_notice, preview_notice
-from notices.jobs import queue_notice
+from notices.jobs import queue_notice, scoped_choices
 from notices.models import Notice
 from notices.parser import ParsedNotice, ParseError, parse_file, parse_text
+from notices.parser.json import notice_from_dict
 
 SESSION_KEY = "notices_import_pending"
 # Larger uploads are refused before parsing; a county notice is 20–60 KB of text and a
 # .docx with its images rarely more than a few MB.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_EXTENSIONS = (".txt", ".docx", ".html", ".htm")
+_STORED = "notice-imports/{token}"
 
 
 class ImportOptionsForm(forms.Form):
@@ -104,9 +115,16 @@ class NoticeUploadForm(ImportOptionsForm):
             if upload.size > MAX_UPLOAD_BYTES:
                 self.add_error("file", _("The file is larger than 10 MB."))
                 return data
-            data["pending"] = {"data": base64.b64encode(upload.read()).decode("ascii"), "filename": name}
+            content = upload.read()
+            data["pending"] = {"data": base64.b64encode(content).decode("ascii"), "filename": name}
         else:
+            content = data["text"].encode("utf-8")
             data["pending"] = {"text": data["text"], "filename": ""}
+        if read_in_background(len(content)):
+            # Read by a job (NoticeImportAdminMixin._read_in_background), not here.
+            data.update(content=content, parsed=None,
+                        pending={"filename": data["pending"]["filename"], "is_text": not upload})
+            return data
         try:
             data["parsed"] = _parse(data["pending"])
         except ParseError as exc:
@@ -160,6 +178,7 @@ def _options(data: dict, user) -> dict:
 
 
 def _parse(pending: dict) -> ParsedNotice:
+    """The notice of a small pending import, parsed again from the text or file the session keeps."""
     if "text" in pending:
         return parse_text(pending["text"])
     return parse_file(base64.b64decode(pending["data"]), pending.get("filename") or None)
@@ -185,12 +204,19 @@ class NoticeImportAdminMixin:
             raise PermissionDenied
         if request.method == "POST" and "_confirm" in request.POST:
             return self._confirm(request)
+        if request.method == "GET" and request.GET.get("token"):
+            return self._checked_in_background(request, request.GET["token"])
         if request.method == "POST":
             form = NoticeUploadForm(request.POST, request.FILES, admin_site=self.admin_site, user=request.user)
             if form.is_valid():
+                if form.cleaned_data["parsed"] is None:
+                    return self._read_in_background(request, form)
                 return self._preview(request, form)
         else:
             form = NoticeUploadForm(admin_site=self.admin_site, user=request.user)
+        return self._render_form(request, form)
+
+    def _render_form(self, request, form):
         return self._render(request, "admin/notices/notice/import_form.html", {
             "form": form, "title": _("Import a notice"),
             "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
@@ -198,23 +224,96 @@ class NoticeImportAdminMixin:
 
     def _preview(self, request, form):
         data = form.cleaned_data
-        parsed = data["parsed"]
         try:
-            plan = preview_notice(parsed, **_options(data, request.user))
+            plan = preview_notice(data["parsed"], **_options(data, request.user))
         except NoticeImportError as exc:
             form.add_error(None, str(exc))
-            return self._render(request, "admin/notices/notice/import_form.html", {
-                "form": form, "title": _("Import a notice"),
-                "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
-            })
+            return self._render_form(request, form)
+        self._forget(request)
         request.session[SESSION_KEY] = {**data["pending"], "content_hash": plan.content_hash}
-        deadline = data.get("default_deadline")
+        return self._show_preview(request, plan, data)
+
+    def _show_preview(self, request, plan: ImportPlan, choices: dict):
+        deadline = choices.get("default_deadline")
         confirm = ConfirmForm(initial={
-            "content_hash": plan.content_hash, "unit": data.get("unit"), "case": data.get("case"),
+            "content_hash": plan.content_hash, "unit": choices.get("unit"), "case": choices.get("case"),
             "organisation": plan.organisation,
             "default_deadline": deadline.isoformat() if deadline else "",
         }, user=request.user, starting_overdue=plan.counts()["starting_overdue"], missing_names=plan.names.missing)
         return self._render_preview(request, plan, confirm)
+
+    def _read_in_background(self, request, form):
+        """A notice too big to read here: stored, and read and checked by a job whose status page
+        leads back to `_checked_in_background`."""
+        data = form.cleaned_data
+        pending = data["pending"]
+        token = uuid.uuid4().hex
+        options = _options(data, request.user)
+        options.pop("create_missing")
+        try:
+            job = queue_notice(user=request.user, data=data["content"], file_name=pending["filename"],
+                               is_text=pending["is_text"], preview=True,
+                               then=f"{reverse('admin:notices_notice_import')}?token={token}", **options)
+        except JobRefused as exc:
+            form.add_error(None, exc.message)
+            return self._render_form(request, form)
+        self._forget(request)
+        stored = default_storage.save(_STORED.format(token=token), ContentFile(data["content"]))
+        request.session[SESSION_KEY] = {**pending, "token": token, "stored": stored, "job": job.pk}
+        return HttpResponseRedirect(job_url(job))
+
+    def _checked_in_background(self, request, token: str):
+        """Back from the job that read the notice: its preview, from the notice the job parsed."""
+        pending = request.session.get(SESSION_KEY) or {}
+        if pending.get("token") != token or not default_storage.exists(pending.get("stored") or ""):
+            return self._expired(request)
+        job = ImportJob.objects.restrict(request.user).filter(pk=pending["job"], kind=ImportJob.Kind.NOTICE).first()
+        if job is None:
+            return self._expired(request)
+        if job.state != ImportJob.State.DONE or not (job.result or {}).get("parsed"):
+            # Not finished, or refused: its status page says how it stands.
+            return HttpResponseRedirect(job_url(job))
+        try:
+            choices = scoped_choices(job, job.options)
+            plan = preview_notice(self._parsed(request, pending), **choices)
+        except (Case.DoesNotExist, Unit.DoesNotExist, Organisation.DoesNotExist):
+            return self._expired(request)
+        except NoticeImportError as exc:
+            self.message_user(request, _("Nothing was imported: %(error)s") % {"error": exc}, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:notices_notice_import"))
+        pending["content_hash"] = plan.content_hash
+        request.session.modified = True
+        return self._show_preview(request, plan, choices)
+
+    def _parsed(self, request, pending: dict) -> ParsedNotice:
+        """The pending notice: from its background check's result, or parsed again when small."""
+        if "job" not in pending:
+            return _parse(pending)
+        job = ImportJob.objects.restrict(request.user).filter(
+            pk=pending["job"], kind=ImportJob.Kind.NOTICE, state=ImportJob.State.DONE).first()
+        if job is None or not (job.result or {}).get("parsed"):
+            raise NoticeImportError(_("The preview has expired or was replaced by another one. "
+                                      "Paste or upload the notice again; nothing was imported."))
+        return notice_from_dict(job.result["parsed"])
+
+    @staticmethod
+    def _content(pending: dict) -> bytes:
+        if "stored" in pending:
+            with default_storage.open(pending["stored"], "rb") as stored:
+                return stored.read()
+        return pending["text"].encode("utf-8") if "text" in pending else base64.b64decode(pending["data"])
+
+    @staticmethod
+    def _forget(request) -> None:
+        """Drop the pending import (and its stored file, if it had one)."""
+        pending = request.session.pop(SESSION_KEY, None) or {}
+        if pending.get("stored"):
+            default_storage.delete(pending["stored"])
+
+    def _expired(self, request):
+        self.message_user(request, _("The preview has expired or was replaced by another one. "
+                                     "Paste or upload the notice again; nothing was imported."), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:notices_notice_import"))
 
     def _render_preview(self, request, plan: ImportPlan, confirm: ConfirmForm):
         return self._render(request, "admin/notices/notice/import_preview.html", {
@@ -227,13 +326,10 @@ class NoticeImportAdminMixin:
         form = ConfirmForm(request.POST, user=request.user)
         pending = request.session.get(SESSION_KEY)
         if not form.is_valid() or not pending or pending.get("content_hash") != form.cleaned_data["content_hash"]:
-            self.message_user(request, _("The preview has expired or was replaced by another one. "
-                                         "Paste or upload the notice again; nothing was imported."),
-                              messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:notices_notice_import"))
+            return self._expired(request)
         data = form.cleaned_data
         try:
-            parsed = _parse(pending)
+            parsed = self._parsed(request, pending)
             plan = preview_notice(parsed, **_options(data, request.user))
             missing = plan.names.missing
             if missing and not data.get("create_missing"):
@@ -255,7 +351,7 @@ class NoticeImportAdminMixin:
                     "%(n)d new measures would start overdue: tick the box to import anyway, or go back and "
                     "choose a default deadline.", late) % {"n": late})
                 return self._render_preview(request, plan, again)
-            content = pending["text"].encode("utf-8") if "text" in pending else base64.b64decode(pending["data"])
+            content = self._content(pending)
             if should_queue(rows=len(parsed.measures()), size=len(content)):
                 return self._queue(request, pending, content, data, parsed)
             result = import_notice(
@@ -263,12 +359,12 @@ class NoticeImportAdminMixin:
                 raw_text=pending.get("text"), expected_hash=data["content_hash"],
                 outcomes=request.POST.getlist("outcome"),
             )
-        except (ParseError, NoticeImportError, ValidationError) as exc:
-            message = exc.message if isinstance(exc, ParseError) else (
+        except (ParseError, NoticeImportError, ValidationError, JobRefused) as exc:
+            message = exc.message if isinstance(exc, (ParseError, JobRefused)) else (
                 "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
             self.message_user(request, _("Nothing was imported: %(error)s") % {"error": message}, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:notices_notice_import"))
-        request.session.pop(SESSION_KEY, None)
+        self._forget(request)
         self.message_user(request, result.message, messages.WARNING if result.duplicate else messages.SUCCESS)
         if result.case is not None:
             return HttpResponseRedirect(reverse("admin:cases_case_change", args=[result.case.pk]))
@@ -277,10 +373,10 @@ class NoticeImportAdminMixin:
     def _queue(self, request, pending, content, data, parsed):
         """A notice of many measures is imported by a background job (cases.jobs)."""
         job = queue_notice(
-            user=request.user, data=content, file_name=pending.get("filename") or "", is_text="text" in pending,
-            content_hash=data["content_hash"], outcomes=request.POST.getlist("outcome"),
-            size=len(parsed.measures()), **_options(data, request.user))
-        request.session.pop(SESSION_KEY, None)
+            user=request.user, data=content, file_name=pending.get("filename") or "",
+            is_text=pending.get("is_text", "text" in pending), content_hash=data["content_hash"],
+            outcomes=request.POST.getlist("outcome"), size=len(parsed.measures()), **_options(data, request.user))
+        self._forget(request)
         return HttpResponseRedirect(job_url(job))
 
     def _render(self, request, template, context):

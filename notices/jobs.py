@@ -17,7 +17,9 @@ from cases.jobs.services import JobRefused, Report, register, start_job
 from cases.models import Case
 
 
-def _scoped(job: ImportJob, options: dict[str, Any]) -> dict[str, Any]:
+def scoped_choices(job: ImportJob, options: dict[str, Any]) -> dict[str, Any]:
+    """The case, unit, organisation and default deadline a job was started with, loaded again
+    through its starter's scope (a choice they have since lost raises DoesNotExist)."""
     user = job.created_by
     found: dict[str, Any] = {}
     for key, queryset in (("case", Case.objects.restrict(user, "change")),
@@ -35,7 +37,7 @@ def run_plan(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[str
     from notices.plans.reading import plan_to_dict
 
     options = job.options
-    scoped = _scoped(job, options)
+    scoped = scoped_choices(job, options)
     if options.get("preview"):
         report(10, _("Reading the tables and checking every row"))
         preview = preview_plan(
@@ -98,7 +100,7 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
     from notices.parser import ParseError, parse_file, parse_text
 
     options = job.options
-    scoped = _scoped(job, options)
+    scoped = scoped_choices(job, options)
     report(10, _("Reading the notice"))
     try:
         parsed = parse_text(data.decode("utf-8")) if options.get("is_text") else parse_file(
@@ -129,11 +131,13 @@ def run_notice(job: ImportJob, data: bytes, report: Report) -> tuple[str, dict[s
 
 def queue_notice(*, user, data: bytes, file_name: str, is_text: bool, unit=None, unit_name: str | None = None,
                  case=None, organisation=None, default_deadline=None, content_hash: str | None = None,
-                 outcomes=(), size: int = 0, preview: bool = False, create_missing: bool = False) -> ImportJob:
-    """Start the background import of a notice (the admin's and the API's), or with `preview` its check."""
+                 outcomes=(), size: int = 0, preview: bool = False, create_missing: bool = False,
+                 then: str = "") -> ImportJob:
+    """Start the background import of a notice (the admin's and the API's), or with `preview` its check
+    (the result holds the preview and the parsed notice; `then` is the page its status page leads to)."""
     return start_job(
         kind=ImportJob.Kind.NOTICE, user=user, data=data, file_name=file_name,
-        organisation=case.organisation if case else organisation, case=case, size=size, preview=preview,
+        organisation=case.organisation if case else organisation, case=case, size=size, preview=preview, then=then,
         options={"is_text": is_text, "content_hash": content_hash, "unit": unit.pk if unit else None,
                  "unit_name": unit_name or "", "case": case.pk if case else None,
                  "organisation": organisation.pk if organisation else None,

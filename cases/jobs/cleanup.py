@@ -3,8 +3,8 @@
 - A finished export's file, `EXPORT_KEEP_DAYS` after it was written: it holds a snapshot of
   what its starter could see that day, and a province's full ledger is tens of megabytes. The
   job stays (its page says the file was removed and offers to export again).
-- An upload that was checked and never confirmed (`ledger-imports/`, the admin ledger import's
-  pending file), and the stored input of an import job that never finished (a worker lost
+- An upload that was checked and never confirmed (the admin's pending files: `ledger-imports/`,
+  `notice-imports/`, `plan-imports/`), and the stored input of an import job that never finished (a worker lost
   mid-run), after `PENDING_UPLOAD_KEEP_HOURS`.
 
 Run daily by beat (`cases.jobs.purge_old_files`); `manage.py shell -c` can call it by hand.
@@ -24,7 +24,7 @@ from .models import ExportJob, ImportJob
 
 log = logging.getLogger(__name__)
 
-PENDING_DIRECTORIES = ("ledger-imports",)
+PENDING_DIRECTORIES = ("ledger-imports", "notice-imports", "plan-imports")
 
 
 def purge_old_files(now: datetime.datetime | None = None) -> dict[str, int]:

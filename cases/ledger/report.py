@@ -118,6 +118,7 @@ class LedgerImport:
             "new_issues": self.new_issues,
             "changes": [{"row": r.row, "measure": r.measure.pk if r.measure else None, "changes": r.changes}
                         for r in self.changed_rows],
+            "rows": len(self.rows),
             "summary": self.summary,
         }
 

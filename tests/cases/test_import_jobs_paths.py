@@ -9,12 +9,14 @@ in tests/integration/test_celery_redis.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -236,3 +238,141 @@ def test_a_plan_past_the_limit_is_refused_in_the_admin_with_its_message(client, 
                                                           (PLANS / "word_merged.docx").read_bytes()),
                                "organisation": county.pk}, follow=True, **EN)
     assert "over the limit" in answer.content.decode() and not ImportJob.objects.exists()
+
+
+# --- the admin's notice import ------------------------------------------------------------------------
+
+def _no_parsing_here(monkeypatch):
+    """The admin's pages must not parse a big notice: only the job (notices.jobs) may."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a big notice was parsed in the request")
+    monkeypatch.setattr("notices.admin_import.parse_text", refuse)
+    monkeypatch.setattr("notices.admin_import.parse_file", refuse)
+
+
+@BIG
+@pytest.mark.parametrize(("lang", "words"), [(ZH, "新增：问题 {p} 个"),
+                                             (EN, "New: {p} problems as the notice counts them")])
+@pytest.mark.parametrize("how", ["file", "text"])
+def test_the_admin_previews_a_big_notice_through_a_job_then_imports_it(client, rectify_admin, lang, words, how,
+                                                                        monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    from notices.admin_import import SESSION_KEY as NOTICE_KEY
+
+    _no_parsing_here(monkeypatch)
+    client.force_login(rectify_admin)
+    url = reverse("admin:notices_notice_import")
+    given = {"file": SimpleUploadedFile("通报.txt", _notice())} if how == "file" else {"text": _notice().decode()}
+    with django_capture_on_commit_callbacks(execute=True):
+        uploaded = client.post(url, {**given, "default_deadline": "2027-06-30"}, **lang)
+    job = ImportJob.objects.get()
+    assert uploaded.status_code == 302 and uploaded.url == reverse("admin:cases_import_job", args=[job.pk])
+    assert job.options["preview"] and job.state == ImportJob.State.DONE, job.message
+    stored = client.session[NOTICE_KEY]["stored"]
+    back = client.get(uploaded.url, **lang)  # a finished check leads to its preview
+    assert back.status_code == 302 and back.url.startswith(url + "?token=")
+    preview = client.get(back.url, **lang)
+    html = preview.content.decode()
+    plan = preview.context["plan"]
+    counts = job.result["preview"]["counts"]
+    assert plan.counts()["measures_created"] == counts["measures_created"] > 0  # what the job's check found
+    assert preview.status_code == 200 and words.format(p=counts["problems_created"]) in html
+    assert not Case.objects.exists()
+    assert preview.context["confirm"]["default_deadline"].value() == "2027-06-30"  # the upload's choice is kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(url, {"_confirm": "1", "content_hash": plan.content_hash,
+                                      "default_deadline": "2027-06-30", "accept_overdue": "on",
+                                      "create_missing": "on"}, **lang)
+    imported = ImportJob.objects.exclude(pk=job.pk).get()
+    assert confirmed.status_code == 302 and confirmed.url == reverse("admin:cases_import_job", args=[imported.pk])
+    assert imported.state == ImportJob.State.DONE and not imported.options["preview"], imported.message
+    case = Case.objects.get()
+    assert imported.case == case
+    assert Measure.objects.filter(case=case).count() == job.result["preview"]["counts"]["measures_created"]
+    assert not client.session.get(NOTICE_KEY) and not default_storage.exists(stored)
+
+
+@BIG
+def test_a_big_notice_that_cannot_be_read_stops_at_its_job_with_the_reason(client, rectify_admin,
+                                                                           django_capture_on_commit_callbacks):
+    client.force_login(rectify_admin)
+    url = reverse("admin:notices_notice_import")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"file": SimpleUploadedFile("坏.docx", b"not a zip at all")}, **ZH)
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED and job.message.startswith("未导入任何内容"), job.message
+    from notices.admin_import import SESSION_KEY as NOTICE_KEY
+
+    token = client.session[NOTICE_KEY]["token"]
+    again = client.get(url, {"token": token}, **ZH)  # the preview of a refused check is its job's page
+    assert again.status_code == 302 and again.url == reverse("admin:cases_import_job", args=[job.pk])
+    assert job.message in client.get(again.url, **ZH).content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_token_the_session_does_not_hold_is_an_expired_preview(client, rectify_admin):
+    client.force_login(rectify_admin)
+    url = reverse("admin:notices_notice_import")
+    answer = client.get(url, {"token": "0" * 32}, follow=True, **ZH)
+    assert answer.redirect_chain[-1][0] == url and "预览已失效" in answer.content.decode()
+
+
+# --- the admin's ledger import --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _refuse_reading(monkeypatch):
+    """Inside the request only (the job runs when the callbacks run, after it): no ledger is read."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a big ledger was read in the request")
+    with monkeypatch.context() as patch:
+        patch.setattr("cases.ledger.read_ledger", refuse)
+        patch.setattr("cases.ledger.import_ledger", refuse)
+        yield
+
+
+@BIG
+@pytest.mark.parametrize(("lang", "words"), [(ZH, "较大的台账"), (EN, "large ledger")])
+def test_the_admin_checks_a_big_ledger_through_a_job_then_imports_it(client, supervisor, measure, lang, words,
+                                                                      monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    client.force_login(supervisor)
+    url = reverse("admin:cases_case_ledger_import", args=[measure.case_id])
+    with django_capture_on_commit_callbacks(execute=True), _refuse_reading(monkeypatch):
+        uploaded = client.post(url, {"file": SimpleUploadedFile("台账.xlsx", _ledger(measure))}, **lang)
+    job = ImportJob.objects.get()
+    assert uploaded.status_code == 302 and uploaded.url == reverse("admin:cases_import_job", args=[job.pk])
+    assert job.options["preview"] and job.state == ImportJob.State.DONE, job.message
+    back = client.get(uploaded.url, **lang)
+    assert back.status_code == 302 and back.url.startswith(url + "?checked=")
+    with _refuse_reading(monkeypatch):
+        preview = client.get(back.url, **lang)
+    html = preview.content.decode()
+    assert preview.status_code == 200 and words in html and 'name="token"' in html
+    assert [row["row"] for row in preview.context["result"].changed_rows] == [3]
+    assert Measure.objects.get(pk=measure.pk).deadline != datetime.date(2027, 3, 31)  # the check wrote nothing
+
+    with django_capture_on_commit_callbacks(execute=True), _refuse_reading(monkeypatch):
+        confirmed = client.post(url, {"token": preview.context["token"], "file_name": "台账.xlsx",
+                                      "rows": preview.context["rows"]}, **lang)
+    imported = ImportJob.objects.exclude(pk=job.pk).get()
+    assert confirmed.status_code == 302 and confirmed.url == reverse("admin:cases_import_job", args=[imported.pk])
+    assert imported.state == ImportJob.State.DONE and not imported.options["preview"], imported.message
+    assert Measure.objects.get(pk=measure.pk).deadline == datetime.date(2027, 3, 31)
+
+
+@BIG
+def test_a_big_ledger_the_check_refuses_stops_at_its_job_with_the_rows(client, supervisor, measure,
+                                                                       django_capture_on_commit_callbacks):
+    client.force_login(supervisor)
+    url = reverse("admin:cases_case_ledger_import", args=[measure.case_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        uploaded = client.post(url, {"file": SimpleUploadedFile("台账.xlsx", _ledger(measure, "2026年13月"))}, **ZH)
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED and job.errors[0]["row"] == 3
+    page = client.get(uploaded.url, **ZH)
+    assert page.status_code == 200 and "完成时限" in page.content.decode()  # the row report, not a preview
+    again = client.get(url, {"checked": job.options["pending"]}, **ZH)
+    assert again.status_code == 302 and again.url == reverse("admin:cases_import_job", args=[job.pk])
+    expired = client.get(url, {"checked": "not-a-token"}, follow=True, **ZH)
+    assert "已校验的文件已失效" in expired.content.decode()

@@ -49,14 +49,16 @@ def test_an_old_export_loses_its_file_and_its_page_says_so(client, supervisor, s
     assert client.get(reverse("admin:cases_export_job", args=[old.pk]), {"format": "json"}).json()["download"] is None
 
 
-def test_an_unconfirmed_upload_goes_after_a_day_and_a_recent_one_stays(settings):
+@pytest.mark.parametrize("directory", ["ledger-imports", "notice-imports", "plan-imports"])
+def test_an_unconfirmed_upload_goes_after_a_day_and_a_recent_one_stays(settings, directory):
     settings.PENDING_UPLOAD_KEEP_HOURS = 24
-    stale = default_storage.save("ledger-imports/a.xlsx", ContentFile(b"x"))
-    recent = default_storage.save("ledger-imports/b.xlsx", ContentFile(b"y"))
+    stale = default_storage.save(f"{directory}/a", ContentFile(b"x"))
+    recent = default_storage.save(f"{directory}/b", ContentFile(b"y"))
     _aged(stale, 25 * datetime.timedelta(hours=1))
 
     assert cleanup.purge_old_files()["uploads"] == 1
     assert not default_storage.exists(stale) and default_storage.exists(recent)
+    default_storage.delete(recent)
 
 
 def test_an_import_job_no_worker_finished_fails_with_a_reason_and_loses_its_input(supervisor):
