@@ -50,7 +50,9 @@ def job_view(request, pk):
     if job.state == ImportJob.State.DONE and then and url_has_allowed_host_and_scheme(then, allowed_hosts=None):
         return HttpResponseRedirect(then)
     return TemplateResponse(request, "admin/cases/import_job.html", {
-        **admin.site.each_context(request), "title": _("Import: %(file)s") % {"file": job.file_name},
+        **admin.site.each_context(request),
+        "title": (_("Check before import: %(file)s") if job.options.get("preview") else _("Import: %(file)s")) % {
+            "file": job.file_name or _("pasted text")},
         "job": job, "stalled": stalled, "opts": ImportJob._meta,
         "case_url": reverse("admin:cases_case_change", args=[job.case_id]) if job.case_id else "",
     })
