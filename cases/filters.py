@@ -20,12 +20,22 @@ from accounts.filtering import MAX_DAYS, BoundedFilterSet
 from accounts.models import Organisation, Unit, User
 
 from .models import Case, Issue, LadderLevel, Measure, ProgressUpdate, Reminder
-from .paging import planner_estimate
+from .paging import planner_estimate, total_ordering
 from .states import State
 
 
 def _units_with_descendants(unit_ids):
     return Unit.objects.descendants_of(Unit.objects.filter(pk__in=unit_ids)).values_list("pk", flat=True)
+
+
+class TotalOrderingFilter(filters.OrderingFilter):
+    """`?ordering=` with the primary key as the last key: a page never repeats or skips a tied row."""
+
+    def filter(self, qs, value):
+        if value in filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.order_by(*total_ordering(
+            self.get_ordering_value(param) for param in value if param not in filters.constants.EMPTY_VALUES))
 
 
 class MeasureFilterSet(BoundedFilterSet):
@@ -61,7 +71,7 @@ class MeasureFilterSet(BoundedFilterSet):
     lead_leader = filters.ModelChoiceFilter(label=_("lead leader"), queryset=User.objects.all())
     q = filters.CharFilter(label=_("search"), method="filter_search",
                            help_text=_("Words in the measure, its issue, unit or leader; Chinese works."))
-    ordering = filters.OrderingFilter(
+    ordering = TotalOrderingFilter(
         fields=[("deadline", "deadline"), ("state", "state"), ("position", "position"),
                 ("last_progress_at", "last_progress_at"), ("updated_at", "updated_at"), ("lead_unit__name", "unit")],
         label=_("ordering"),

@@ -25,6 +25,12 @@ class DeferredJoinPaginator(Paginator):
     the page are loaded with their related rows and annotations, in the same order. An early
     page is one query, as the list's own LIMIT stops after the page.
 
+    A page nearer the end than the start is read from the end: the ids in the reversed ordering,
+    skipping `count - top` rows (the same index walked backwards), so the last page costs what
+    the first does and none walks more than half the list. That needs a total ordering (ending
+    with the primary key, as `cases.filters.TotalOrderingFilter` makes every list's), else the
+    two directions could order tied rows differently; a partial ordering is read from the start.
+
     `count`, when the caller already has it (e.g. from an aggregate that counts several
     figures at once), saves the paginator its own COUNT query.
     """
@@ -43,10 +49,31 @@ class DeferredJoinPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        if _is_total(queryset.query.order_by) and self.count - top < bottom:
+            ids = list(queryset.reverse().values_list("pk", flat=True)[self.count - top:self.count - bottom])
+            ids.reverse()
+        else:
+            ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
         rows = [loaded[pk] for pk in ids if pk in loaded]
         return self._get_page(rows, number, self)
+
+
+def total_ordering(ordering):
+    """`ordering` ending with the primary key (in the direction of its first term), so that pages
+    of it neither repeat nor skip tied rows (and may be read from either end)."""
+    ordering = list(ordering or ())
+    if not ordering or _is_total(ordering):
+        return ordering
+    first = ordering[0]
+    descending = first.startswith("-") if isinstance(first, str) else bool(getattr(first, "descending", False))
+    return [*ordering, "-pk" if descending else "pk"]
+
+
+def _is_total(ordering) -> bool:
+    """Whether an `order_by()` ends with the primary key, so that no two rows tie."""
+    last = ordering[-1] if ordering else None
+    return isinstance(last, str) and last.lstrip("-") in ("pk", "id")
 
 
 def planner_estimate(queryset) -> int | None:

@@ -1,8 +1,17 @@
-"""Page-number pagination for every list of the API."""
+"""Page-number pagination for every list of the API, and the ordering its pages need."""
 
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
-from cases.paging import DeferredJoinPaginator
+from cases.paging import DeferredJoinPaginator, total_ordering
+
+
+class TotalOrdering(OrderingFilter):
+    """DRF's `?ordering=` with the primary key as the last key (see `cases.paging.total_ordering`)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return total_ordering(ordering) if ordering else ordering
 
 
 class Pagination(PageNumberPagination):

@@ -22,7 +22,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -39,6 +38,7 @@ from cases.models import Case, Issue, Measure, ProgressUpdate, Reminder
 from cases.outcomes import services as outcome_services
 
 from . import serializers as s
+from .pagination import TotalOrdering
 from .permissions import CanEditLedger, CanMoveDeadline
 
 # --- Versions: ETag / If-Match / body `version` --------------------------------------
@@ -101,7 +101,7 @@ def _visible_measure_count(user, **outer):
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilterSet
-    filter_backends = [FilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, TotalOrdering]
     ordering_fields = ["feedback_on", "title", "rectification_deadline", "created_at"]
 
     def get_queryset(self):
@@ -152,7 +152,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 class IssueViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.IssueSerializer
     filterset_class = IssueFilterSet
-    filter_backends = [FilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, TotalOrdering]
     ordering_fields = ["position", "title", "state"]
 
     def get_queryset(self):
@@ -381,7 +381,7 @@ def request_data(request):
 class ProgressUpdateViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ProgressUpdateSerializer
     filterset_class = ProgressUpdateFilterSet
-    filter_backends = [FilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, TotalOrdering]
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
@@ -396,7 +396,7 @@ class ProgressUpdateViewSet(viewsets.ReadOnlyModelViewSet):
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
-    filter_backends = [FilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, TotalOrdering]
     ordering_fields = ["period", "created_at", "sent_at"]
 
     def get_queryset(self):

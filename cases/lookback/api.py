@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.filters import OrderingFilter
 
 from accounts.filtering import FilterBackend
+from cases.api.pagination import TotalOrdering
 
 from .filters import LookbackFilterSet
 from .models import Lookback
@@ -44,7 +44,7 @@ class LookbackSerializer(serializers.ModelSerializer):
 class LookbackViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = LookbackSerializer
     filterset_class = LookbackFilterSet
-    filter_backends = [FilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, TotalOrdering]
     ordering_fields = ["due_on", "checked_at", "created_at"]
 
     def get_queryset(self):
