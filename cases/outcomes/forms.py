@@ -7,8 +7,14 @@ shown beside the row's fields.
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..widgets import QuickSelect, QuickTextInput
@@ -63,6 +69,30 @@ def outcome_formset(measure, data=None) -> forms.BaseFormSet:
     if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
         data = None
     return OutcomeFormSet(data, prefix=prefix)
+
+
+# The prefix of the blank rows rendered once (Django's own `empty_form` uses the same placeholder).
+_BLANK_PREFIX = "__prefix__"
+
+
+def rendered_rows(formset) -> SafeString:
+    """The HTML of an item's figure rows (templates/cases/_outcome_rows.html).
+
+    Blank rows (an unbound formset) differ between items only by their prefix, so they are
+    rendered once per language and process with a placeholder prefix and the item's prefix is
+    put in: /my/ shows twenty items, and their 440 row fields were most of the page's time. Rows
+    as posted (bound, with their values and errors) are rendered as they are.
+    """
+    if formset.is_bound:
+        return render_to_string("cases/_outcome_rows.html", {"formset": formset})
+    # With DEBUG (runserver) the template is read afresh, so that an edit shows at once.
+    blank = _blank_rows.__wrapped__(None) if settings.DEBUG else _blank_rows(get_language())
+    return mark_safe(blank.replace(_BLANK_PREFIX, formset.prefix))
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_rows(language: str | None) -> str:
+    return render_to_string("cases/_outcome_rows.html", {"formset": OutcomeFormSet(prefix=_BLANK_PREFIX)})
 
 
 def is_valid(formset) -> bool:

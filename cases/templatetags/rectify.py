@@ -46,6 +46,14 @@ def urging_badge(measure) -> str:
 
 
 @register.filter
+def outcome_rows(formset) -> str:
+    """An item's outcome figure rows (blank ones rendered once: `cases.outcomes.forms.rendered_rows`)."""
+    from cases.outcomes.forms import rendered_rows
+
+    return rendered_rows(formset)
+
+
+@register.filter
 def percent(rate) -> str:
     """`{{ row.rate|percent }}` → "40.0%": the one way a rate is written (cases.formats)."""
     return formats.percent(rate)

@@ -34,3 +34,23 @@ def test_inputs_are_djangos_inputs(quick, stock, value):
     ours = quick(attrs=attrs).render("m1-out-0-count", value, {"id": "id_c"})
     theirs = stock(attrs=attrs).render("m1-out-0-count", value, {"id": "id_c"})
     assert parse_html(str(ours)) == parse_html(str(theirs))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_blank_outcome_rows_rendered_once_are_the_rows_rendered_for_the_item(language):
+    """/my/ renders its twenty items' blank figure rows once, with the item's prefix put in."""
+    from django.template.loader import render_to_string
+    from django.test import override_settings
+    from django.utils import translation
+
+    from cases.outcomes.forms import OutcomeFormSet, rendered_rows
+
+    with translation.override(language), override_settings(DEBUG=False):
+        for prefix in ("m7-out", "m12345-out"):
+            direct = render_to_string("cases/_outcome_rows.html", {"formset": OutcomeFormSet(prefix=prefix)})
+            assert rendered_rows(OutcomeFormSet(prefix=prefix)) == direct
+            assert f'name="{prefix}-0-kind"' in direct and "__prefix__" not in direct
+        bound = OutcomeFormSet({"m7-out-TOTAL_FORMS": "1", "m7-out-INITIAL_FORMS": "0", "m7-out-0-kind": "",
+                                "m7-out-0-count": "3"}, prefix="m7-out")
+        bound.is_valid()
+        assert 'value="3"' in rendered_rows(bound)  # rows as posted keep their values and errors
