@@ -42,7 +42,9 @@ _COMPLETED = VOCABULARY["completed"].notice_pattern  # cases.choices
 _PHASED = VOCABULARY["phased"].notice_pattern  # cases.choices
 _IN_PROGRESS = VOCABULARY["in_progress"].notice_pattern  # cases.choices
 _SUBMITTED = VOCABULARY["submitted"].notice_pattern  # cases.choices
-_ON_SCHEDULE = r"未?达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
+# Spelt out so that each alternative starts with a plain character, like the patterns of
+# cases.choices ("未?达到…" would make the engine try the pattern at every position).
+_ON_SCHEDULE = r"未达到序时进度|达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
 _PLANNED = VOCABULARY["planned"].notice_pattern  # cases.choices
 
 _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
