@@ -172,11 +172,17 @@ _UNITS = (
     "人|件|个|项|家|条|次|起|宗|户|所|名|亩|米|吨|套|辆|处|台|张|份|篇|场|批|天|小时|位|倍|本|期|轮|座|栋|幢|间|"
     "艘|只|头|方|岁|届|块|部|口"
 )
-_NUMBER = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
+# A figure not glued to a preceding digit, point or letter. The lookbehind is tested after the
+# first digit ("\d(?<![…]\d)\d*" is "(?<![…])\d+") so that the pattern starts with a digit:
+# the engine then jumps from digit to digit instead of testing the lookbehind everywhere.
+_NUMBER = re.compile(rf"(\d(?<![\d.A-Za-z]\d)\d*(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
 # A line that opens with a figure and its unit ("12座", "2.5万吨", "95%"): the rest of a sentence.
 QUANTITY_START = re.compile(rf"^(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
 _FOLLOWING_NOUN = re.compile(r"[\u4e00-\u9fff]{0,2}")
 _PHRASE_STOP = re.compile(r"[，,、；;。：:（）()“”\"《》\s\d!！?？]")
+_PHRASE_WORDS = 8  # characters of context before a figure at most
+# The last stop character of a window: one search instead of a match per character.
+_LAST_STOP = re.compile(rf"(?s:.*){_PHRASE_STOP.pattern}")
 
 
 def read_numbers(text: str) -> list[NumberMention]:
@@ -186,7 +192,8 @@ def read_numbers(text: str) -> list[NumberMention]:
     for match in _NUMBER.finditer(folded):
         raw = match.group(1)
         value: int | float = float(raw) if "." in raw else int(raw)
-        unit = "".join(part for part in match.group(2, 3, 4) if part)
+        scale, approx, unit = match.group(2, 3, 4)
+        unit = (scale or "") + (approx or "") + unit
         start = _phrase_start(folded, match.start())
         end = match.end()
         if start == match.start():
@@ -197,10 +204,10 @@ def read_numbers(text: str) -> list[NumberMention]:
 
 
 def _phrase_start(folded: str, pos: int) -> int:
-    start = pos
-    while start > 0 and pos - start < 8 and not _PHRASE_STOP.match(folded[start - 1]):
-        start -= 1
-    return start
+    """Where the words before a figure start: after the last stop in the 8 characters before it."""
+    window = max(0, pos - _PHRASE_WORDS)
+    last_stop = _LAST_STOP.match(folded, window, pos)
+    return window if last_stop is None else last_stop.end()
 
 
 _DONE_VERBS = (
@@ -215,22 +222,26 @@ class _DeadlineForm:
     # True when the wording is a deadline by itself (…前, 年内); False when a completion
     # verb must follow, so that "2024年一季度…排名第一" is not taken for one.
     standalone: bool
+    # The characters every match contains. A text that lacks one is not searched: most
+    # measures name a year but no month, and each search is a scan of the whole text.
+    needs: frozenset[str]
 
 
-def _form(pattern: str, standalone: bool) -> _DeadlineForm:
-    return _DeadlineForm(re.compile(pattern), standalone)
+def _form(pattern: str, standalone: bool, needs: str) -> _DeadlineForm:
+    return _DeadlineForm(re.compile(pattern), standalone, frozenset(needs))
 
 
 _DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
-    ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True)),
-    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
-    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False)),
-    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False)),
-    ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True)),
-    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False)),
-    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
-    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False)),
+    ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True, "年月日前")),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "年月前")),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False, "年月")),
+    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False, "年")),
+    ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True, "开学前")),
+    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False, "年")),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "月前")),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False, "月")),
 )
+_NEEDED = "".join(sorted(set().union(*(form.needs for _, form in _DEADLINES))))
 _VERB_AFTER = re.compile(rf"^[^，,。；;！!]{{0,10}}?(?:{_DONE_VERBS})")
 _DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
 
@@ -250,7 +261,10 @@ def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str
     folded = fold(text)
     year = notice_date.year if notice_date else None
     found: list[tuple[int, date | None, str]] = []
+    present = {char for char in _NEEDED if char in folded}
     for kind, form in _DEADLINES:
+        if not form.needs <= present:
+            continue
         for match in form.pattern.finditer(folded):
             if _NOT_A_DEADLINE.search(folded[max(0, match.start() - 2):match.start()]):
                 continue
