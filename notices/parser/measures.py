@@ -63,7 +63,9 @@ def split_inline_progress(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Start a new paragraph where "整改情况：" follows a sentence inside a paragraph."""
     result: list[Paragraph] = []
     for line, text in paragraphs:
-        match = _INLINE_PROGRESS.search(fold(text))
+        # No "整改情况：" without its colon: most paragraphs are passed without a search,
+        # which would test the pattern's lookbehind at every character.
+        match = _INLINE_PROGRESS.search(fold(text)) if ":" in text or "：" in text else None
         if match is None:
             result.append((line, text))
             continue
@@ -101,7 +103,9 @@ def split_ordinals(paragraphs: list[Paragraph]) -> Split:
 
 def _valid_markers(text: str, expected: int) -> list[tuple[int, int, int, str]]:
     """Markers in sequence: the next number, a small jump (lost markers), or a restart at 一是."""
-    cuts = []
+    cuts: list[tuple[int, int, int, str]] = []
+    if "是" not in text:
+        return cuts  # no marker without its 是: spares a search that tries every character
     folded = fold(text)
     for match in _MARKER.finditer(folded):
         number = cn_to_int(match.group(1))

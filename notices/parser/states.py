@@ -58,6 +58,9 @@ _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("in_progress", _ON_SCHEDULE),
     )
 )
+# Any state wording at all: most measures hold none, and one search of the union (whose
+# alternatives all start with a plain character) spares them the six searches.
+_ANY_STATE = re.compile("|".join(pattern.pattern for _, pattern in _STATE_PATTERNS))
 # 长期坚持 right after a completion ("已完成，长期坚持", "已完成整改并长期坚持") marks a
 # long-term measure that is done, not an unfinished one.
 _KEPT_UP = re.compile(r"[，,、;；。\s]{0,2}(?:并|需|仍需|将)?(?:长期坚持|持续巩固|常态化推进|长期推进)")
@@ -82,6 +85,9 @@ class StateRead:
 def read_state(text: str) -> StateRead:
     """Propose a state for ``text`` by the precedence rules of the module docstring."""
     folded = fold(text)
+    long_term = bool(LONG_TERM.search(folded))
+    if _ANY_STATE.search(folded) is None:
+        return StateRead(DEFAULT_STATE, "", "default", long_term=long_term)
     hits: list[tuple[int, int, str, str]] = []  # (start, end, state, phrase)
     completions_kept_up: list[int] = []
     for state, pattern in _STATE_PATTERNS:
@@ -91,7 +97,6 @@ def read_state(text: str) -> StateRead:
                 hits.append((qualified[1], match.end(), qualified[0], text[qualified[1]:match.end()]))
                 if qualified[0] == "completed" and _KEPT_UP.match(folded, match.end()):
                     completions_kept_up.append(match.end())
-    long_term = bool(LONG_TERM.search(folded))
     if completions_kept_up:
         # Rule 3: the 长期坚持 that follows a completion is no state of its own.
         hits = [hit for hit in hits if not (hit[2] == "phased" and _follows(hit[0], completions_kept_up, folded))]
