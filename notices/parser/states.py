@@ -227,26 +227,32 @@ class _DeadlineForm:
     # True when the wording is a deadline by itself (…前, 年内); False when a completion
     # verb must follow, so that "2024年一季度…排名第一" is not taken for one.
     standalone: bool
-    # The characters every match contains. A text that lacks one is not searched: most
-    # measures name a year but no month, and each search is a scan of the whole text.
+    # The characters every match contains, and one of which it contains (if given). A text
+    # that lacks them is not searched: most measures name a year but no month, and each
+    # search is a scan of the whole text.
     needs: frozenset[str]
+    needs_one_of: frozenset[str]
+
+    def may_match(self, present: set[str]) -> bool:
+        return self.needs <= present and (not self.needs_one_of or not self.needs_one_of.isdisjoint(present))
 
 
-def _form(pattern: str, standalone: bool, needs: str) -> _DeadlineForm:
-    return _DeadlineForm(re.compile(pattern), standalone, frozenset(needs))
+def _form(pattern: str, standalone: bool, needs: str, one_of: str = "") -> _DeadlineForm:
+    return _DeadlineForm(re.compile(pattern), standalone, frozenset(needs), frozenset(one_of))
 
 
 _DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
     ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True, "年月日前")),
     ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "年月前")),
     ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False, "年月")),
-    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False, "年")),
+    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False, "年", "底末内")),
     ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True, "开学前")),
-    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False, "年")),
+    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False,
+                        "年", "底末")),
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "月前")),
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False, "月")),
 )
-_NEEDED = "".join(sorted(set().union(*(form.needs for _, form in _DEADLINES))))
+_NEEDED = "".join(sorted(set().union(*(form.needs | form.needs_one_of for _, form in _DEADLINES))))
 _VERB_AFTER = re.compile(rf"^[^，,。；;！!]{{0,10}}?(?:{_DONE_VERBS})")
 _DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
 
@@ -268,7 +274,7 @@ def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str
     found: list[tuple[int, date | None, str]] = []
     present = {char for char in _NEEDED if char in folded}
     for kind, form in _DEADLINES:
-        if not form.needs <= present:
+        if not form.may_match(present):
             continue
         for match in form.pattern.finditer(folded):
             if _NOT_A_DEADLINE.search(folded[max(0, match.start() - 2):match.start()]):
