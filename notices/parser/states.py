@@ -252,6 +252,7 @@ _DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "月前")),
     ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False, "月")),
 )
+# The characters the forms ask about: read_deadline looks each up once per text.
 _NEEDED = "".join(sorted(set().union(*(form.needs | form.needs_one_of for _, form in _DEADLINES))))
 _VERB_AFTER = re.compile(rf"^[^，,。；;！!]{{0,10}}?(?:{_DONE_VERBS})")
 _DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
