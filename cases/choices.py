@@ -53,24 +53,31 @@ class Vocabulary:
 
 
 # The phrases published notices use for each state (read by notices.parser.states).
+# Every top-level alternative starts with a plain character ("已…|完成整改|…", not
+# "(?:完成整改|…)" or "(?:已取得|取得)?…"): the regex engine then jumps from one such
+# character to the next instead of trying the whole pattern at every position of a measure,
+# which makes reading a notice's states several times faster.
 COMPLETED_PATTERN = (
     r"已全部[\u4e00-\u9fff]{0,6}?(?:到位|完成|完毕|办结|化解|清退|拆除|追缴|解决|销号|清零|投入使用|投用|完工|建成|上线)"
-    r"|(?:完成整改|整改完成|整改到位|整改完毕|整治到位|销号到位|完成销号)"
+    r"|完成整改|整改完成|整改到位|整改完毕|整治到位|销号到位|完成销号"
     r"|已(?:完成整改|整改完成|整改到位|整改完毕|完成|整改|办结|销号|化解|解决|建成|拆除|出清|清理|追缴|追究|撤销"
     r"|关停|取缔|落实|关闭|退还|投入使用|投用|通车|交付)"
-    r"|(?:全面|全部)(?:完成|办结|到位|完工|投用)"
+    r"|全面(?:完成|办结|到位|完工|投用)|全部(?:完成|办结|到位|完工|投用)"
     r"|已(?:拨付|追回|收回|缴入|清退|兑付|补缴|上缴|全额退还)"
 )
 PHASED_PATTERN = (
-    r"(?:已取得|取得)?阶段性(?:成效|进展|成果)|持续整改|长期坚持|长期整改|需持续|久久为功"
+    r"已取得阶段性(?:成效|进展|成果)|取得阶段性(?:成效|进展|成果)|阶段性(?:成效|进展|成果)"
+    r"|持续整改|长期坚持|长期整改|需持续|久久为功"
     r"|基本(?:完成|整改到位|整治到位|解决|化解|建成|实现|到位|满足)"
 )
+# A completion still ahead: "将…完成", "计划…建成" (one alternative per leading word, as above).
+_AHEAD = r"[^，,。；;]{0,12}?(?:完成|完工|竣工|建成|通车|投入使用|交付|办结|化解|出清|覆盖)"
 IN_PROGRESS_PATTERN = (
     r"正(?:按计划推进|按计划|有序推进|有序|加快推进|加快|抓紧推进|抓紧|积极推进|积极|稳步推进|稳步|全力推进|全力|逐步"
     r"|在)(?!运行|使用|常)"
     r"|推进中|进行中|办理中|整改中|已进场施工|已进场|进场施工|已开工|已复工|开工建设|已启动"
     r"|尚未完成|未完成|未整改|待批复|剩余|剩下"
-    r"|(?:将|拟|计划|预计|力争|争取|有望)[^，,。；;]{0,12}?(?:完成|完工|竣工|建成|通车|投入使用|交付|办结|化解|出清|覆盖)"
+    + "".join(f"|{word}{_AHEAD}" for word in ("将", "拟", "计划", "预计", "力争", "争取", "有望"))
 )
 SUBMITTED_PATTERN = r"申请销号|提请销号|待销号|申请验收|待验收"
 PLANNED_PATTERN = r"尚未启动|未启动|暂未启动|尚未开展|暂未开展"

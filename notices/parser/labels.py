@@ -53,20 +53,30 @@ _CN_VALUES = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CIRCLED_DIGITS = frozenset(_CIRCLED)
 
+_CN_DIGITS = "一二三四五六七八九十"  # the characters CN_NUM starts with
+_DIGITS = "0123456789"  # a label line's digits, once folded (read_label lets no others through)
+
 # Patterns run on folded text, so （ ） ． ， ： are already ( ) . , :
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (STYLE_SECTION, re.compile(rf"^({CN_NUM})\s*、")),
-    (STYLE_ASPECT, re.compile(rf"^第({CN_NUM})(?:个)?(?:方面|部分|大类|类)(?:问题)?")),
-    (STYLE_DI, re.compile(rf"^第({CN_NUM})\s*[、.]")),
-    (STYLE_PROBLEM_N, re.compile(rf"^问题\s*(\d{{1,3}}|{CN_NUM})\s*(?:[:、.]|\s)")),
-    (STYLE_CN_PAREN, re.compile(rf"^\(\s*({CN_NUM})\s*\)")),
-    (STYLE_CN_HALF, re.compile(rf"^({CN_NUM})\)")),
-    (STYLE_ARABIC_PAREN, re.compile(r"^\(\s*(\d{1,3})\s*\)")),
-    (STYLE_ARABIC_HALF, re.compile(r"^(\d{1,3})\)")),
-    (STYLE_ARABIC_DOT, re.compile(r"^(\d{1,3})\s*[.、](?![.、])")),
-    (STYLE_CIRCLED, re.compile(f"^([{_CIRCLED}])")),
-    (STYLE_ORDINAL, re.compile(rf"^({CN_NUM})是(?![否的])")),
+# Each comes with the characters its matches can start with (see _BY_FIRST).
+_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    (STYLE_SECTION, _CN_DIGITS, re.compile(rf"^({CN_NUM})\s*、")),
+    (STYLE_ASPECT, "第", re.compile(rf"^第({CN_NUM})(?:个)?(?:方面|部分|大类|类)(?:问题)?")),
+    (STYLE_DI, "第", re.compile(rf"^第({CN_NUM})\s*[、.]")),
+    (STYLE_PROBLEM_N, "问", re.compile(rf"^问题\s*(\d{{1,3}}|{CN_NUM})\s*(?:[:、.]|\s)")),
+    (STYLE_CN_PAREN, "(", re.compile(rf"^\(\s*({CN_NUM})\s*\)")),
+    (STYLE_CN_HALF, _CN_DIGITS, re.compile(rf"^({CN_NUM})\)")),
+    (STYLE_ARABIC_PAREN, "(", re.compile(r"^\(\s*(\d{1,3})\s*\)")),
+    (STYLE_ARABIC_HALF, _DIGITS, re.compile(r"^(\d{1,3})\)")),
+    (STYLE_ARABIC_DOT, _DIGITS, re.compile(r"^(\d{1,3})\s*[.、](?![.、])")),
+    (STYLE_CIRCLED, _CIRCLED, re.compile(f"^([{_CIRCLED}])")),
+    (STYLE_ORDINAL, _CN_DIGITS, re.compile(rf"^({CN_NUM})是(?![否的])")),
 )
+# The patterns to try for a line's first character, in the order above: a line is tested
+# against the two or three styles it can open, not against all eleven.
+_BY_FIRST: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    char: tuple((style, pattern) for style, starts, pattern in _PATTERNS if char in starts)
+    for char in "".join(starts for _, starts, _ in _PATTERNS)
+}
 # "2.5亿元" opens many a paragraph and is not item 2; "19.2023年上半年…" is item 19.
 _DECIMAL_TAIL = re.compile(
     r"^\d+(?:\.\d+)?\s*(?:%|‰|亿|万|千|百|元|个|人|件|家|项|条|次|倍|米|公里|千米|吨|亩|户|所|名|套|辆|处|台|起|宗|分|秒)"
@@ -138,7 +148,7 @@ def _read_label_cached(line: str) -> Label | None:
 
 def _read_label(line: str) -> Label | None:
     folded = fold(line)
-    for style, pattern in _PATTERNS:
+    for style, pattern in _BY_FIRST.get(folded[0], ()):
         match = pattern.match(folded)
         if match is None:
             continue

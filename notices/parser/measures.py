@@ -9,6 +9,7 @@ paragraphs is reported as two lost markers rather than silently merged.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,7 +23,12 @@ PROGRESS_PREFIX = re.compile(r"^(?:整改情况|整改进展|进展情况|整改
 _INLINE_PROGRESS = re.compile(
     r"(?<=[。;])\s*(?:整改情况|整改进展|进展情况|整改措施|整改成效|落实情况|完成情况|整改结果)\s*:"
 )
-_MARKER = re.compile(rf"(?:^|(?<=[。;!?:]))\s*({CN_NUM})是(?![否的])")
+# A marker opens the text or follows a sentence or clause end: "(?:^|(?<=[。;!?:]))\s*一是".
+# Written as two patterns, one anchored at the start and one that consumes the punctuation
+# before the marker (its group 1 is the marker), because a pattern that opens with that
+# lookbehind is tried at every character instead of only after the punctuation.
+_MARKER_AT_START = re.compile(rf"\s*({CN_NUM})是(?![否的])")
+_MARKER_AFTER_STOP = re.compile(rf"[。;!?:](\s*({CN_NUM})是(?![否的]))")
 _LEAD_PUNCT = " \t,，:：;；、.。"
 _TAIL_PUNCT = " \t,，;；、"
 
@@ -63,7 +69,9 @@ def split_inline_progress(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Start a new paragraph where "整改情况：" follows a sentence inside a paragraph."""
     result: list[Paragraph] = []
     for line, text in paragraphs:
-        match = _INLINE_PROGRESS.search(fold(text))
+        # No "整改情况：" without its colon: most paragraphs are passed without a search,
+        # which would test the pattern's lookbehind at every character.
+        match = _INLINE_PROGRESS.search(fold(text)) if ":" in text or "：" in text else None
         if match is None:
             result.append((line, text))
             continue
@@ -101,17 +109,27 @@ def split_ordinals(paragraphs: list[Paragraph]) -> Split:
 
 def _valid_markers(text: str, expected: int) -> list[tuple[int, int, int, str]]:
     """Markers in sequence: the next number, a small jump (lost markers), or a restart at 一是."""
-    cuts = []
-    folded = fold(text)
-    for match in _MARKER.finditer(folded):
-        number = cn_to_int(match.group(1))
+    cuts: list[tuple[int, int, int, str]] = []
+    if "是" not in text:
+        return cuts  # no marker without its 是: spares a search that tries every character
+    for start, end, numeral, label_start in _markers(fold(text)):
+        number = cn_to_int(numeral)
         if number is None:
             continue
         if number == expected or (expected < number <= expected + 3) or (number == 1 and expected > 1):
-            label_start = match.start(1)
-            cuts.append((match.start(), match.end(), number, text[label_start:match.end()]))
+            cuts.append((start, end, number, text[label_start:end]))
             expected = number + 1
     return cuts
+
+
+def _markers(folded: str) -> Iterator[tuple[int, int, str, int]]:
+    """(start, end, numeral, numeral start) of each marker, in text order, not overlapping."""
+    first = _MARKER_AT_START.match(folded)
+    if first is not None:
+        yield first.start(), first.end(), first.group(1), first.start(1)
+    # A marker ends with 是, never with the punctuation the next one needs before it.
+    for match in _MARKER_AFTER_STOP.finditer(folded, first.end() if first is not None else 0):
+        yield match.start(1), match.end(), match.group(2), match.start(2)
 
 
 def _check_sequence(split: Split) -> None:

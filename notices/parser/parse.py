@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
 from notices.parser.errors import ParseError
@@ -122,7 +123,10 @@ def _require_notice(lines: list[str]) -> None:
     if not lines:
         raise ParseError("empty")
     sample = "\n".join(lines[:400])[:200_000]
-    if len(_CJK.findall(sample)) < _MIN_CJK or not _NOTICE_WORDS.search(sample):
+    # Counting stops at the _MIN_CJK-th character: findall would build a list of every CJK
+    # character of the sample (most of the notice) only to take its length.
+    enough_cjk = next(islice(_CJK.finditer(sample), _MIN_CJK - 1, None), None) is not None
+    if not enough_cjk or not _NOTICE_WORDS.search(sample):
         raise ParseError("not_a_notice")
 
 

@@ -42,7 +42,9 @@ _COMPLETED = VOCABULARY["completed"].notice_pattern  # cases.choices
 _PHASED = VOCABULARY["phased"].notice_pattern  # cases.choices
 _IN_PROGRESS = VOCABULARY["in_progress"].notice_pattern  # cases.choices
 _SUBMITTED = VOCABULARY["submitted"].notice_pattern  # cases.choices
-_ON_SCHEDULE = r"未?达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
+# Spelt out so that each alternative starts with a plain character, like the patterns of
+# cases.choices ("未?达到…" would make the engine try the pattern at every position).
+_ON_SCHEDULE = r"未达到序时进度|达到序时进度|未达序时进度|序时推进|按序时推进|滞后于序时进度|进度滞后"
 _PLANNED = VOCABULARY["planned"].notice_pattern  # cases.choices
 
 _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -56,6 +58,9 @@ _STATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("in_progress", _ON_SCHEDULE),
     )
 )
+# Any state wording at all: most measures hold none, and one search of the union (whose
+# alternatives all start with a plain character) spares them the six searches.
+_ANY_STATE = re.compile("|".join(pattern.pattern for _, pattern in _STATE_PATTERNS))
 # 长期坚持 right after a completion ("已完成，长期坚持", "已完成整改并长期坚持") marks a
 # long-term measure that is done, not an unfinished one.
 _KEPT_UP = re.compile(r"[，,、;；。\s]{0,2}(?:并|需|仍需|将)?(?:长期坚持|持续巩固|常态化推进|长期推进)")
@@ -80,6 +85,9 @@ class StateRead:
 def read_state(text: str) -> StateRead:
     """Propose a state for ``text`` by the precedence rules of the module docstring."""
     folded = fold(text)
+    long_term = bool(LONG_TERM.search(folded))
+    if _ANY_STATE.search(folded) is None:
+        return StateRead(DEFAULT_STATE, "", "default", long_term=long_term)
     hits: list[tuple[int, int, str, str]] = []  # (start, end, state, phrase)
     completions_kept_up: list[int] = []
     for state, pattern in _STATE_PATTERNS:
@@ -89,7 +97,6 @@ def read_state(text: str) -> StateRead:
                 hits.append((qualified[1], match.end(), qualified[0], text[qualified[1]:match.end()]))
                 if qualified[0] == "completed" and _KEPT_UP.match(folded, match.end()):
                     completions_kept_up.append(match.end())
-    long_term = bool(LONG_TERM.search(folded))
     if completions_kept_up:
         # Rule 3: the 长期坚持 that follows a completion is no state of its own.
         hits = [hit for hit in hits if not (hit[2] == "phased" and _follows(hit[0], completions_kept_up, folded))]
@@ -170,11 +177,17 @@ _UNITS = (
     "人|件|个|项|家|条|次|起|宗|户|所|名|亩|米|吨|套|辆|处|台|张|份|篇|场|批|天|小时|位|倍|本|期|轮|座|栋|幢|间|"
     "艘|只|头|方|岁|届|块|部|口"
 )
-_NUMBER = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
+# A figure not glued to a preceding digit, point or letter. The lookbehind is tested after the
+# first digit ("\d(?<![…]\d)\d*" is "(?<![…])\d+") so that the pattern starts with a digit:
+# the engine then jumps from digit to digit instead of testing the lookbehind everywhere.
+_NUMBER = re.compile(rf"(\d(?<![\d.A-Za-z]\d)\d*(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
 # A line that opens with a figure and its unit ("12座", "2.5万吨", "95%"): the rest of a sentence.
 QUANTITY_START = re.compile(rf"^(\d+(?:\.\d+)?)\s*(万|亿|千)?(余|多)?({_UNITS})")
 _FOLLOWING_NOUN = re.compile(r"[\u4e00-\u9fff]{0,2}")
 _PHRASE_STOP = re.compile(r"[，,、；;。：:（）()“”\"《》\s\d!！?？]")
+_PHRASE_WORDS = 8  # characters of context before a figure at most
+# The last stop character of a window: one search instead of a match per character.
+_LAST_STOP = re.compile(rf"(?s:.*){_PHRASE_STOP.pattern}")
 
 
 def read_numbers(text: str) -> list[NumberMention]:
@@ -184,7 +197,8 @@ def read_numbers(text: str) -> list[NumberMention]:
     for match in _NUMBER.finditer(folded):
         raw = match.group(1)
         value: int | float = float(raw) if "." in raw else int(raw)
-        unit = "".join(part for part in match.group(2, 3, 4) if part)
+        scale, approx, unit = match.group(2, 3, 4)
+        unit = (scale or "") + (approx or "") + unit
         start = _phrase_start(folded, match.start())
         end = match.end()
         if start == match.start():
@@ -195,10 +209,10 @@ def read_numbers(text: str) -> list[NumberMention]:
 
 
 def _phrase_start(folded: str, pos: int) -> int:
-    start = pos
-    while start > 0 and pos - start < 8 and not _PHRASE_STOP.match(folded[start - 1]):
-        start -= 1
-    return start
+    """Where the words before a figure start: after the last stop in the 8 characters before it."""
+    window = max(0, pos - _PHRASE_WORDS)
+    last_stop = _LAST_STOP.match(folded, window, pos)
+    return window if last_stop is None else last_stop.end()
 
 
 _DONE_VERBS = (
@@ -213,22 +227,33 @@ class _DeadlineForm:
     # True when the wording is a deadline by itself (…前, 年内); False when a completion
     # verb must follow, so that "2024年一季度…排名第一" is not taken for one.
     standalone: bool
+    # The characters every match contains, and one of which it contains (if given). A text
+    # that lacks them is not searched: most measures name a year but no month, and each
+    # search is a scan of the whole text.
+    needs: frozenset[str]
+    needs_one_of: frozenset[str]
+
+    def may_match(self, present: set[str]) -> bool:
+        return self.needs <= present and (not self.needs_one_of or not self.needs_one_of.isdisjoint(present))
 
 
-def _form(pattern: str, standalone: bool) -> _DeadlineForm:
-    return _DeadlineForm(re.compile(pattern), standalone)
+def _form(pattern: str, standalone: bool, needs: str, one_of: str = "") -> _DeadlineForm:
+    return _DeadlineForm(re.compile(pattern), standalone, frozenset(needs), frozenset(one_of))
 
 
 _DEADLINES: tuple[tuple[str, _DeadlineForm], ...] = (
-    ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True)),
-    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
-    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False)),
-    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False)),
-    ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True)),
-    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False)),
-    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True)),
-    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False)),
+    ("day", _form(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前)", True, "年月日前")),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "年月前")),
+    ("month", _form(r"(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?", False, "年月")),
+    ("year", _form(r"(\d{4})年(?:底|末|年底|内)(?:前|之前)?", False, "年", "底末内")),
+    ("school", _form(r"(?:(\d{4})年|今年|本年|当年)?(?:暑期|暑假|秋季)开学前", True, "开学前")),
+    ("this_year", _form(r"(?<![\d一二两三四五六七八九十几近多])(?:今年|本年|年)(?:底|末)(?:前|之前)?", False,
+                        "年", "底末")),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前)", True, "月前")),
+    ("this_month", _form(r"(?<![\d年\-—~])(\d{1,2})月(?:份)?(?:底|末)?", False, "月")),
 )
+# The characters the forms ask about: read_deadline looks each up once per text.
+_NEEDED = "".join(sorted(set().union(*(form.needs | form.needs_one_of for _, form in _DEADLINES))))
 _VERB_AFTER = re.compile(rf"^[^，,。；;！!]{{0,10}}?(?:{_DONE_VERBS})")
 _DONE_ALREADY = re.compile(r"^[^，,。；;！!]{0,6}?已")
 
@@ -248,7 +273,10 @@ def read_deadline(text: str, notice_date: date | None) -> tuple[date | None, str
     folded = fold(text)
     year = notice_date.year if notice_date else None
     found: list[tuple[int, date | None, str]] = []
+    present = {char for char in _NEEDED if char in folded}
     for kind, form in _DEADLINES:
+        if not form.may_match(present):
+            continue
         for match in form.pattern.finditer(folded):
             if _NOT_A_DEADLINE.search(folded[max(0, match.start() - 2):match.start()]):
                 continue
