@@ -11,19 +11,19 @@ import json
 from django.core.paginator import Paginator
 from django.db import connections
 
-# Up to this many skipped rows a page is loaded in one query (LIMIT/OFFSET over the list's own
-# query, which stops after the page); past it the skipped rows are read as ids only.
-DIRECT_UP_TO = 1_000
-
 
 class DeferredJoinPaginator(Paginator):
-    """Pages by id first, then loads the page's rows: a late page costs what an early one does.
+    """Pages whose rows are chosen by id first, then loaded: in one query, `WHERE id IN (the
+    page's ids, ordered and cut) ORDER BY …`.
 
-    `OFFSET 84,000` over the list's query walks (and joins case, issue, unit, leader for) every
-    skipped row; here the skipped rows are read as ids only, from the ordering's index
-    (`measure_ongoing_dl_id_idx`, an index-only scan for the overdue list), and only the rows of
-    the page are loaded with their related rows and annotations, in the same order. An early
-    page is one query, as the list's own LIMIT stops after the page.
+    The inner query sorts and cuts the list on the measure's own columns only: from the
+    ordering's index where one serves it (`measure_ongoing_dl_id_idx`, an index-only scan for
+    the overdue list), and otherwise (a staff scope's `id = ANY(…)`, a rank computed per row such
+    as `selectors.overdue_first`) by a top-N sort of the ids. The outer query joins case, issue,
+    unit and leader, computes the annotations' subqueries and runs the prefetches for the page's
+    rows alone. Before, `OFFSET 84,000` walked and joined every skipped row, and even a first
+    page joined all of a unit's 5,282 rows (/my/) or 1,037 overdue ones (the API as staff) before
+    the sort kept 20 or 50.
 
     A page nearer the end than the start is read from the end: the ids in the reversed ordering,
     skipping `count - top` rows (the same index walked backwards), so the last page costs what
@@ -31,40 +31,48 @@ class DeferredJoinPaginator(Paginator):
     with the primary key, as `cases.filters.TotalOrderingFilter` makes every list's), else the
     two directions could order tied rows differently; a partial ordering is read from the start.
 
-    `computed_ordering`: no index serves the ordering (e.g. `selectors.overdue_first`, a rank
-    computed per row), so even the first page is a sort of every row in the list; then every
-    page reads its ids first, sorting only the measure's own columns, and the joins, the
-    subqueries of annotations and the prefetches run for the page's rows alone (on /my/ at
-    province scale they ran for all 5,282 rows of a unit's list before the sort kept 20).
-
     `count`, when the caller already has it (e.g. from an aggregate that counts several
     figures at once), saves the paginator its own COUNT query.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count: int | None = None,
-                 computed_ordering: bool = False):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count: int | None = None):
         super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
-        self.direct_up_to = -1 if computed_ordering else DIRECT_UP_TO
         if count is not None:
             self.__dict__["count"] = count  # `count` is a cached_property
 
     def page(self, number):
         number = self.validate_number(number)
         queryset = self.object_list
-        bottom = (number - 1) * self.per_page
-        if not hasattr(queryset, "values_list") or not queryset.query.order_by or bottom <= self.direct_up_to:
+        if not hasattr(queryset, "values_list") or not queryset.query.order_by or queryset.query.combinator:
             return super().page(number)
+        bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
         if _is_total(queryset.query.order_by) and self.count - top < bottom:
-            ids = list(queryset.reverse().values_list("pk", flat=True)[self.count - top:self.count - bottom])
-            ids.reverse()
+            ids = queryset.reverse().values("pk")[self.count - top:self.count - bottom]
         else:
-            ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        loaded = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        rows = [loaded[pk] for pk in ids if pk in loaded]
-        return self._get_page(rows, number, self)
+            ids = queryset.values("pk")[bottom:top]
+        return self._get_page(_rows_of(queryset, ids), number, self)
+
+
+def _rows_of(queryset, ids) -> list:
+    """The list's rows for the page's `ids`: its joins, annotations, ordering and prefetches, and
+    not its filters, which chose the ids already: kept, they were evaluated a second time (a
+    staff scope's 5,282 ids gathered and filtered twice in one query). A filter through a
+    multi-valued relation stays, since clearing it would leave its join to repeat rows."""
+    outer = queryset.all()
+    if not _multi_valued_join(outer.query):
+        outer.query.clear_where()
+    return list(outer.filter(pk__in=ids))
+
+
+def _multi_valued_join(query) -> bool:
+    for join in query.alias_map.values():
+        field = getattr(join, "join_field", None)
+        if getattr(field, "one_to_many", False) or getattr(field, "many_to_many", False):
+            return True
+    return False
 
 
 def total_ordering(ordering):

@@ -361,8 +361,7 @@ def items(request):
     queryset = filterset.qs
     if "ordering" not in request.GET:
         queryset = selectors.overdue_first(queryset, on=selectors.today())
-    page = DeferredJoinPaginator(queryset.with_related(), 50, computed_ordering="ordering" not in request.GET
-                                 ).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(queryset.with_related(), 50).get_page(request.GET.get("page"))
     return render(request, "cases/items.html", {
         "filterset": filterset,
         "page": page,
@@ -386,7 +385,7 @@ def _my_items_context(request, bound: dict | None = None) -> dict:
     counts = selectors.unit_summary(mine, on=today, due_soon_days=days)
     narrowed = filterset.is_bound and any(k != "page" for k in filterset.data)
     queryset = selectors.with_last_state_change(selectors.overdue_first(filterset.qs, on=today))
-    page = DeferredJoinPaginator(selectors.with_recent_progress(queryset), 20, computed_ordering=True,
+    page = DeferredJoinPaginator(selectors.with_recent_progress(queryset), 20,
                                  count=None if narrowed else counts["total"]).get_page(request.GET.get("page"))
     rules = services.available_actions_for(user, page.object_list)
     cards = []
