@@ -83,13 +83,14 @@ def item_level(
 
 
 
-def level_rank_expression(*, on: datetime.date, thresholds: Thresholds):
+def level_rank_expression(*, on: datetime.date, thresholds: Thresholds, prefix: str = ""):
     """`item_level` as a database expression: the rank of each row's level (4 escalated, 3 overdue,
     2 lagging, 1 due soon; 0 none), for a mail that loads only the items it shows.
 
     The same rules in the same order as `item_level` (an item a ladder level covers and no
     REMINDER_* rule reaches counts as due soon); `tests/cases/test_reminders.py` checks the two
-    agree on every kind of item.
+    agree on every kind of item. `prefix` reaches the measure from another model (``"measure__"``
+    from a supporting-unit row).
     """
     from django.db.models import Case, IntegerField, Q, Value, When
 
@@ -98,13 +99,16 @@ def level_rank_expression(*, on: datetime.date, thresholds: Thresholds):
                                                            datetime.time()))
     due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
     rank = LEVEL_RANK
+    def on_measure(**lookups) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
     return Case(
-        When(deadline__lt=on, deadline__lte=escalate_by, then=Value(rank[Reminder.Level.ESCALATED])),
-        When(deadline__lt=on, then=Value(rank[Reminder.Level.OVERDUE])),
-        When(Q(last_progress_at__lt=cutoff) | Q(last_progress_at__isnull=True, created_at__lt=cutoff),
+        When(on_measure(deadline__lt=on, deadline__lte=escalate_by), then=Value(rank[Reminder.Level.ESCALATED])),
+        When(on_measure(deadline__lt=on), then=Value(rank[Reminder.Level.OVERDUE])),
+        When(on_measure(last_progress_at__lt=cutoff) | on_measure(last_progress_at__isnull=True, created_at__lt=cutoff),
              then=Value(rank[Reminder.Level.LAGGING])),
-        When(deadline__lte=due_by, then=Value(rank[Reminder.Level.DUE_SOON])),
-        When(urging_level__isnull=False, then=Value(rank[Reminder.Level.DUE_SOON])),
+        When(on_measure(deadline__lte=due_by), then=Value(rank[Reminder.Level.DUE_SOON])),
+        When(on_measure(urging_level__isnull=False), then=Value(rank[Reminder.Level.DUE_SOON])),
         default=Value(0),
         output_field=IntegerField(),
     )
