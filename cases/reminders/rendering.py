@@ -5,12 +5,17 @@ import datetime
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When, Window
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from accounts.scoping import pk_among
 
@@ -37,8 +42,29 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+class Phrase(str):
+    """A translated sentence with its values filled in, once for both bodies of a mail.
+
+    As a string it is the plain-text body's wording; the HTML body, which autoescapes, prints its
+    `__html__`: the same sentence with the values escaped and the translation as written, which is
+    what `{% blocktranslate %}` gives in each body.
+    """
+
+    html: SafeString
+
+    def __new__(cls, message: str, **values) -> Phrase:
+        phrase = super().__new__(cls, message % values if values else message)
+        phrase.html = mark_safe(message % {k: conditional_escape(v) for k, v in values.items()} if values else message)
+        return phrase
+
+    def __html__(self) -> SafeString:
+        return self.html
+
+
 @dataclass
 class ItemRow:
+    """One item of a mail, with its phrases translated once for both bodies."""
+
     measure: Measure
     level: str
     days_overdue: int
@@ -55,6 +81,54 @@ class ItemRow:
     @property
     def level_label(self) -> str:
         return Reminder.Level(self.level).label
+
+    @cached_property
+    def standing(self) -> Phrase:
+        """The level in days: overdue, idle, or left until the deadline."""
+        if self.level in (Reminder.Level.ESCALATED, Reminder.Level.OVERDUE):
+            return Phrase(gettext("%(days)s days overdue"), days=self.days_overdue)
+        if self.level == Reminder.Level.LAGGING:
+            return Phrase(gettext("Lagging: no progress for %(days)s days"), days=self.idle_days)
+        return Phrase(gettext("Due in %(days)s days"), days=self.days_left)
+
+    @cached_property
+    def level_text(self) -> str:
+        """The plain-text tag of the row: the urging ladder's level, then `standing` (supervised if escalated)."""
+        words = (gettext("Supervised (督办), %(days)s days overdue") % {"days": self.days_overdue} if self.escalated
+                 else str(self.standing))
+        ladder = self.measure.urging_level
+        return (f"{ladder.name} · {words}" if ladder else words).strip()
+
+    @cached_property
+    def title(self) -> str:
+        return f"{self.measure.label}{Truncator(self.measure.text).chars(200)}"
+
+    @cached_property
+    def lead_unit(self) -> Phrase:
+        return Phrase(gettext("Lead unit: %(unit)s"), unit=self.measure.lead_unit.name)
+
+    @cached_property
+    def lead_leader(self) -> Phrase | None:
+        leader = self.measure.lead_leader
+        return Phrase(gettext("Lead leader: %(leader)s"), leader=leader) if leader else None
+
+    @cached_property
+    def deadline(self) -> Phrase:
+        if self.measure.deadline:
+            return Phrase(gettext("Deadline: %(deadline)s"), deadline=self.measure.deadline.isoformat())
+        return Phrase(gettext("Deadline: long-term"))
+
+    @cached_property
+    def last_progress(self) -> Phrase:
+        """"Last progress (date):" before the note, or that there is none."""
+        if not self.last_note:
+            return Phrase(gettext("Last progress: none logged yet"))
+        day = timezone.localdate(self.last_note_at).isoformat() if self.last_note_at else ""
+        return Phrase(gettext("Last progress (%(date)s):"), date=day)
+
+    @cached_property
+    def note(self) -> str:
+        return Truncator(self.last_note).chars(120)
 
 
 def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
