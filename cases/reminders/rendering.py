@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime
+import heapq
 import itertools
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When, Window
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,7 +25,7 @@ from ..delivery.mail import email_message
 from ..formats import percent
 from ..models import Measure, ProgressUpdate, Reminder
 from ..states import State
-from .selection import LEVEL_RANK, Thresholds, level_rank_expression
+from .selection import LEVEL_RANK, LevelRules, Thresholds
 from .summary import SupervisorSummary, supervisor_summary
 
 
@@ -131,57 +132,65 @@ class ItemRow:
         return Truncator(self.last_note).chars(120)
 
 
+# What a row shows and `Measure.days_overdue` reads: fewer columns to compile and to load.
+_SHOWN = ("label", "text", "deadline", "state", "signoff_requested_on", "last_progress_at", "created_at",
+          "case__title", "lead_unit__name", "lead_leader__name", "lead_leader__username",
+          "urging_level__name", "urging_level__colour")
+
+
 def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
               cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
-    """The reminder's items to show and how many it has at each level, in one query.
+    """The reminder's items to show and how many it has at each level, in two queries.
 
-    Only the `cap` worst items (highest level, longest overdue, nearest deadline; default
-    REMINDER_MAIL_MAX_ITEMS) are loaded, with everything a row shows joined in; the counts of
-    every level come with them as window sums over all the reminder's items, so a digest of
-    10,000 items costs what one of 30 does. Items completed or rescheduled since the week was
-    planned are left out. Rows are grouped by case and ordered by deadline within each case.
+    The first reads, for every item of the reminder still ongoing, only what its level depends on
+    (its deadline, its urging ladder level, and whether it is idle, worked out in the database so
+    that no timestamp is loaded): the levels (`LevelRules`, the rules planning applies too) are
+    counted and ranked here. The second loads the `cap` worst items (highest level, longest overdue,
+    nearest deadline; default REMINDER_MAIL_MAX_ITEMS) with everything a row shows joined in, so a
+    digest of 10,000 items loads what one of 30 does. Items completed or rescheduled since the week
+    was planned are left out. Rows are grouped by case and ordered by deadline within each case.
     """
     cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
-    ranks = {rank: level for level, rank in LEVEL_RANK.items() if rank}
-    latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
-    counted = {
-        f"n_{rank}": Window(Sum(Case(When(rank=rank, then=Value(1)), default=Value(0), output_field=IntegerField())))
-        for rank in ranks
-    }
+    rules = LevelRules.of_day(on, thresholds)
+    escalation = reminder.kind == Reminder.Kind.ESCALATION
+    counts = dict.fromkeys(Reminder.Level.values, 0)
     # The reminder's own ids first (`pk_among`): joined the other way, PostgreSQL sorted every
     # ongoing measure of the deployment (150,000 at province scale, 400 ms) to keep 139.
     linked = Reminder.measures.through.objects.filter(reminder_id=reminder.pk).values("measure_id")
-    measures = list(
-        Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED)
-        .annotate(rank=level_rank_expression(on=on, thresholds=thresholds)).filter(rank__gt=0)
-        .select_related("case", "lead_unit", "lead_leader", "urging_level")
-        .annotate(last_note=Subquery(latest_note.values("note")[:1]),
-                  last_note_at=Subquery(latest_note.values("created_at")[:1]), **counted)
-        .order_by("-rank", F("deadline").asc(nulls_last=True), "pk")[:cap]
-    )
-    counts = dict.fromkeys(Reminder.Level.values, 0)
-    if not measures:
-        return [], counts
-    escalation = reminder.kind == Reminder.Kind.ESCALATION
-    for rank, level in ranks.items():
+    ongoing = (Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED).order_by()
+               .annotate(idle=ExpressionWrapper(rules.idle_condition(), output_field=BooleanField()))
+               .values_list("pk", "deadline", "urging_level_id", "idle"))
+    far = datetime.date.max
+    ranked, levels = [], {}
+    for pk, deadline, urging_level_id, idle in ongoing:
+        level = rules.level(deadline=deadline, idle=bool(idle), laddered=urging_level_id is not None)
+        if level is None:
+            continue
+        ranked.append((-LEVEL_RANK[level], deadline or far, pk))
         if escalation and level == Reminder.Level.OVERDUE:
             level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
-        counts[level] += getattr(measures[0], f"n_{rank}") or 0
+        counts[level] += 1
+        levels[pk] = level
+    if not ranked:
+        return [], counts
+    latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
+    measures = (
+        Measure.objects.filter(pk__in=[pk for *_, pk in heapq.nsmallest(cap, ranked)]).order_by()
+        .select_related("case", "lead_unit", "lead_leader", "urging_level").only(*_SHOWN)
+        .annotate(last_note=Subquery(latest_note.values("note")[:1]),
+                  last_note_at=Subquery(latest_note.values("created_at")[:1]))
+    )
     head, tail = reverse("cases:measure-detail", args=[0]).rsplit("/0/", 1)
     rows = []
     for measure in measures:
-        level = ranks[measure.rank]
-        if escalation and level == Reminder.Level.OVERDUE:
-            level = Reminder.Level.ESCALATED
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
-            measure=measure, level=level, days_overdue=measure.days_overdue(on),
+            measure=measure, level=levels[measure.pk], days_overdue=measure.days_overdue(on),
             url=absolute(f"{head}/{measure.pk}/{tail}"),
             last_note=measure.last_note or "", last_note_at=measure.last_note_at,
             idle_days=(on - timezone.localdate(last_activity)).days,
             days_left=(measure.deadline - on).days if measure.deadline else None,
         ))
-    far = datetime.date.max
     rows.sort(key=lambda r: (r.measure.case.title, r.measure.case_id, r.measure.deadline or far, r.measure.pk))
     return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)], counts
 
