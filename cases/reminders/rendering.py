@@ -5,6 +5,7 @@ import datetime
 import heapq
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,22 +45,34 @@ def absolute(path: str) -> str:
 
 
 class Phrase(str):
-    """A translated sentence with its values filled in, once for both bodies of a mail.
+    """A translated sentence with names filled in, once for both bodies of a mail.
 
     As a string it is the plain-text body's wording; the HTML body, which autoescapes, prints its
-    `__html__`: the same sentence with the values escaped and the translation as written, which is
+    `__html__`: the same sentence with the names escaped and the translation as written, which is
     what `{% blocktranslate %}` gives in each body.
     """
 
     html: SafeString
 
     def __new__(cls, message: str, **values) -> Phrase:
-        phrase = super().__new__(cls, message % values if values else message)
-        phrase.html = mark_safe(message % {k: conditional_escape(v) for k, v in values.items()} if values else message)
+        phrase = super().__new__(cls, message % values)
+        phrase.html = mark_safe(message % {k: conditional_escape(v) for k, v in values.items()})
         return phrase
 
     def __html__(self) -> SafeString:
         return self.html
+
+
+def _sentence(message: str, **values: int | str | None) -> SafeString:
+    """A translated sentence of numbers or ISO dates, which escaping leaves as they are: one string
+    for both bodies, the translation as written (as `{% blocktranslate %}` and `{% translate %}` give it)."""
+    return mark_safe(message % values if values else message)
+
+
+def _truncated(text: str, length: int) -> str:
+    """The `truncatechars` filter (`Truncator.chars`), without its walk through a text short enough."""
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= length else Truncator(text).chars(length)
 
 
 @dataclass
@@ -84,25 +97,25 @@ class ItemRow:
         return Reminder.Level(self.level).label
 
     @cached_property
-    def standing(self) -> Phrase:
+    def standing(self) -> SafeString:
         """The level in days: overdue, idle, or left until the deadline."""
         if self.level in (Reminder.Level.ESCALATED, Reminder.Level.OVERDUE):
-            return Phrase(gettext("%(days)s days overdue"), days=self.days_overdue)
+            return _sentence(gettext("%(days)s days overdue"), days=self.days_overdue)
         if self.level == Reminder.Level.LAGGING:
-            return Phrase(gettext("Lagging: no progress for %(days)s days"), days=self.idle_days)
-        return Phrase(gettext("Due in %(days)s days"), days=self.days_left)
+            return _sentence(gettext("Lagging: no progress for %(days)s days"), days=self.idle_days)
+        return _sentence(gettext("Due in %(days)s days"), days=self.days_left)
 
     @cached_property
     def level_text(self) -> str:
         """The plain-text tag of the row: the urging ladder's level, then `standing` (supervised if escalated)."""
         words = (gettext("Supervised (督办), %(days)s days overdue") % {"days": self.days_overdue} if self.escalated
-                 else str(self.standing))
+                 else self.standing)
         ladder = self.measure.urging_level
         return (f"{ladder.name} · {words}" if ladder else words).strip()
 
     @cached_property
     def title(self) -> str:
-        return f"{self.measure.label}{Truncator(self.measure.text).chars(200)}"
+        return f"{self.measure.label}{_truncated(self.measure.text, 200)}"
 
     @cached_property
     def lead_unit(self) -> Phrase:
@@ -114,22 +127,22 @@ class ItemRow:
         return Phrase(gettext("Lead leader: %(leader)s"), leader=leader) if leader else None
 
     @cached_property
-    def deadline(self) -> Phrase:
+    def deadline(self) -> SafeString:
         if self.measure.deadline:
-            return Phrase(gettext("Deadline: %(deadline)s"), deadline=self.measure.deadline.isoformat())
-        return Phrase(gettext("Deadline: long-term"))
+            return _sentence(gettext("Deadline: %(deadline)s"), deadline=self.measure.deadline.isoformat())
+        return _sentence(gettext("Deadline: long-term"))
 
     @cached_property
-    def last_progress(self) -> Phrase:
+    def last_progress(self) -> SafeString:
         """"Last progress (date):" before the note, or that there is none."""
         if not self.last_note:
-            return Phrase(gettext("Last progress: none logged yet"))
+            return _sentence(gettext("Last progress: none logged yet"))
         day = timezone.localdate(self.last_note_at).isoformat() if self.last_note_at else ""
-        return Phrase(gettext("Last progress (%(date)s):"), date=day)
+        return _sentence(gettext("Last progress (%(date)s):"), date=day)
 
     @cached_property
     def note(self) -> str:
-        return Truncator(self.last_note).chars(120)
+        return _truncated(self.last_note, 120)
 
 
 # What a row shows and `Measure.days_overdue` reads: fewer columns to compile and to load.
