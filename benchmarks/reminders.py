@@ -126,23 +126,36 @@ class Counter:
         return execute(sql, params, many, context)
 
 
-def old_rendering(rev: str):
-    """cases/reminders/rendering.py as it was at `rev`, loaded beside today's, with the templates as they
-    were at `rev` too: today's templates may print what only today's rendering puts in their context."""
+def _module_at(rev: str, name: str):
+    """The module cases/reminders/<name>.py as it was at `rev`, loaded under a name of its own."""
     import importlib.util
+
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:cases/reminders/{name}.py"], check=True,
+                            capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader(f"cases.reminders._before_{name}", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "cases.reminders"
+    sys.modules[spec.name] = module  # dataclasses look their module up while the source runs
+    exec(compile(source, f"{rev}:{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def old_rendering(rev: str):
+    """cases/reminders/rendering.py as it was at `rev`, loaded beside today's, with the selection rules
+    and the templates as they were at `rev` too: today's may lack what the old code imports, and
+    today's templates print what only today's rendering puts in their context."""
     import io
     import tarfile
 
     from django.conf import settings
     from django.template.backends.django import DjangoTemplates
 
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:cases/reminders/rendering.py"], check=True,
-                            capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader("cases.reminders._before_rendering", loader=None)
-    module = importlib.util.module_from_spec(spec)
-    module.__package__ = "cases.reminders"
-    sys.modules[spec.name] = module  # dataclasses look their module up while the source runs
-    exec(compile(source, f"{rev}:rendering.py", "exec"), module.__dict__)
+    today = sys.modules["cases.reminders.selection"]
+    sys.modules["cases.reminders.selection"] = _module_at(rev, "selection")  # for `from .selection import`
+    try:
+        module = _module_at(rev, "rendering")
+    finally:
+        sys.modules["cases.reminders.selection"] = today
     folder = Path(tempfile.mkdtemp(prefix="rectify-templates-"))
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "templates"], check=True,
                              capture_output=True).stdout
