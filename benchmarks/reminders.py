@@ -18,8 +18,8 @@ reminder queued on commit; the workers claim, render and send every mail. It pri
 * the peak RSS of every process (this one, each worker's main and pool processes, the server);
 * statements and time per mail (a sample of 20 sent again in this process);
 * rendering per mail, old code against new in one run (`--before`, default c1e5108: the rendering
-  that loaded every item of a digest), median ms and the largest mail, over the largest digests
-  and escalations of the week.
+  that loaded every item of a digest; its rendering.py and its templates), median ms and the largest
+  mail, over the largest digests and escalations of the week.
 
 The nightly figures recount runs first when today's has not (at the weekly job's hour it has).
 """
@@ -126,17 +126,46 @@ class Counter:
         return execute(sql, params, many, context)
 
 
-def old_rendering(rev: str):
-    """cases/reminders/rendering.py as it was at `rev`, loaded beside today's."""
+def _module_at(rev: str, name: str):
+    """The module cases/reminders/<name>.py as it was at `rev`, loaded under a name of its own."""
     import importlib.util
 
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:cases/reminders/rendering.py"], check=True,
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:cases/reminders/{name}.py"], check=True,
                             capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader("cases.reminders._before_rendering", loader=None)
+    spec = importlib.util.spec_from_loader(f"cases.reminders._before_{name}", loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "cases.reminders"
     sys.modules[spec.name] = module  # dataclasses look their module up while the source runs
-    exec(compile(source, f"{rev}:rendering.py", "exec"), module.__dict__)
+    exec(compile(source, f"{rev}:{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def old_rendering(rev: str):
+    """cases/reminders/rendering.py as it was at `rev`, loaded beside today's, with the selection rules
+    and the templates as they were at `rev` too: today's may lack what the old code imports, and
+    today's templates print what only today's rendering puts in their context."""
+    import io
+    import tarfile
+
+    from django.conf import settings
+    from django.template.backends.django import DjangoTemplates
+
+    today = sys.modules["cases.reminders.selection"]
+    sys.modules["cases.reminders.selection"] = _module_at(rev, "selection")  # for `from .selection import`
+    try:
+        module = _module_at(rev, "rendering")
+    finally:
+        sys.modules["cases.reminders.selection"] = today
+    folder = Path(tempfile.mkdtemp(prefix="rectify-templates-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "templates"], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    config = settings.TEMPLATES[0]
+    engine = DjangoTemplates({"NAME": "before", "DIRS": [folder / "templates"], "APP_DIRS": config["APP_DIRS"],
+                              "OPTIONS": dict(config.get("OPTIONS", {}))})
+    module.render_to_string = lambda name, context=None, request=None: engine.get_template(name).render(
+        context, request)
     return module
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Membership, Unit, User
@@ -27,8 +27,8 @@ from .selection import (
     LEVEL_RANK,
     PERMISSION_BACKEND,
     SUPERVISOR_PERM,
+    LevelRules,
     Thresholds,
-    level_rank_expression,
     reportable,
     week_start,
 )
@@ -331,27 +331,28 @@ def _grouped(streams: Iterable[Iterator[tuple]]) -> Iterator[tuple[int, list[tup
         yield key, list(rows)
 
 
-_LEVEL_OF_RANK = {rank: level for level, rank in LEVEL_RANK.items() if rank}
-
-
 def _levelled(rows: list[tuple], *, on, thresholds) -> list[tuple[int, str]]:
-    """(measure id, level) for rows (key, id, level rank), one per id.
+    """(measure id, level) for rows (key, id, deadline, urging level id, idle), one per id.
 
-    The rank is `selection.level_rank_expression`, computed by the database: the rules of
-    `item_level` (an item a ladder level reaches before the REMINDER_* thresholds do, e.g. 20
-    working days ahead, counts as due soon). Reading the deadline and two timestamps of 280,000
-    rows to apply them here was a third of a province's planning, most of it parsing timestamps."""
+    `idle` (no progress for REMINDER_LAGGING_DAYS) is worked out by the database
+    (`LevelRules.idle_condition`), the level by `LevelRules.level`: an item a ladder level reaches
+    before the REMINDER_* thresholds do (e.g. 20 working days ahead) counts as due soon. Reading
+    two timestamps of 280,000 rows to apply the rules here was a third of a province's planning,
+    most of it parsing the timestamps."""
+    rules = LevelRules.of_day(on, thresholds)
     seen: dict[int, str] = {}
-    for _, pk, rank in rows:
-        if rank and pk not in seen:
-            seen[pk] = _LEVEL_OF_RANK[rank]
+    for _, pk, deadline, urging_level_id, idle in rows:
+        if pk not in seen and (level := rules.level(deadline=deadline, idle=idle,
+                                                    laddered=urging_level_id is not None)):
+            seen[pk] = level
     return list(seen.items())
 
 
 def _ranked(queryset, *columns, on, thresholds, prefix: str = ""):
-    """`columns` and the level rank of each row, as tuples."""
-    rank = level_rank_expression(on=on, thresholds=thresholds, prefix=prefix)
-    return queryset.annotate(level_rank=rank).values_list(*columns, "level_rank")
+    """`columns`, then what the level of each row needs: its deadline, ladder level and idleness."""
+    idle = ExpressionWrapper(LevelRules.of_day(on, thresholds).idle_condition(prefix), output_field=BooleanField())
+    return queryset.annotate(level_idle=idle).values_list(
+        *columns, f"{prefix}deadline", f"{prefix}urging_level_id", "level_idle")
 
 
 def _unit_streams(items, *, on, thresholds):

@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import datetime
+import heapq
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When, Window
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from accounts.scoping import pk_among
 
@@ -19,7 +26,7 @@ from ..delivery.mail import email_message
 from ..formats import percent
 from ..models import Measure, ProgressUpdate, Reminder
 from ..states import State
-from .selection import LEVEL_RANK, Thresholds, level_rank_expression
+from .selection import LEVEL_RANK, LevelRules, Thresholds
 from .summary import SupervisorSummary, supervisor_summary
 
 
@@ -37,8 +44,41 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+class Phrase(str):
+    """A translated sentence with names filled in, once for both bodies of a mail.
+
+    As a string it is the plain-text body's wording; the HTML body, which autoescapes, prints its
+    `__html__`: the same sentence with the names escaped and the translation as written, which is
+    what `{% blocktranslate %}` gives in each body.
+    """
+
+    html: SafeString
+
+    def __new__(cls, message: str, **values) -> Phrase:
+        phrase = super().__new__(cls, message % values)
+        phrase.html = mark_safe(message % {k: conditional_escape(v) for k, v in values.items()})
+        return phrase
+
+    def __html__(self) -> SafeString:
+        return self.html
+
+
+def _sentence(message: str, **values: int | str | None) -> SafeString:
+    """A translated sentence of numbers or ISO dates, which escaping leaves as they are: one string
+    for both bodies, the translation as written (as `{% blocktranslate %}` and `{% translate %}` give it)."""
+    return mark_safe(message % values if values else message)
+
+
+def _truncated(text: str, length: int) -> str:
+    """The `truncatechars` filter (`Truncator.chars`), without its walk through a text short enough."""
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
 @dataclass
 class ItemRow:
+    """One item of a mail, with its phrases translated once for both bodies."""
+
     measure: Measure
     level: str
     days_overdue: int
@@ -56,58 +96,114 @@ class ItemRow:
     def level_label(self) -> str:
         return Reminder.Level(self.level).label
 
+    @cached_property
+    def standing(self) -> SafeString:
+        """The level in days: overdue, idle, or left until the deadline."""
+        if self.level in (Reminder.Level.ESCALATED, Reminder.Level.OVERDUE):
+            return _sentence(gettext("%(days)s days overdue"), days=self.days_overdue)
+        if self.level == Reminder.Level.LAGGING:
+            return _sentence(gettext("Lagging: no progress for %(days)s days"), days=self.idle_days)
+        return _sentence(gettext("Due in %(days)s days"), days=self.days_left)
+
+    @cached_property
+    def level_text(self) -> str:
+        """The plain-text tag of the row: the urging ladder's level, then `standing` (supervised if escalated)."""
+        words = (gettext("Supervised (督办), %(days)s days overdue") % {"days": self.days_overdue} if self.escalated
+                 else self.standing)
+        ladder = self.measure.urging_level
+        return (f"{ladder.name} · {words}" if ladder else words).strip()
+
+    @cached_property
+    def title(self) -> str:
+        return f"{self.measure.label}{_truncated(self.measure.text, 200)}"
+
+    @cached_property
+    def lead_unit(self) -> Phrase:
+        return Phrase(gettext("Lead unit: %(unit)s"), unit=self.measure.lead_unit.name)
+
+    @cached_property
+    def lead_leader(self) -> Phrase | None:
+        leader = self.measure.lead_leader
+        return Phrase(gettext("Lead leader: %(leader)s"), leader=leader) if leader else None
+
+    @cached_property
+    def deadline(self) -> SafeString:
+        if self.measure.deadline:
+            return _sentence(gettext("Deadline: %(deadline)s"), deadline=self.measure.deadline.isoformat())
+        return _sentence(gettext("Deadline: long-term"))
+
+    @cached_property
+    def last_progress(self) -> SafeString:
+        """"Last progress (date):" before the note, or that there is none."""
+        if not self.last_note:
+            return _sentence(gettext("Last progress: none logged yet"))
+        day = timezone.localdate(self.last_note_at).isoformat() if self.last_note_at else ""
+        return _sentence(gettext("Last progress (%(date)s):"), date=day)
+
+    @cached_property
+    def note(self) -> str:
+        return _truncated(self.last_note, 120)
+
+
+# What a row shows and `Measure.days_overdue` reads: fewer columns to compile and to load.
+_SHOWN = ("label", "text", "deadline", "state", "signoff_requested_on", "last_progress_at", "created_at",
+          "case__title", "lead_unit__name", "lead_leader__name", "lead_leader__username",
+          "urging_level__name", "urging_level__colour")
+
 
 def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
               cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
-    """The reminder's items to show and how many it has at each level, in one query.
+    """The reminder's items to show and how many it has at each level, in two queries.
 
-    Only the `cap` worst items (highest level, longest overdue, nearest deadline; default
-    REMINDER_MAIL_MAX_ITEMS) are loaded, with everything a row shows joined in; the counts of
-    every level come with them as window sums over all the reminder's items, so a digest of
-    10,000 items costs what one of 30 does. Items completed or rescheduled since the week was
-    planned are left out. Rows are grouped by case and ordered by deadline within each case.
+    The first reads, for every item of the reminder still ongoing, only what its level depends on
+    (its deadline, its urging ladder level, and whether it is idle, worked out in the database so
+    that no timestamp is loaded): the levels (`LevelRules`, the rules planning applies too) are
+    counted and ranked here. The second loads the `cap` worst items (highest level, longest overdue,
+    nearest deadline; default REMINDER_MAIL_MAX_ITEMS) with everything a row shows joined in, so a
+    digest of 10,000 items loads what one of 30 does. Items completed or rescheduled since the week
+    was planned are left out. Rows are grouped by case and ordered by deadline within each case.
     """
     cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
-    ranks = {rank: level for level, rank in LEVEL_RANK.items() if rank}
-    latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
-    counted = {
-        f"n_{rank}": Window(Sum(Case(When(rank=rank, then=Value(1)), default=Value(0), output_field=IntegerField())))
-        for rank in ranks
-    }
+    rules = LevelRules.of_day(on, thresholds)
+    escalation = reminder.kind == Reminder.Kind.ESCALATION
+    counts = dict.fromkeys(Reminder.Level.values, 0)
     # The reminder's own ids first (`pk_among`): joined the other way, PostgreSQL sorted every
     # ongoing measure of the deployment (150,000 at province scale, 400 ms) to keep 139.
     linked = Reminder.measures.through.objects.filter(reminder_id=reminder.pk).values("measure_id")
-    measures = list(
-        Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED)
-        .annotate(rank=level_rank_expression(on=on, thresholds=thresholds)).filter(rank__gt=0)
-        .select_related("case", "lead_unit", "lead_leader", "urging_level")
-        .annotate(last_note=Subquery(latest_note.values("note")[:1]),
-                  last_note_at=Subquery(latest_note.values("created_at")[:1]), **counted)
-        .order_by("-rank", F("deadline").asc(nulls_last=True), "pk")[:cap]
-    )
-    counts = dict.fromkeys(Reminder.Level.values, 0)
-    if not measures:
-        return [], counts
-    escalation = reminder.kind == Reminder.Kind.ESCALATION
-    for rank, level in ranks.items():
+    ongoing = (Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED).order_by()
+               .annotate(idle=ExpressionWrapper(rules.idle_condition(), output_field=BooleanField()))
+               .values_list("pk", "deadline", "urging_level_id", "idle"))
+    far = datetime.date.max
+    ranked, levels = [], {}
+    for pk, deadline, urging_level_id, idle in ongoing:
+        level = rules.level(deadline=deadline, idle=bool(idle), laddered=urging_level_id is not None)
+        if level is None:
+            continue
+        ranked.append((-LEVEL_RANK[level], deadline or far, pk))
         if escalation and level == Reminder.Level.OVERDUE:
             level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
-        counts[level] += getattr(measures[0], f"n_{rank}") or 0
+        counts[level] += 1
+        levels[pk] = level
+    if not ranked:
+        return [], counts
+    latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
+    measures = (
+        Measure.objects.filter(pk__in=[pk for *_, pk in heapq.nsmallest(cap, ranked)]).order_by()
+        .select_related("case", "lead_unit", "lead_leader", "urging_level").only(*_SHOWN)
+        .annotate(last_note=Subquery(latest_note.values("note")[:1]),
+                  last_note_at=Subquery(latest_note.values("created_at")[:1]))
+    )
     head, tail = reverse("cases:measure-detail", args=[0]).rsplit("/0/", 1)
     rows = []
     for measure in measures:
-        level = ranks[measure.rank]
-        if escalation and level == Reminder.Level.OVERDUE:
-            level = Reminder.Level.ESCALATED
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
-            measure=measure, level=level, days_overdue=measure.days_overdue(on),
+            measure=measure, level=levels[measure.pk], days_overdue=measure.days_overdue(on),
             url=absolute(f"{head}/{measure.pk}/{tail}"),
             last_note=measure.last_note or "", last_note_at=measure.last_note_at,
             idle_days=(on - timezone.localdate(last_activity)).days,
             days_left=(measure.deadline - on).days if measure.deadline else None,
         ))
-    far = datetime.date.max
     rows.sort(key=lambda r: (r.measure.case.title, r.measure.case_id, r.measure.deadline or far, r.measure.pk))
     return [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)], counts
 

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Reminder, waits_on_time_condition
@@ -62,6 +63,43 @@ def escalated(queryset, *, on: datetime.date, thresholds: Thresholds):
     return queryset.overdue(on).filter(deadline__lte=on - datetime.timedelta(days=thresholds.escalate_after_days))
 
 
+@dataclass(frozen=True)
+class LevelRules:
+    """The levels of one day: the rules of `item_level`, with their bounds worked out once for many rows."""
+
+    on: datetime.date
+    escalate_by: datetime.date  # a deadline on or before it: overdue long enough to escalate
+    idle_before: datetime.datetime  # last activity before it (a local midnight): lagging
+    due_by: datetime.date  # a deadline from `on` up to it: due soon
+
+    @classmethod
+    def of_day(cls, on: datetime.date, thresholds: Thresholds) -> LevelRules:
+        idle_since = on - datetime.timedelta(days=thresholds.lagging_days)
+        return cls(on=on, escalate_by=on - datetime.timedelta(days=thresholds.escalate_after_days),
+                   idle_before=timezone.make_aware(datetime.datetime.combine(idle_since, datetime.time())),
+                   due_by=on + datetime.timedelta(days=thresholds.due_soon_days))
+
+    def idle(self, last_activity: datetime.datetime | None) -> bool:
+        return last_activity is not None and last_activity < self.idle_before
+
+    def idle_condition(self, prefix: str = "") -> Q:
+        """`idle` of each row's last activity (its last progress, else its creation), in the database;
+        `prefix` reaches the measure from another model (``"measure__"`` from a supporting-unit row)."""
+        return Q(**{f"{prefix}last_progress_at__lt": self.idle_before}) | Q(
+            **{f"{prefix}last_progress_at__isnull": True, f"{prefix}created_at__lt": self.idle_before})
+
+    def level(self, *, deadline: datetime.date | None, idle: bool, laddered: bool = False) -> str | None:
+        """The level of an ongoing item, or None; `laddered`: a level of the urging ladder covers it, and
+        such an item counts as due soon when no REMINDER_* rule reaches it (a ladder may warn earlier)."""
+        if deadline is not None and deadline < self.on:
+            return Reminder.Level.ESCALATED if deadline <= self.escalate_by else Reminder.Level.OVERDUE
+        if idle:
+            return Reminder.Level.LAGGING
+        if laddered or (deadline is not None and deadline <= self.due_by):
+            return Reminder.Level.DUE_SOON
+        return None
+
+
 def item_level(
     *, deadline: datetime.date | None, last_activity: datetime.datetime | None, on: datetime.date,
     thresholds: Thresholds,
@@ -70,45 +108,5 @@ def item_level(
 
     The same rules as `reportable` and `escalated`, for one row already in memory.
     """
-    if deadline is not None and deadline < on:
-        overdue_days = (on - deadline).days
-        return Reminder.Level.ESCALATED if overdue_days >= thresholds.escalate_after_days else Reminder.Level.OVERDUE
-    cutoff = on - datetime.timedelta(days=thresholds.lagging_days)
-    if last_activity is not None and timezone.localdate(last_activity) < cutoff:
-        return Reminder.Level.LAGGING
-    if deadline is not None and deadline <= on + datetime.timedelta(days=thresholds.due_soon_days):
-        return Reminder.Level.DUE_SOON
-    return None
-
-
-
-
-def level_rank_expression(*, on: datetime.date, thresholds: Thresholds, prefix: str = ""):
-    """`item_level` as a database expression: the rank of each row's level (4 escalated, 3 overdue,
-    2 lagging, 1 due soon; 0 none), for a mail that loads only the items it shows.
-
-    The same rules in the same order as `item_level` (an item a ladder level covers and no
-    REMINDER_* rule reaches counts as due soon); `tests/cases/test_reminders.py` checks the two
-    agree on every kind of item. `prefix` reaches the measure from another model (``"measure__"``
-    from a supporting-unit row).
-    """
-    from django.db.models import Case, IntegerField, Q, Value, When
-
-    escalate_by = on - datetime.timedelta(days=thresholds.escalate_after_days)
-    cutoff = timezone.make_aware(datetime.datetime.combine(on - datetime.timedelta(days=thresholds.lagging_days),
-                                                           datetime.time()))
-    due_by = on + datetime.timedelta(days=thresholds.due_soon_days)
-    rank = LEVEL_RANK
-    def on_measure(**lookups) -> Q:
-        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
-
-    return Case(
-        When(on_measure(deadline__lt=on, deadline__lte=escalate_by), then=Value(rank[Reminder.Level.ESCALATED])),
-        When(on_measure(deadline__lt=on), then=Value(rank[Reminder.Level.OVERDUE])),
-        When(on_measure(last_progress_at__lt=cutoff) | on_measure(last_progress_at__isnull=True, created_at__lt=cutoff),
-             then=Value(rank[Reminder.Level.LAGGING])),
-        When(on_measure(deadline__lte=due_by), then=Value(rank[Reminder.Level.DUE_SOON])),
-        When(on_measure(urging_level__isnull=False), then=Value(rank[Reminder.Level.DUE_SOON])),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    rules = LevelRules.of_day(on, thresholds)
+    return rules.level(deadline=deadline, idle=rules.idle(last_activity))

@@ -1,6 +1,7 @@
 """Who gets which reminder, at which level, and what the e-mails say (cases/reminders.py)."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -345,7 +346,7 @@ def test_digest_is_built_in_constant_queries(unit, staff, django_assert_num_quer
     reminders.plan_week(on=ON)
     reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the levels of the items, then the items shown
         message = reminders.build_message(reminder, on=ON)
     assert message.body.count("查看并填报") == 10
 
@@ -367,9 +368,9 @@ def test_a_long_digest_lists_the_worst_items_up_to_the_cap_and_links_the_rest(un
     assert len(message.body.encode()) + len(html.encode()) < 100_000
 
 
-def test_the_database_level_agrees_with_item_level_for_every_kind_of_item(unit):
-    """`level_rank_expression` (the mails' query) and `item_level` (planning) are one rule."""
-    from cases.reminders.selection import LEVEL_RANK, Thresholds, item_level, level_rank_expression
+def test_the_mails_levels_agree_with_item_level_for_every_kind_of_item(unit):
+    """The mails' levels (`LevelRules`, idleness worked out in the database) and `item_level` are one rule."""
+    from cases.reminders.selection import Thresholds, item_level
     from cases.urging.models import LadderLevel
 
     thresholds = Thresholds(due_soon_days=7, lagging_days=14, escalate_after_days=14)
@@ -387,11 +388,22 @@ def test_the_database_level_agrees_with_item_level_for_every_kind_of_item(unit):
                     created_at=now - datetime.timedelta(days=50),
                     last_progress_at=None if idle is None else now - datetime.timedelta(days=idle))
                 made.append(measure.pk)
-    rows = Measure.objects.filter(pk__in=made).annotate(rank=level_rank_expression(on=ON, thresholds=thresholds))
-    for m in rows:
+    reminder = Reminder.objects.create(kind=Reminder.Kind.UNIT_DIGEST, level=Reminder.Level.OVERDUE, period=ON,
+                                       recipient_email=unit.email)
+    reminder.measures.set(made)
+
+    cases, counts = reminders.item_rows(reminder, on=ON, thresholds=thresholds, cap=len(made))
+
+    expected = dict.fromkeys(Reminder.Level.values, 0)
+    levels = {}
+    for m in Measure.objects.filter(pk__in=made):
         level = item_level(deadline=m.deadline, last_activity=m.last_progress_at or m.created_at, on=ON,
                            thresholds=thresholds) or (Reminder.Level.DUE_SOON if m.urging_level_id else None)
-        assert m.rank == (LEVEL_RANK[level] if level else 0), (m.deadline, m.last_progress_at, m.urging_level_id)
+        if level:
+            expected[level] += 1
+            levels[m.pk] = level
+    assert counts == expected
+    assert {row.measure.pk: row.level for _, rows in cases for row in rows} == levels
 
 
 def test_a_digest_loads_only_the_items_it_shows(unit, staff):
@@ -403,7 +415,11 @@ def test_a_digest_loads_only_the_items_it_shows(unit, staff):
     with CaptureQueriesContext(connection) as queries:
         cases, counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings(), cap=5)
 
-    assert len(queries) == 1 and "LIMIT 5" in queries[0]["sql"]
+    # The levels of all twelve from their own columns, no row's details; then the five shown, joined.
+    assert len(queries) == 2
+    levels, shown_rows = (query["sql"] for query in queries)
+    assert "JOIN" not in levels and '"text"' not in levels
+    assert len(re.search(r'"cases_measure"\."id" IN \(([^)]*)\)', shown_rows)[1].split(",")) == 5
     assert sum(len(rows) for _, rows in cases) == 5
     assert counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED] == 12  # counted over all of them
     shown = sorted(r.days_overdue for _, rows in cases for r in rows)
