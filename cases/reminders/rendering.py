@@ -103,6 +103,9 @@ class ItemRow:
             return _sentence(gettext("%(days)s days overdue"), days=self.days_overdue)
         if self.level == Reminder.Level.LAGGING:
             return _sentence(gettext("Lagging: no progress for %(days)s days"), days=self.idle_days)
+        if self.days_left is None:
+            # Only the urging ladder makes an item without a deadline due soon: it printed "Due in None days".
+            return _sentence(gettext("No deadline set"))
         return _sentence(gettext("Due in %(days)s days"), days=self.days_left)
 
     @cached_property

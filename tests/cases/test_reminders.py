@@ -424,3 +424,19 @@ def test_a_digest_loads_only_the_items_it_shows(unit, staff):
     assert counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED] == 12  # counted over all of them
     shown = sorted(r.days_overdue for _, rows in cases for r in rows)
     assert shown == [8, 9, 10, 11, 12]  # the worst five
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh-hans", "未设完成时限"), ("en", "No deadline set")])
+def test_an_item_without_a_deadline_is_not_due_in_none_days(language, words):
+    """Only the urging ladder makes an item with no deadline due soon; its row says it has none."""
+    from django.utils import translation
+
+    from cases.reminders.rendering import ItemRow
+
+    row = ItemRow(measure=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
+                  last_note_at=None, idle_days=0, days_left=None)
+    with translation.override(language):
+        assert row.standing == words and "None" not in row.standing
+    with translation.override("en"):
+        assert ItemRow(measure=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
+                       last_note_at=None, idle_days=0, days_left=3).standing == "Due in 3 days"
