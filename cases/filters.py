@@ -13,6 +13,7 @@ from django.db import connections
 from django.db.models import Func, Q, TextField, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -32,10 +33,10 @@ class TotalOrderingFilter(filters.OrderingFilter):
     """`?ordering=` with the primary key as the last key: a page never repeats or skips a tied row."""
 
     def filter(self, qs, value):
-        if value in filters.constants.EMPTY_VALUES:
+        if value in EMPTY_VALUES:
             return qs
-        return qs.order_by(*total_ordering(
-            self.get_ordering_value(param) for param in value if param not in filters.constants.EMPTY_VALUES))
+        return qs.order_by(*total_ordering(self.get_ordering_value(param) for param in value
+                                           if param not in EMPTY_VALUES))
 
 
 class MeasureFilterSet(BoundedFilterSet):

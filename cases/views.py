@@ -12,6 +12,7 @@ import functools
 import html
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,11 +59,12 @@ def _url(name: str, params, **extra) -> str:
             query.extend((key, str(v)) for v in value)
         elif value is not None and value != "":
             query.append((key, str(value)))
-    return _path_of(name, get_script_prefix(), get_urlconf()) + ("?" + urlencode(query) if query else "")
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _path_of(name, get_script_prefix(), urlconf) + ("?" + urlencode(query) if query else "")
 
 
 @functools.lru_cache(maxsize=64)
-def _path_of(name: str, _prefix: str, _urlconf) -> str:
+def _path_of(name: str, _prefix: str, _urlconf: str) -> str:
     """`reverse(name)` of a URL without arguments, once per script prefix and URLconf: the
     dashboard builds some 700 links (each figure and row opens its items), and reversing each
     afresh was a tenth of the page's time."""

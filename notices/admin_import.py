@@ -275,7 +275,7 @@ class NoticeImportAdminMixin:
             return HttpResponseRedirect(job_url(job))
         try:
             choices = scoped_choices(job, job.options)
-            plan = preview_notice(self._parsed(request, pending), **choices)
+            plan = preview_notice(notice_from_dict(job.result["parsed"]), **choices)
         except (Case.DoesNotExist, Unit.DoesNotExist, Organisation.DoesNotExist):
             return self._expired(request)
         except NoticeImportError as exc:
