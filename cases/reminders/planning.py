@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Membership, Unit, User
@@ -348,17 +348,15 @@ def _levelled(rows: list[tuple], *, on, thresholds) -> list[tuple[int, str]]:
     return list(seen.items())
 
 
-def _ranked(queryset, *columns, on, thresholds, prefix: str = ""):
-    """`columns`, then what the level of each row needs: its deadline, ladder level and idleness."""
-    idle = ExpressionWrapper(LevelRules.of_day(on, thresholds).idle_condition(prefix), output_field=BooleanField())
-    return queryset.annotate(level_idle=idle).values_list(
-        *columns, f"{prefix}deadline", f"{prefix}urging_level_id", "level_idle")
+def _level_inputs(queryset, *columns, on, thresholds, prefix: str = ""):
+    return LevelRules.of_day(on, thresholds).level_inputs(queryset, *columns, prefix=prefix)
 
 
 def _unit_streams(items, *, on, thresholds):
-    """(unit id, measure id, rank) for each item's lead unit and each supporting unit, by unit."""
-    lead = _ranked(items.order_by("lead_unit_id", "pk"), "lead_unit_id", "pk", on=on, thresholds=thresholds)
-    supporting = _ranked(
+    """(unit id, measure id, deadline, ladder level, idle) for each item's lead unit and each
+    supporting unit, by unit."""
+    lead = _level_inputs(items.order_by("lead_unit_id", "pk"), "lead_unit_id", "pk", on=on, thresholds=thresholds)
+    supporting = _level_inputs(
         Measure.supporting_units.through.objects.filter(measure__in=items.values("pk")).order_by("unit_id",
                                                                                                 "measure_id"),
         "unit_id", "measure_id", on=on, thresholds=thresholds, prefix="measure__")
@@ -476,8 +474,8 @@ def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
         person_ids |= Q(pk__in=items.values(column))
     people = dict(User.objects.filter(person_ids, is_active=True).values_list("pk", "email"))
     _unit_channels, user_channels = _channels()
-    ordered = [_ranked(items.order_by(column, "pk"), column, "pk", on=on, thresholds=thresholds).iterator(CHUNK_SIZE)
-               for column, items in streams.items()]
+    ordered = [_level_inputs(items.order_by(column, "pk"), column, "pk", on=on, thresholds=thresholds)
+               .iterator(CHUNK_SIZE) for column, items in streams.items()]
     for user_id, rows in _grouped(ordered):
         email = (people.get(user_id) or "").strip().lower()
         if user_id not in people or not (email or user_channels.get(user_id)):
@@ -494,8 +492,8 @@ def _plan_copies(recorder: _Recorder, *, on, thresholds) -> None:
     for level in LadderLevel.objects.exclude(copy_to="").order_by("pk"):
         if not level.copies:
             continue
-        rows = _ranked(Measure.objects.ongoing().filter(urging_level=level).order_by("pk"), "urging_level_id", "pk",
-                       on=on, thresholds=thresholds)
+        rows = _level_inputs(Measure.objects.ongoing().filter(urging_level=level).order_by("pk"),
+                             "urging_level_id", "pk", on=on, thresholds=thresholds)
         for start_rows in _chunks(rows.iterator(CHUNK_SIZE)):
             levelled = [(pk, _escalation_level(lv)) for pk, lv in _levelled(start_rows, on=on, thresholds=thresholds)]
             for address in level.copies:

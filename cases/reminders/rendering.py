@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -173,9 +173,8 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     # The reminder's own ids first (`pk_among`): joined the other way, PostgreSQL sorted every
     # ongoing measure of the deployment (150,000 at province scale, 400 ms) to keep 139.
     linked = Reminder.measures.through.objects.filter(reminder_id=reminder.pk).values("measure_id")
-    ongoing = (Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED).order_by()
-               .annotate(idle=ExpressionWrapper(rules.idle_condition(), output_field=BooleanField()))
-               .values_list("pk", "deadline", "urging_level_id", "idle"))
+    ongoing = rules.level_inputs(Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED).order_by(),
+                                 "pk")
     far = datetime.date.max
     ranked, levels = [], {}
     for pk, deadline, urging_level_id, idle in ongoing:

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from ..models import Reminder, waits_on_time_condition
@@ -87,6 +87,14 @@ class LevelRules:
         `prefix` reaches the measure from another model (``"measure__"`` from a supporting-unit row)."""
         return Q(**{f"{prefix}last_progress_at__lt": self.idle_before}) | Q(
             **{f"{prefix}last_progress_at__isnull": True, f"{prefix}created_at__lt": self.idle_before})
+
+    def level_inputs(self, queryset, *columns: str, prefix: str = ""):
+        """`columns` of each row, then what its level needs: the deadline, the urging ladder level's
+        id and whether it is idle (worked out by the database, so no timestamp is loaded: Django's
+        timestamptz loader costs ~10 µs a value, and planning reads 280,000 rows)."""
+        idle = ExpressionWrapper(self.idle_condition(prefix), output_field=BooleanField())
+        return queryset.annotate(level_idle=idle).values_list(
+            *columns, f"{prefix}deadline", f"{prefix}urging_level_id", "level_idle")
 
     def level(self, *, deadline: datetime.date | None, idle: bool, laddered: bool = False) -> str | None:
         """The level of an ongoing item, or None; `laddered`: a level of the urging ladder covers it, and
