@@ -750,8 +750,15 @@ class Reminder(DeliveryRecord):
         "NotificationChannel", verbose_name=_("channel"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="reminders", help_text=_("Empty for e-mail to the recipient's address."),
     )
-    measures = models.ManyToManyField(Measure, verbose_name=_("items"), blank=True, related_name="reminders")
+    # What the reminder reports, counted at planning: every item it covers, and how many at each level.
     item_count = models.PositiveIntegerField(_("items"), default=0)
+    counts = models.JSONField(
+        _("items at each level"), default=dict, blank=True,
+        help_text=_("How many of the items are at each level, counted when the week was planned."))
+    # What it shows: the most urgent of them (at most REMINDER_MAIL_MAX_ITEMS), in the mail's order.
+    measures = models.ManyToManyField(
+        Measure, verbose_name=_("items shown"), blank=True, related_name="reminders",
+        help_text=_("The most urgent items the reminder lists; the number of items counts them all."))
 
     objects = ReminderQuerySet.as_manager()
 

@@ -1,8 +1,16 @@
 """Planning: who gets which items this week, recorded as one `Reminder` row per recipient.
 
-All in one transaction, so a week is planned completely or not at all. Items are streamed in
-chunks ordered by unit (or by person) and one unit's items are held at a time: memory grows
-with the number of recipients, never with the number of items.
+All in one transaction, so a week is planned completely or not at all. Each recipient's items are
+*tallied* as they stream by (`Tally`): how many at each level, and the most urgent
+`REMINDER_MAIL_MAX_ITEMS` of them, which are all the mail lists. A reminder records the counts and
+links the items it shows, not every item it covers: a province's top units cover their whole subtree
+(10,000 items for the largest), and linking all of them wrote 1.2 million rows a week, which with
+their foreign-key checks were two thirds of the planning's time.
+
+Unit digests stream the items once in id order, each with its lead and supporting units, so an item
+is counted once per reader however many of their units it concerns. Readers who read the same units
+(a unit's mailbox, its staff, their group bots) share one tally. Memory grows with units and
+recipients, never with items.
 """
 
 from __future__ import annotations
@@ -14,9 +22,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from accounts.models import Membership, Unit, User
 
@@ -30,15 +38,16 @@ from .selection import (
     LevelRules,
     Thresholds,
     reportable,
+    urgency,
     week_start,
 )
 from .summary import supervisor_summary
 
 logger = logging.getLogger(__name__)
 
-# Planning writes new reminders once this many are pending, or this many item links.
+# New reminders go in with one bulk INSERT per this many.
 FLUSH_RECIPIENTS = 500
-FLUSH_LINKS = 10_000
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -59,6 +68,41 @@ def _key(kind: str, email: str, channel_id: int | None) -> tuple[str, str]:
     return (kind, f"#{channel_id}" if channel_id else email)
 
 
+class Tally:
+    """What one reminder reports: how many items at each level, and the `cap` most urgent of them
+    (by `selection.urgency`, the mail's order). Each item is added once."""
+
+    __slots__ = ("_kept", "cap", "counts")
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.counts: dict[str, int] = {}
+        self._kept: list[tuple[int, int, int]] = []  # negated urgency: the least urgent kept on top
+
+    def add(self, pk: int, level: str, deadline: datetime.date | None) -> None:
+        self.counts[level] = self.counts.get(level, 0) + 1
+        rank, day, _ = urgency(level, deadline, pk)
+        key = (-rank, -day, -pk)
+        if len(self._kept) < self.cap:
+            heapq.heappush(self._kept, key)
+        elif key > self._kept[0]:
+            heapq.heapreplace(self._kept, key)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def level(self) -> str | None:
+        """The highest level among the items: the reminder's own."""
+        return max(self.counts, key=LEVEL_RANK.__getitem__, default=None)
+
+    @property
+    def shown(self) -> list[int]:
+        """The ids of the items the mail lists, most urgent first."""
+        return [-pk for *_, pk in sorted(self._kept, reverse=True)]
+
+
 @dataclass
 class PlannedReminder:
     """One recipient's reminder for the week, as planned (and, unless a dry run, recorded)."""
@@ -71,16 +115,12 @@ class PlannedReminder:
     item_count: int = 0
     reminder_id: int | None = None
     channel_id: int | None = None
-    # Only a dry run keeps the ids, to count each item once; a real run lets the database do it.
-    measure_ids: set[int] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    shown: list[int] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
         return _key(self.kind, self.email, self.channel_id)
-
-    def raise_level(self, level: str) -> None:
-        if self.level is None or LEVEL_RANK[level] > LEVEL_RANK[self.level]:
-            self.level = level
 
 
 @dataclass
@@ -99,17 +139,13 @@ class WeekPlan:
 
 
 class _Recorder:
-    """Collects the reminders of a week: as Reminder rows, or only in memory for a dry run.
+    """Collects the reminders of a week, then records them: as Reminder rows, or only in memory for
+    a dry run.
 
     Recipients already recorded for the week — by an earlier run, or by a run racing this one
     (the unique constraint answers for it) — are left alone: that is what makes a second run
-    of the same week send nothing new.
-
-    Rows are written in batches: new reminders wait in memory until `FLUSH_RECIPIENTS` of
-    them (or `FLUSH_LINKS` item links) are pending, then go in with one bulk INSERT, followed
-    by their item links in bulk. A recipient's items can arrive from several units far apart
-    in the stream, so links keep being added to a reminder after its row is written. Memory
-    stays bounded by the batch, and the number of queries grows with batches, not recipients.
+    of the same week send nothing new. Rows go in with one bulk INSERT per `FLUSH_RECIPIENTS`,
+    then the items each shows in bulk.
     """
 
     def __init__(self, *, period: datetime.date, dry_run: bool):
@@ -124,80 +160,56 @@ class _Recorder:
         self.already_recorded: set[tuple[str, str]] = set()
         self.planned: dict[tuple[str, str], PlannedReminder] = {}
         self._through = Reminder.measures.through
-        self._unwritten: list[PlannedReminder] = []  # planned, row not inserted yet
-        self._links: dict[tuple[str, str], set[int]] = {}  # item ids not linked yet, per reminder
-        self._link_count = 0
 
-    def add(self, kind: str, recipient: Recipient, items: list[tuple[int, str]], *, item_count: int = 0) -> None:
-        if not items and kind != Reminder.Kind.SUPERVISOR_SUMMARY:
+    def add(self, kind: str, recipient: Recipient, tally: Tally | None = None, *, item_count: int = 0) -> None:
+        """Plan `recipient`'s reminder of `kind` with the items of `tally` (a supervisor summary
+        has none: `item_count` is its overdue figure). Each (kind, recipient) is added once."""
+        if kind != Reminder.Kind.SUPERVISOR_SUMMARY and (tally is None or not tally.counts):
             return  # nothing to report: nothing is sent
         key = (kind, recipient.key)
         if key in self.taken:
             self.already_recorded.add(key)
             return
-        entry = self.planned.get(key)
-        if entry is None:
-            entry = PlannedReminder(kind=kind, email=recipient.email, user_id=recipient.user_id,
-                                    unit_id=recipient.unit_id, item_count=item_count,
-                                    channel_id=recipient.channel_id)
-            entry.raise_level(Reminder.Level.SUMMARY if kind == Reminder.Kind.SUPERVISOR_SUMMARY
-                              else items[0][1])
-            self.planned[key] = entry
-            if not self.dry_run:
-                self._unwritten.append(entry)
-        for _, level in items:
-            entry.raise_level(level)
-        if self.dry_run:
-            entry.measure_ids.update(pk for pk, _ in items)
-            return
-        if items:
-            pending = self._links.setdefault(key, set())
-            before = len(pending)
-            pending.update(pk for pk, _ in items)
-            self._link_count += len(pending) - before
-        if len(self._unwritten) >= FLUSH_RECIPIENTS or self._link_count >= FLUSH_LINKS:
-            self._flush()
-
-    def _flush(self) -> None:
-        """Write the pending reminders, then the pending item links (duplicates ignored)."""
-        if self._unwritten:
-            self._insert(self._unwritten)
-            self._unwritten = []
-        links = (
-            (entry.reminder_id, pk)
-            for key, measure_ids in self._links.items()
-            if (entry := self.planned.get(key)) is not None  # None: another run recorded this recipient first
-            for pk in measure_ids
-        )
-        if connection.vendor == "postgresql":
-            self._copy_links(links)
+        if key in self.planned:
+            raise ValueError(f"{key} planned twice")
+        entry = PlannedReminder(kind=kind, email=recipient.email, user_id=recipient.user_id,
+                                unit_id=recipient.unit_id, item_count=item_count, channel_id=recipient.channel_id)
+        if tally is None:
+            entry.level = Reminder.Level.SUMMARY
         else:
-            # Model instances are built a batch at a time: the buffer holds only ids.
-            while batch := list(itertools.islice(links, CHUNK_SIZE)):
-                self._through.objects.bulk_create(
-                    [self._through(reminder_id=reminder_id, measure_id=pk) for reminder_id, pk in batch],
-                    batch_size=CHUNK_SIZE, ignore_conflicts=True,
-                )
-        self._links = {}
-        self._link_count = 0
+            entry.level, entry.item_count, entry.counts, entry.shown = (
+                tally.level, tally.total, dict(tally.counts), tally.shown)
+        self.planned[key] = entry
 
-    def _copy_links(self, links: Iterator[tuple[int, int]]) -> None:
-        """The links through COPY into a scratch table, then one INSERT … ON CONFLICT DO NOTHING.
+    def finish(self) -> list[PlannedReminder]:
+        """Record the planned reminders (unless a dry run); return them in a stable order."""
+        entries = sorted(self.planned.values(), key=lambda e: (e.kind, e.email, e.channel_id or 0))
+        if not self.dry_run:
+            for start in range(0, len(entries), FLUSH_RECIPIENTS):
+                self._insert(entries[start:start + FLUSH_RECIPIENTS])
+            entries = [e for e in entries if e.key in self.planned]  # not those a racing run recorded first
+            self._link(entries)
+        return entries
 
-        A province's week links about 1.2 million items to its reminders: as model instances
-        through `bulk_create` that was 50 of the planning's 62 seconds; COPY streams the id pairs
-        without building an object per row. The scratch table lives until the transaction ends.
-        """
-        table = connection.ops.quote_name(self._through._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS rectify_reminder_links "
-                           "(reminder_id bigint NOT NULL, measure_id bigint NOT NULL) ON COMMIT DROP")
-            with cursor.cursor.copy("COPY rectify_reminder_links (reminder_id, measure_id) FROM STDIN") as copy:
+    def _link(self, entries: list[PlannedReminder]) -> None:
+        """The items each reminder shows, in bulk: COPY on PostgreSQL (no model instance per row)."""
+        links = ((entry.reminder_id, pk) for entry in entries for pk in entry.shown)
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(self._through._meta.db_table)
+            with connection.cursor() as cursor, \
+                    cursor.cursor.copy(f"COPY {table} (reminder_id, measure_id) FROM STDIN") as copy:
                 for row in links:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} (reminder_id, measure_id) "
-                           "SELECT reminder_id, measure_id FROM rectify_reminder_links ON CONFLICT DO NOTHING")
-            cursor.execute("TRUNCATE rectify_reminder_links")
+            return
+        while batch := list(itertools.islice(links, CHUNK_SIZE)):
+            self._through.objects.bulk_create(
+                [self._through(reminder_id=reminder_id, measure_id=pk) for reminder_id, pk in batch],
+                batch_size=CHUNK_SIZE)
+
+    def _row(self, entry: PlannedReminder) -> Reminder:
+        return Reminder(kind=entry.kind, level=entry.level, period=self.period, recipient_email=entry.email,
+                        recipient_id=entry.user_id, unit_id=entry.unit_id, item_count=entry.item_count,
+                        counts=entry.counts, channel_id=entry.channel_id)
 
     def _insert(self, entries: list[PlannedReminder]) -> None:
         """Claim the (recipient, week, kind) slots of `entries` with one bulk INSERT.
@@ -207,11 +219,7 @@ class _Recorder:
         if a run racing this one recorded some since, the batch fails as a whole, is rolled
         back to its savepoint, and is claimed again row by row, exactly as without batching.
         """
-        rows = [
-            Reminder(kind=e.kind, level=e.level, period=self.period, recipient_email=e.email,
-                     recipient_id=e.user_id, unit_id=e.unit_id, item_count=e.item_count, channel_id=e.channel_id)
-            for e in entries
-        ]
+        rows = [self._row(e) for e in entries]
         try:
             with transaction.atomic():
                 Reminder.objects.bulk_create(rows, batch_size=FLUSH_RECIPIENTS)
@@ -232,30 +240,22 @@ class _Recorder:
         by_key = {e.key: e for e in entries}
         for kind in {e.kind for e in entries}:
             emails = [e.email for e in entries if e.kind == kind and not e.channel_id]
-            for start in range(0, len(emails), FLUSH_RECIPIENTS):
-                found = Reminder.objects.filter(
-                    period=self.period, kind=kind, channel__isnull=True,
-                    recipient_email__in=emails[start:start + FLUSH_RECIPIENTS],
-                ).values_list("recipient_email", "pk")
-                for email, pk in found:
-                    by_key[(kind, email)].reminder_id = pk
+            found = Reminder.objects.filter(period=self.period, kind=kind, channel__isnull=True,
+                                            recipient_email__in=emails).values_list("recipient_email", "pk")
+            for email, pk in found:
+                by_key[(kind, email)].reminder_id = pk
             channels = [e.channel_id for e in entries if e.kind == kind and e.channel_id]
-            for start in range(0, len(channels), FLUSH_RECIPIENTS):
-                found = Reminder.objects.filter(
-                    period=self.period, kind=kind, channel_id__in=channels[start:start + FLUSH_RECIPIENTS],
-                ).values_list("channel_id", "pk")
-                for channel_id, pk in found:
-                    by_key[_key(kind, "", channel_id)].reminder_id = pk
+            found = Reminder.objects.filter(period=self.period, kind=kind,
+                                            channel_id__in=channels).values_list("channel_id", "pk")
+            for channel_id, pk in found:
+                by_key[_key(kind, "", channel_id)].reminder_id = pk
 
     def _create(self, entry: PlannedReminder) -> bool:
         """Claim one (recipient, week, kind) slot; False if another run holds it already."""
         try:
             with transaction.atomic():
-                reminder = Reminder.objects.create(
-                    kind=entry.kind, level=entry.level, period=self.period, recipient_email=entry.email,
-                    recipient_id=entry.user_id, unit_id=entry.unit_id, item_count=entry.item_count,
-                    channel_id=entry.channel_id,
-                )
+                reminder = self._row(entry)
+                reminder.save(force_insert=True)
         except IntegrityError:
             return False
         entry.reminder_id = reminder.pk
@@ -265,40 +265,12 @@ class _Recorder:
         """Another run recorded this recipient first: it is theirs, and counted as already recorded."""
         key = entry.key
         del self.planned[key]
-        self._links.pop(key, None)
         self.taken.add(key)
         self.already_recorded.add(key)
 
-    def finish(self) -> list[PlannedReminder]:
-        """Store each reminder's item count and level; return them in a stable order."""
-        if not self.dry_run:
-            self._flush()
-        entries = sorted(self.planned.values(), key=lambda e: (e.kind, e.email, e.channel_id or 0))
-        if self.dry_run:
-            for entry in entries:
-                if entry.kind != Reminder.Kind.SUPERVISOR_SUMMARY:
-                    entry.item_count = len(entry.measure_ids)
-                entry.measure_ids = set()
-            return entries
-        by_id = {e.reminder_id: e for e in entries}
-        ids = list(by_id)
-        linked = (self._through.objects.filter(reminder_id=OuterRef("pk")).values("reminder_id")
-                  .annotate(n=Count("pk")).values("n"))
-        for start in range(0, len(ids), FLUSH_RECIPIENTS):
-            batch = ids[start:start + FLUSH_RECIPIENTS]
-            counts = (self._through.objects.filter(reminder_id__in=batch).values("reminder_id")
-                      .annotate(n=Count("pk")).values_list("reminder_id", "n"))
-            for reminder_id, n in counts:
-                by_id[reminder_id].item_count = n
-            # A few set-based UPDATEs (the count, then one per level) rather than a CASE per row.
-            (Reminder.objects.filter(pk__in=batch).exclude(kind=Reminder.Kind.SUPERVISOR_SUMMARY)
-             .update(item_count=Coalesce(Subquery(linked), 0)))
-            by_level: dict[str, list[int]] = {}
-            for pk in batch:
-                by_level.setdefault(by_id[pk].level, []).append(pk)
-            for level, pks in by_level.items():
-                Reminder.objects.filter(pk__in=pks).update(level=level)
-        return entries
+
+def _tally() -> Tally:
+    return Tally(settings.REMINDER_MAIL_MAX_ITEMS)
 
 
 def plan_week(
@@ -331,35 +303,33 @@ def _grouped(streams: Iterable[Iterator[tuple]]) -> Iterator[tuple[int, list[tup
         yield key, list(rows)
 
 
-def _levelled(rows: list[tuple], *, on, thresholds) -> list[tuple[int, str]]:
-    """(measure id, level) for rows (key, id, deadline, urging level id, idle), one per id.
+def _levelled(rows: list[tuple], *, rules: LevelRules) -> list[tuple[int, str, datetime.date | None]]:
+    """(measure id, level, deadline) for rows (key, id, deadline, urging level id, idle), one per id.
 
     `idle` (no progress for REMINDER_LAGGING_DAYS) is worked out by the database
     (`LevelRules.idle_condition`), the level by `LevelRules.level`: an item a ladder level reaches
     before the REMINDER_* thresholds do (e.g. 20 working days ahead) counts as due soon. Reading
     two timestamps of 280,000 rows to apply the rules here was a third of a province's planning,
     most of it parsing the timestamps."""
-    rules = LevelRules.of_day(on, thresholds)
-    seen: dict[int, str] = {}
+    seen: dict[int, tuple[int, str, datetime.date | None]] = {}
     for _, pk, deadline, urging_level_id, idle in rows:
         if pk not in seen and (level := rules.level(deadline=deadline, idle=idle,
                                                     laddered=urging_level_id is not None)):
-            seen[pk] = level
-    return list(seen.items())
+            seen[pk] = (pk, level, deadline)
+    return list(seen.values())
 
 
 def _level_inputs(queryset, *columns, on, thresholds, prefix: str = ""):
     return LevelRules.of_day(on, thresholds).level_inputs(queryset, *columns, prefix=prefix)
 
 
-def _unit_streams(items, *, on, thresholds):
-    """(unit id, measure id, deadline, ladder level, idle) for each item's lead unit and each
-    supporting unit, by unit."""
-    lead = _level_inputs(items.order_by("lead_unit_id", "pk"), "lead_unit_id", "pk", on=on, thresholds=thresholds)
+def _item_streams(items, *, on, thresholds):
+    """(measure id, unit id, deadline, ladder level, idle) for each item's lead unit and each
+    supporting unit, in item order: an item's rows arrive together."""
+    lead = _level_inputs(items.order_by("pk"), "pk", "lead_unit_id", on=on, thresholds=thresholds)
     supporting = _level_inputs(
-        Measure.supporting_units.through.objects.filter(measure__in=items.values("pk")).order_by("unit_id",
-                                                                                                "measure_id"),
-        "unit_id", "measure_id", on=on, thresholds=thresholds, prefix="measure__")
+        Measure.supporting_units.through.objects.filter(measure__in=items.values("pk")).order_by("measure_id"),
+        "measure_id", "unit_id", on=on, thresholds=thresholds, prefix="measure__")
     return [lead.iterator(CHUNK_SIZE), supporting.iterator(CHUNK_SIZE)]
 
 
@@ -419,23 +389,66 @@ def _unit_recipients() -> tuple[dict[int, list[int]], dict[int, list[Recipient]]
     return paths, own
 
 
+@dataclass
+class _Readers:
+    """Who reads which units' digests, grouped into audiences: the recipients who read exactly the
+    same units (a unit's mailbox, its staff and their channels; someone working for several units
+    reads all of them) share one audience, and so one tally of items."""
+
+    members: list[list[Recipient]]
+    # Per unit: the audiences that read an item of the unit (those of the unit and of every unit above it).
+    reach: dict[int, frozenset[int]]
+
+    @classmethod
+    def of(cls, paths: dict[int, list[int]], own: dict[int, list[Recipient]]) -> _Readers:
+        units_of: dict[str, set[int]] = {}
+        first: dict[str, Recipient] = {}
+        for unit_id in sorted(own):
+            for recipient in own[unit_id]:
+                first.setdefault(recipient.key, recipient)
+                units_of.setdefault(recipient.key, set()).add(unit_id)
+        audiences: dict[frozenset[int], int] = {}
+        members: list[list[Recipient]] = []
+        at_unit: dict[int, list[int]] = {}
+        for key, units in units_of.items():
+            units = frozenset(units)
+            if units not in audiences:
+                audiences[units] = len(members)
+                members.append([])
+                for unit_id in units:
+                    at_unit.setdefault(unit_id, []).append(audiences[units])
+            members[audiences[units]].append(first[key])
+        reach = {}
+        for unit_id, path in paths.items():
+            found = frozenset(a for ancestor in (path or [unit_id]) for a in at_unit.get(ancestor, ()))
+            if found:
+                reach[unit_id] = found
+        return cls(members=members, reach=reach)
+
+
 def _plan_unit_digests(recorder: _Recorder, *, on, thresholds) -> None:
-    paths, own = _unit_recipients()
+    readers = _Readers.of(*_unit_recipients())
+    rules = LevelRules.of_day(on, thresholds)
+    tallies = [_tally() for _ in readers.members]
+    reach, nobody = readers.reach, frozenset()
     # Overdue, due soon or lagging by the REMINDER_* settings, or at a ladder level told to the liaison.
     items = Measure.objects.filter(
         Q(pk__in=reportable(Measure.objects.all(), on=on, thresholds=thresholds).values("pk"))
         | (ongoing_condition() & Q(urging_level__to_liaison=True)))
-    for unit_id, rows in _grouped(_unit_streams(items, on=on, thresholds=thresholds)):
-        levelled = _levelled(rows, on=on, thresholds=thresholds)
-        if not levelled:
+    for pk, rows in _grouped(_item_streams(items, on=on, thresholds=thresholds)):
+        _, _, deadline, urging_level_id, idle = rows[0]  # the item's own columns, the same on each row
+        level = rules.level(deadline=deadline, idle=idle, laddered=urging_level_id is not None)
+        if level is None:
             continue
-        # Staff and mailboxes of the unit and of every unit above it read these items.
-        recipients: dict[str, Recipient] = {}
-        for ancestor in paths.get(unit_id) or [unit_id]:
-            for recipient in own.get(ancestor, []):
-                recipients.setdefault(recipient.key, recipient)
-        for recipient in recipients.values():
-            recorder.add(Reminder.Kind.UNIT_DIGEST, recipient, levelled)
+        # Staff and mailboxes of the item's units and of every unit above them read it, once each.
+        audiences = reach.get(rows[0][1], nobody)
+        for row in rows[1:]:
+            audiences = audiences | reach.get(row[1], nobody)
+        for audience in audiences:
+            tallies[audience].add(pk, level, deadline)
+    for recipients, tally in zip(readers.members, tallies, strict=True):
+        for recipient in recipients:
+            recorder.add(Reminder.Kind.UNIT_DIGEST, recipient, tally)
 
 
 def _told(flag: str, *, on, thresholds) -> Q:
@@ -460,6 +473,7 @@ def _escalation_level(level: str) -> str:
 
 def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
     """Leaders, unit heads, principal leaders and the levels' copy addresses, as each level says."""
+    rules = LevelRules.of_day(on, thresholds)
     streams = {
         "lead_leader_id": Measure.objects.filter(_told("to_lead_leader", on=on, thresholds=thresholds),
                                                  lead_leader__isnull=False),
@@ -474,6 +488,9 @@ def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
         person_ids |= Q(pk__in=items.values(column))
     people = dict(User.objects.filter(person_ids, is_active=True).values_list("pk", "email"))
     _unit_channels, user_channels = _channels()
+    # Per recipient, its items (id → level, deadline): an address both a person's and a level's copy
+    # address gets one mail counting each item once.
+    found: dict[str, tuple[Recipient, dict[int, tuple[str, datetime.date | None]]]] = {}
     ordered = [_level_inputs(items.order_by(column, "pk"), column, "pk", on=on, thresholds=thresholds)
                .iterator(CHUNK_SIZE) for column, items in streams.items()]
     for user_id, rows in _grouped(ordered):
@@ -481,23 +498,34 @@ def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
         if user_id not in people or not (email or user_channels.get(user_id)):
             logger.warning("Escalation for user %s not sent: no e-mail address or channel, or inactive", user_id)
             continue
-        levelled = [(pk, _escalation_level(level)) for pk, level in _levelled(rows, on=on, thresholds=thresholds)]
+        levelled = _levelled(rows, rules=rules)
         for recipient in _with_channels(Recipient(email=email, user_id=user_id), user_channels.get(user_id, [])):
-            recorder.add(Reminder.Kind.ESCALATION, recipient, levelled)
-    _plan_copies(recorder, on=on, thresholds=thresholds)
+            _collect(found, recipient, levelled)
+    _plan_copies(found, rules=rules)
+    for recipient, items in found.values():
+        tally = _tally()
+        for pk, (level, deadline) in items.items():
+            tally.add(pk, _escalation_level(level), deadline)
+        recorder.add(Reminder.Kind.ESCALATION, recipient, tally)
 
 
-def _plan_copies(recorder: _Recorder, *, on, thresholds) -> None:
+def _collect(found: dict, recipient: Recipient, levelled: list[tuple[int, str, datetime.date | None]]) -> None:
+    _, items = found.setdefault(recipient.key, (recipient, {}))
+    for pk, level, deadline in levelled:
+        items.setdefault(pk, (level, deadline))
+
+
+def _plan_copies(found: dict, *, rules: LevelRules) -> None:
     """Each level's copies (纪委, 组织部 addresses) get the items at that level, one mail a week each."""
     for level in LadderLevel.objects.exclude(copy_to="").order_by("pk"):
         if not level.copies:
             continue
-        rows = _level_inputs(Measure.objects.ongoing().filter(urging_level=level).order_by("pk"),
-                             "urging_level_id", "pk", on=on, thresholds=thresholds)
-        for start_rows in _chunks(rows.iterator(CHUNK_SIZE)):
-            levelled = [(pk, _escalation_level(lv)) for pk, lv in _levelled(start_rows, on=on, thresholds=thresholds)]
+        rows = rules.level_inputs(Measure.objects.ongoing().filter(urging_level=level).order_by("pk"),
+                                  "urging_level_id", "pk")
+        for chunk in _chunks(rows.iterator(CHUNK_SIZE)):
+            levelled = _levelled(chunk, rules=rules)
             for address in level.copies:
-                recorder.add(Reminder.Kind.ESCALATION, Recipient(email=address), levelled)
+                _collect(found, Recipient(email=address), levelled)
 
 
 def _chunks(rows: Iterator[tuple]) -> Iterator[list[tuple]]:
@@ -520,6 +548,6 @@ def _plan_supervisor_summaries(recorder: _Recorder, *, on, thresholds) -> None:
         overdue = supervisor_summary(supervisor, on=on).head.overdue
         for recipient in _with_channels(Recipient(email=supervisor.email.strip().lower(), user_id=supervisor.pk),
                                         user_channels.get(supervisor.pk, [])):
-            recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, recipient, [], item_count=overdue)
+            recorder.add(Reminder.Kind.SUPERVISOR_SUMMARY, recipient, item_count=overdue)
 
 

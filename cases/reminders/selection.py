@@ -23,6 +23,16 @@ LEVEL_RANK = {
     Reminder.Level.ESCALATED: 4,
     Reminder.Level.SUMMARY: 0,
 }
+_NO_DEADLINE = datetime.date.max.toordinal()
+
+
+def urgency(level: str, deadline: datetime.date | None, pk: int) -> tuple[int, int, int]:
+    """The order in which a mail lists its items, most urgent first (the smallest key): the highest
+    level, then the nearest deadline (none last), then the oldest item. Planning keeps the most
+    urgent of each recipient's items by it, and rendering shows them in its order."""
+    return (-LEVEL_RANK[level], deadline.toordinal() if deadline is not None else _NO_DEADLINE, pk)
+
+
 SUPERVISOR_PERM = "cases.view_all_measures"
 # with_perm needs the backend named once axes sits in AUTHENTICATION_BACKENDS as well.
 PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"

@@ -209,11 +209,10 @@ def test_planning_takes_no_more_queries_for_fifty_units_than_for_five(db, django
 
 def test_reminders_written_in_several_batches_still_get_all_their_items(unit, other_unit, monkeypatch):
     monkeypatch.setattr(reminders.planning, "FLUSH_RECIPIENTS", 2)
-    monkeypatch.setattr(reminders.planning, "FLUSH_LINKS", 3)
     both = factories.UserFactory(role="staff", units=[unit, other_unit])
     mine = {item(unit, due_in=-1).pk, item(unit, due_in=2).pk}
     theirs = {item(other_unit, due_in=-2).pk, item(other_unit, due_in=5).pk}
-    for _ in range(3):  # more recipients in between: the reminder of `both` is written before its second unit
+    for _ in range(3):  # more recipients: the reminders go in several INSERTs
         item(factories.UnitFactory(), due_in=-1)
 
     plan = reminders.plan_week(on=ON)
@@ -346,7 +345,7 @@ def test_digest_is_built_in_constant_queries(unit, staff, django_assert_num_quer
     reminders.plan_week(on=ON)
     reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
 
-    with django_assert_num_queries(2):  # the levels of the items, then the items shown
+    with django_assert_num_queries(1):  # the items shown, with what their levels need
         message = reminders.build_message(reminder, on=ON)
     assert message.body.count("查看并填报") == 10
 
@@ -365,6 +364,11 @@ def test_a_long_digest_lists_the_worst_items_up_to_the_cap_and_links_the_rest(un
     assert html.count("查看事项并填报进展") == 30
     assert "最久逾期事项" in html and "另有 90 项" in html and "/my/" in html
     assert "120" in message.subject  # the counts still speak of every item
+    reminder = planned()[unit.email]
+    # Planning counted all 120 and linked the 30 shown, the most urgent first.
+    assert reminder.item_count == 120 and sum(reminder.counts.values()) == 120
+    assert reminder.measures.count() == 30
+    assert Measure.objects.get(text="最久逾期事项") in reminder.measures.all()
     assert len(message.body.encode()) + len(html.encode()) < 100_000
 
 
@@ -406,24 +410,36 @@ def test_the_mails_levels_agree_with_item_level_for_every_kind_of_item(unit):
     assert {row.measure.pk: row.level for _, rows in cases for row in rows} == levels
 
 
-def test_a_digest_loads_only_the_items_it_shows(unit, staff):
+def test_a_digest_loads_only_the_items_it_shows(unit, staff, settings):
+    settings.REMINDER_MAIL_MAX_ITEMS = 5
     for n in range(12):
         item(unit, due_in=-1 - n)
     reminders.plan_week(on=ON)
     reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
+    assert reminder.item_count == 12 and reminder.measures.count() == 5  # counted all, linked the worst five
 
     with CaptureQueriesContext(connection) as queries:
-        cases, counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings(), cap=5)
+        cases, counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings())
 
-    # The levels of all twelve from their own columns, no row's details; then the five shown, joined.
-    assert len(queries) == 2
-    levels, shown_rows = (query["sql"] for query in queries)
-    assert "JOIN" not in levels and '"text"' not in levels
-    assert len(re.search(r'"cases_measure"\."id" IN \(([^)]*)\)', shown_rows)[1].split(",")) == 5
+    # One query: the five shown, joined, with what their levels need; the counts are the plan's.
+    assert len(queries) == 1
     assert sum(len(rows) for _, rows in cases) == 5
     assert counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED] == 12  # counted over all of them
     shown = sorted(r.days_overdue for _, rows in cases for r in rows)
     assert shown == [8, 9, 10, 11, 12]  # the worst five
+
+
+def test_a_shown_item_completed_after_planning_is_left_out(unit, staff, settings):
+    settings.REMINDER_MAIL_MAX_ITEMS = 3
+    made = [item(unit, due_in=-1 - n) for n in range(4)]
+    reminders.plan_week(on=ON)
+    reminder = Reminder.objects.get(recipient_email=staff.email)
+    worst = made[-1]
+    Measure.objects.filter(pk=worst.pk).update(state=State.COMPLETED, completed_at=timezone.now())
+
+    cases, _counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings())
+
+    assert {r.measure.pk for _, rows in cases for r in rows} == {made[1].pk, made[2].pk}
 
 
 @pytest.mark.parametrize(("language", "words"), [("zh-hans", "未设完成时限"), ("en", "No deadline set")])
