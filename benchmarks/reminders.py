@@ -3,6 +3,8 @@
 
     .venv/bin/python benchmarks/reminders.py                 # default scale: 80,000 measures, 400 units
     .venv/bin/python benchmarks/reminders.py --full          # 2,000 units, 240,000 measures (~50,000 overdue)
+    .venv/bin/python benchmarks/reminders.py --province --reuse --db postgres://…/rectify_bench
+                                                             # the province of `benchmarks/run --full`
     .venv/bin/python benchmarks/reminders.py --reuse         # keep the database if it holds this scale's data
 
 Against PostgreSQL (`--db`, default the database of DATABASE_URL or postgres://…/rectify_mail,
@@ -27,6 +29,7 @@ The nightly figures recount runs first when today's has not (at the weekly job's
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shlex
@@ -45,17 +48,23 @@ sys.path.insert(0, str(ROOT))
 SCALES = {
     "default": {"cases": 400, "units": 400, "problems": 20_000, "measures": 80_000, "progress": 200_000},
     "full": {"cases": 2_000, "units": 2_000, "problems": 60_000, "measures": 240_000, "progress": 600_000},
+    # `benchmarks/run --full`'s province (its database, rectify_bench, is reused when it holds it).
+    "province": {"cases": 2_000, "units": 2_000, "problems": 100_000, "measures": 400_000, "progress": 1_000_000},
 }
 QUEUE = "rectify-bench-mail"
 BEFORE = {  # the same job before issue 12's mail work, as the issue measured it
     "default": "205 s for 1,063 reminders (sent in one process)",
     "full": "planning 7 s + sending 4,101 mails 323 s (~79 ms a mail) at 50,000 overdue / 2,000 units",
+    "province": "planning 38 s and 1,323 queries for 5,224 reminders; an estimated ~20 min to send",
 }
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--full", dest="scale", action="store_const", const="full")
+    size.add_argument("--province", dest="scale", action="store_const", const="province",
+                      help="the full province of `benchmarks/run --full` (400,000 measures)")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--db", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rectify_mail"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"))
@@ -99,6 +108,33 @@ def procfile_command(name: str, concurrency: int) -> list[str]:
             command = command.replace("--loglevel=INFO", "--loglevel=WARNING")
             return [str(ROOT / ".venv" / "bin" / "celery"), *shlex.split(command)[1:], "-Q", QUEUE]
     raise SystemExit(f"Procfile has no {name}")
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds used so far by these processes and their children (psutil)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL server process running now (the server's share of the work)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        if proc.info["name"] and proc.info["name"].startswith("postgres") and proc.info["cpu_times"]:
+            total += proc.info["cpu_times"].user + proc.info["cpu_times"].system
+    return total
 
 
 def tree_rss(pid: int) -> list[tuple[int, str, float]]:
@@ -171,7 +207,7 @@ def old_rendering(rev: str):
 
 def main() -> int:
     args = parse_args()
-    scale_name = "full" if args.full else "default"
+    scale_name = args.scale or "default"
     scale = SCALES[scale_name]
     tmp = Path(tempfile.mkdtemp(prefix="rectify-mail-bench-"))
     smtp_port = free_port()
@@ -212,6 +248,16 @@ def main() -> int:
     else:
         call_command("migrate", verbosity=0)
     today = timezone.localdate()
+    # The daily urging run of the previous working day stored its levels, as in a deployment, where
+    # it runs every working day: the weekly job's own refresh moves only what today changed.
+    from cases import holidays
+
+    t = time.perf_counter()
+    yesterday = today - datetime.timedelta(days=1)
+    while not holidays.is_working_day(yesterday):
+        yesterday -= datetime.timedelta(days=1)
+    levels.refresh(on=yesterday)
+    print(f"levels of the previous working day ({yesterday}) stored: {time.perf_counter() - t:.1f} s", flush=True)
     if not FiguresRefresh.objects.filter(on=today).exists():
         t = time.perf_counter()
         call_command("refresh_figures", verbosity=0)
@@ -247,6 +293,8 @@ def main() -> int:
     try:
         # --- the weekly job, as beat runs it: levels, planning, one send task per reminder on commit
         job_started = time.perf_counter()
+        cpu_before = {"workers": cpu_seconds(p.pid for p in workers.values()), "smtp": cpu_seconds([sink.pid]),
+                      "postgres": postgres_cpu_seconds(), "job": time.process_time()}
         counter = Counter()
         with connection.execute_wrapper(counter):
             levels.refresh(on=today)
@@ -263,6 +311,10 @@ def main() -> int:
                 break
             time.sleep(0.2)
         done = time.perf_counter()
+        cpu = {"workers": cpu_seconds(p.pid for p in workers.values()) - cpu_before["workers"],
+               "smtp": cpu_seconds([sink.pid]) - cpu_before["smtp"],
+               "postgres": postgres_cpu_seconds() - cpu_before["postgres"],
+               "job": time.process_time() - cpu_before["job"]}
         peaks = {name: tree_rss(proc.pid) for name, proc in workers.items()}
         statuses = dict(Reminder.objects.filter(period=period).values_list("status").annotate(n=Count("pk")))
         sent = statuses.get(Reminder.Status.SENT, 0)
@@ -338,6 +390,11 @@ def main() -> int:
         f"  sending {sending:.1f} s for {sent:,} sent ({statuses}), "
         f"{sent / sending if sending else 0:.0f} mails/s over "
         f"2 workers × {args.concurrency} processes; end to end {done - job_started:.1f} s",
+        f"  CPU seconds from the job's start to the last mail sent ({os.cpu_count()} cores × "
+        f"{done - job_started:.0f} s = {os.cpu_count() * (done - job_started):.0f} available): "
+        f"workers {cpu['workers']:.0f}, PostgreSQL {cpu['postgres']:.0f}, SMTP server {cpu['smtp']:.0f}, "
+        f"planning process {cpu['job']:.0f}; per mail sent: workers "
+        f"{cpu['workers'] * 1000 / max(sent, 1):.1f} ms, PostgreSQL {cpu['postgres'] * 1000 / max(sent, 1):.1f} ms",
         f"  SMTP server received {smtp['messages']:,} messages, {smtp['bytes'] / 1e6:.1f} MB, largest "
         f"{smtp['largest'] / 1024:.0f} KB",
         f"  per mail (20 sent again in this process): median {statistics.median(per_mail):.1f} ms, "

@@ -276,6 +276,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # A separate queue keeps workers of different deployments (or test runs) sharing one Redis
 # from taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Celery's Django fix-up closes the database connection before and after every task unless this
+# is set (it then closes it every this many tasks): each send of the weekly job paid a new
+# PostgreSQL backend with cold catalogue caches, half of its time. With it set, `config.celery`
+# treats each task as Django treats a request (`close_old_connections`): a connection older than
+# CONN_MAX_AGE or broken is dropped, and CONN_HEALTH_CHECKS checks it before its first query.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- Cache --------------------------------------------------------------------------
 CACHES = {
