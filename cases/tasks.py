@@ -35,15 +35,41 @@ def run_reminders(*, on: datetime.date) -> reminders.WeekPlan:
     return plan
 
 
+# Reminders sent by one task: a province's week is 5,000 mails, and a task each cost its queueing
+# in the planning's commit, a message, an acknowledgement and a connection check per mail.
+SEND_BATCH = 20
+
+
 def dispatch(reminder_ids: list[int], on: datetime.date) -> None:
-    """Queue one send task per reminder; one that cannot be queued does not stop the others."""
-    for reminder_id in reminder_ids:
+    """Queue the sends, `SEND_BATCH` reminders a task; a batch that cannot be queued does not stop
+    the others (their reminders stay pending, for the stranded-reminder sweep)."""
+    for start in range(0, len(reminder_ids), SEND_BATCH):
+        batch = reminder_ids[start:start + SEND_BATCH]
         try:
-            send_reminder.delay(reminder_id, on.isoformat())
+            send_reminders.delay(batch, on.isoformat())
         except Exception:
             # With eager tasks (tests, or CELERY_TASK_ALWAYS_EAGER) a send that failed every
             # retry raises here; its row already says failed and why.
+            logger.exception("Reminders %s could not be sent", batch)
+
+
+@shared_task
+def send_reminders(reminder_ids: list[int], on: str) -> int:
+    """Send recorded reminders one after another; the number sent now. A reminder whose send met a
+    temporary failure is handed to `send_reminder`, which retries it alone with its back-off (as
+    its first retry); a permanent failure is recorded and the others go on."""
+    sent = 0
+    for reminder_id in reminder_ids:
+        try:
+            sent += reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
+        except RETRYABLE:
+            try:
+                send_reminder.apply_async((reminder_id, on), countdown=SEND_BACKOFF_SECONDS, retries=1)
+            except Exception:  # eager tasks: the retries ran here and failed; the row says why
+                logger.exception("Reminder %s could not be sent", reminder_id)
+        except Exception:
             logger.exception("Reminder %s could not be sent", reminder_id)
+    return sent
 
 
 @shared_task
