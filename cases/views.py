@@ -8,11 +8,9 @@ link is the figure that led there.
 
 from __future__ import annotations
 
-import functools
 import html
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +18,7 @@ from django.core.paginator import Paginator
 from django.forms import ChoiceField, ModelChoiceField, NullBooleanField
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -32,6 +30,7 @@ from accounts.models import Unit
 from . import charts, selectors, services
 from .filters import MeasureFilterSet
 from .forms import ProgressForm, SignOffForm, add_service_error
+from .links import path_of
 from .models import Case, Letter, Measure, SignOff
 from .outcomes import forms as outcome_forms
 from .outcomes import selectors as outcome_selectors
@@ -59,16 +58,7 @@ def _url(name: str, params, **extra) -> str:
             query.extend((key, str(v)) for v in value)
         elif value is not None and value != "":
             query.append((key, str(value)))
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _path_of(name, get_script_prefix(), urlconf) + ("?" + urlencode(query) if query else "")
-
-
-@functools.lru_cache(maxsize=64)
-def _path_of(name: str, _prefix: str, _urlconf: str) -> str:
-    """`reverse(name)` of a URL without arguments, once per script prefix and URLconf: the
-    dashboard builds some 700 links (each figure and row opens its items), and reversing each
-    afresh was a tenth of the page's time."""
-    return reverse(name)
+    return path_of(name) + ("?" + urlencode(query) if query else "")
 
 
 def _filter_data(request):

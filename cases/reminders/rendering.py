@@ -14,7 +14,6 @@ from functools import cached_property
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -25,6 +24,7 @@ from accounts.scoping import pk_among
 from ..delivery import Channel, Message, Target
 from ..delivery.mail import email_message
 from ..formats import percent
+from ..links import item_path, path_of
 from ..models import Measure, ProgressUpdate, Reminder
 from ..states import State
 from .selection import LevelRules, Thresholds, urgency
@@ -285,13 +285,12 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     counts = {**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts else counted
     if not ranked:
         return [], counts
-    head, tail = reverse("cases:measure-detail", args=[0]).rsplit("/0/", 1)
     rows = []
     for _, level, measure in heapq.nsmallest(cap, ranked, key=lambda r: r[0]):
         last_activity = measure.last_progress_at or measure.created_at
         rows.append(ItemRow(
             measure=measure, level=level, days_overdue=measure.days_overdue(on),
-            url=absolute(f"{head}/{measure.pk}/{tail}"),
+            url=absolute(item_path(measure.pk)),
             last_note=measure.last_note or "", last_note_at=measure.last_note_at,
             idle_days=(on - timezone.localdate(last_activity)).days,
             days_left=(measure.deadline - on).days if measure.deadline else None,
@@ -308,7 +307,7 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
 def _linked(summary: SupervisorSummary) -> list[dict]:
     """The summary's rows with their links: an organisation opens its dashboard and its overdue
     items, a unit its overdue items (the same filters as the dashboard's own links)."""
-    items, dashboard = reverse("cases:items"), reverse("cases:dashboard")
+    items, dashboard = path_of("cases:items"), path_of("cases:dashboard")
     rows = []
     for row in summary.rows:
         if summary.by == "organisation":
@@ -323,7 +322,7 @@ def _linked(summary: SupervisorSummary) -> list[dict]:
 
 def _worst_row(measure: Measure, *, on: datetime.date) -> dict:
     return {"measure": measure, "days_overdue": measure.days_overdue(on),
-            "url": absolute(reverse("cases:measure-detail", args=[measure.pk]))}
+            "url": absolute(item_path(measure.pk))}
 
 
 def build_message(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds | None = None):
@@ -347,8 +346,8 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
         "unit": reminder.unit,
         "site_url": settings.SITE_URL,
         "dashboard_url": absolute("/dashboard/"),
-        "my_url": absolute(reverse("cases:my-items")),
-        "reminders_url": absolute(reverse("admin:cases_reminder_changelist")),
+        "my_url": absolute(path_of("cases:my-items")),
+        "reminders_url": absolute(path_of("admin:cases_reminder_changelist")),
     }
     with translation.override(settings.LANGUAGE_CODE):
         if reminder.kind == Reminder.Kind.SUPERVISOR_SUMMARY:
@@ -358,7 +357,7 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
             if not overview.head.ongoing:
                 return None
             context.update(overview=overview, head=overview.head, rows=_linked(overview),
-                           overdue_url=absolute(f"{reverse('cases:items')}?overdue=true"),
+                           overdue_url=absolute(f"{path_of('cases:items')}?overdue=true"),
                            worst=[_worst_row(m, on=on) for m in overview.worst])
             name = "supervisor_summary"
             url = context["dashboard_url"]

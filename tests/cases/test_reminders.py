@@ -1,7 +1,6 @@
 """Who gets which reminder, at which level, and what the e-mails say (cases/reminders.py)."""
 
 import datetime
-import re
 import zoneinfo
 
 import pytest
