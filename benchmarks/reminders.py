@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SCALES = {
+    "quick": {"cases": 40, "units": 60, "problems": 1_000, "measures": 4_000, "progress": 10_000},
     "default": {"cases": 400, "units": 400, "problems": 20_000, "measures": 80_000, "progress": 200_000},
     "full": {"cases": 2_000, "units": 2_000, "problems": 60_000, "measures": 240_000, "progress": 600_000},
     # `benchmarks/run --full`'s province (its database, rectify_bench, is reused when it holds it).
@@ -53,6 +54,7 @@ SCALES = {
 }
 QUEUE = "rectify-bench-mail"
 BEFORE = {  # the same job before issue 12's mail work, as the issue measured it
+    "quick": "not measured by the issue",
     "default": "205 s for 1,063 reminders (sent in one process)",
     "full": "planning 7 s + sending 4,101 mails 323 s (~79 ms a mail) at 50,000 overdue / 2,000 units",
     "province": "planning 38 s and 1,323 queries for 5,224 reminders; an estimated ~20 min to send",
@@ -65,7 +67,9 @@ def parse_args():
     size.add_argument("--full", dest="scale", action="store_const", const="full")
     size.add_argument("--province", dest="scale", action="store_const", const="province",
                       help="the full province of `benchmarks/run --full` (400,000 measures)")
+    size.add_argument("--scale", choices=sorted(SCALES), help="any scale by name (`benchmarks/run` passes its own)")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one line of the figures as JSON")
     parser.add_argument("--db", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rectify_mail"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--concurrency", type=int, default=2, help="CELERY_CONCURRENCY of each Procfile worker")
@@ -413,6 +417,15 @@ def main() -> int:
         f"  (whole benchmark {end - started:.0f} s; logs in {tmp})",
     ]
     print("\n".join(lines), flush=True)
+    if args.json:
+        print(json.dumps({
+            "end_to_end_s": done - job_started, "planning_s": planned - levelled, "levels_s": levelled - job_started,
+            "sending_s": sending, "sent": sent, "reminders": total, "mails_per_s": sent / sending if sending else 0,
+            "cpu_s": cpu, "cores": os.cpu_count(), "concurrency": args.concurrency,
+            "per_mail_ms": statistics.median(per_mail), "render_ms": statistics.median(renders["now"]),
+            "largest_kb": smtp["largest"] / 1024, "peak_worker_mb": max(mb for peak in peaks.values()
+                                                                       for _pid, _kind, mb in peak),
+        }), flush=True)
     return 0
 
 
