@@ -16,7 +16,7 @@ from ..models import Reminder, waits_on_time_condition
 
 CHUNK_SIZE = 2000
 # A level outranks those before it; a reminder carries the highest level among its items.
-LEVEL_RANK = {
+LEVEL_RANK: dict[str, int] = {
     Reminder.Level.DUE_SOON: 1,
     Reminder.Level.LAGGING: 2,
     Reminder.Level.OVERDUE: 3,
