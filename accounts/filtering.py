@@ -35,28 +35,82 @@ class _BoundedIdsMixin:
         return super().clean(value)
 
 
+_UNSCOPED = object()
+
+
+class _LazyChoicesIterator:
+    """A model choice iterator that reads its field's choices when iterated, not when made (Django's
+    reads them at once, and a field makes one whenever its queryset is set)."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+    @queryset.setter
+    def queryset(self, value):
+        pass  # always the field's own
+
+
+class _LazilyScopedMixin:
+    """A model choice field whose choices are scoped to a user (`restrict`) when first used — to
+    check a submitted id, or to list the options of a rendered form — and not before: a staff
+    member's API request built seven scoped choice querysets (cases through their units' items,
+    issues, people …) for filters it did not use, a fifth of the request. Every use of the
+    choices goes through `queryset`, which scopes them first."""
+
+    def __init__(self, *args, scoped_for=_UNSCOPED, **kwargs):
+        self._scoped_for = scoped_for
+        super().__init__(*args, **kwargs)
+
+    @property
+    def queryset(self):
+        if self._scoped_for is not _UNSCOPED:
+            user, self._scoped_for = self._scoped_for, _UNSCOPED
+            forms.ModelChoiceField.queryset.fset(self, self._queryset.restrict(user))
+        return self._queryset
+
+    @queryset.setter
+    def queryset(self, queryset):
+        forms.ModelChoiceField.queryset.fset(self, queryset)
+
+    def clean(self, value):
+        if isinstance(self, forms.ModelMultipleChoiceField) and not self.required and not value:
+            return self._queryset.none()  # nothing chosen: no choice to check (Django asks `queryset`)
+        return super().clean(value)
+
+    def __deepcopy__(self, memo):
+        # ModelChoiceField's own copy reads `queryset` (it would scope now): copy the unscoped
+        # choices and the pending scope instead.
+        scoped_for, self._scoped_for = self._scoped_for, _UNSCOPED
+        try:
+            result = super().__deepcopy__(memo)
+        finally:
+            self._scoped_for = scoped_for
+        result._scoped_for = scoped_for
+        return result
+
+
 _BOUNDED_FIELDS: dict[type, type] = {}
 
 
 def _bounded_field_class(field_class: type) -> type:
     if field_class not in _BOUNDED_FIELDS:
-        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}", (_BoundedIdsMixin, field_class), {})
+        iterator = type(f"Lazy{field_class.iterator.__name__}", (_LazyChoicesIterator, field_class.iterator), {})
+        _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}",
+                                            (_BoundedIdsMixin, _LazilyScopedMixin, field_class),
+                                            {"iterator": iterator})
     return _BOUNDED_FIELDS[field_class]
 
 
-def _scoped_choices(queryset):
-    """The choices of a model choice filter, narrowed to what the requesting user may see.
-
-    Every choice queryset goes through the one scoping rule (`restrict`), so an id the user may
-    not see is refused exactly like an id that does not exist: same message, same status, no
-    disclosure of its existence. Without a request (no user) there is nothing to choose.
-    """
+def _choices_without_request(queryset):
+    """Without a request (no user) there is nothing to choose."""
 
     def choices(request):
         base = queryset(request) if callable(queryset) else queryset
-        if request is None:
-            return base.none()
-        return base.restrict(getattr(request, "user", None))
+        return base.none() if request is None else base
 
     return choices
 
@@ -74,8 +128,12 @@ class BoundedFilterSet(filters.FilterSet):
                 flt.extra.setdefault("min_value", 0)
                 flt.extra.setdefault("max_value", MAX_ID)
             elif isinstance(flt, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                # Every choice goes through the one scoping rule (`restrict`, applied by the field
+                # when its choices are first used), so an id the user may not see is refused exactly
+                # like an id that does not exist: same message, same status, no disclosure.
                 flt.field_class = _bounded_field_class(flt.field_class)
-                flt.queryset = _scoped_choices(flt.queryset)
+                flt.queryset = _choices_without_request(flt.queryset)
+                flt.extra["scoped_for"] = getattr(self.request, "user", None)
             else:
                 continue
             flt.__dict__.pop("_field", None)

@@ -449,6 +449,13 @@ class Measure(models.Model):
                 fields=["deadline", "id"], name="measure_ongoing_dl_id_idx", condition=~Q(state=State.COMPLETED),
                 include=["state", "signoff_requested_on"],
             ),
+            # A staff scope's items (`pk = ANY(their units' ids)`) checked against the overdue rule without
+            # visiting their rows: a unit with sub-units has 5,000 of them, and probing the primary key
+            # and then each row cost the API's staff page and its count 7 ms each.
+            models.Index(
+                fields=["id"], name="measure_ongoing_id_idx", condition=~Q(state=State.COMPLETED),
+                include=["deadline", "state", "signoff_requested_on"],
+            ),
             # The sign-off queue (/signoff/): "submitted, waiting at step X" (each signer's condition
             # is a step of a chain), longest waiting first; only the waiting few are indexed.
             models.Index(

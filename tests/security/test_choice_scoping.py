@@ -227,3 +227,41 @@ def test_inline_membership_refuses_a_hidden_unit(world):  # noqa: F811
     assert refused.value.code == "invalid_choice"
     assert field.clean(world["measure_a2"].lead_unit.pk) == world["measure_a2"].lead_unit
     assert Measure.objects.restrict(request.user).exists()
+
+
+@pytest.mark.parametrize("filterset_name", sorted(_filtersets()))
+def test_a_rendered_form_offers_only_visible_choices(world, hidden, filterset_name):  # noqa: F811
+    """The choices are scoped when first used: listing a form's options is a use, as is checking an id."""
+    filterset_class = _filtersets()[filterset_name]
+    request = RequestFactory().get("/")
+    request.user = world["people"]["supervisor_a"]
+    filterset = filterset_class(QueryDict(), queryset=filterset_class._meta.model._default_manager.all(),
+                                request=request)
+    for name in _choice_filters(filterset_class):
+        offered = {str(value) for value, _label in filterset.form.fields[name].choices if value != ""}
+        model = _model_of_filter(filterset_class.base_filters[name])
+        assert offered, (filterset_name, name, "no visible choice offered")
+        assert str(hidden[model].pk) not in offered, (filterset_name, name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_choices_of_unused_filters_are_not_scoped(world, monkeypatch, role):  # noqa: F811
+    """A request that uses one choice filter scopes that filter's choices only: a staff member's
+    request built seven scoped querysets for filters it did not use."""
+    from accounts.models import Unit
+    from accounts.scoping import RestrictedQuerySet
+    from cases.filters import MeasureFilterSet
+
+    request = RequestFactory().get("/")
+    request.user = world["people"][role]
+    unit = Measure.objects.restrict(request.user).values_list("lead_unit", flat=True).first()
+    scoped = []
+    restrict = RestrictedQuerySet.restrict
+    monkeypatch.setattr(RestrictedQuerySet, "restrict",
+                        lambda self, user, action="view": scoped.append(self.model) or restrict(self, user, action))
+
+    filterset = MeasureFilterSet(QueryDict(f"lead_unit={unit}"), queryset=Measure.objects.all(), request=request)
+
+    assert filterset.is_valid(), filterset.errors
+    assert list(filterset.qs.values_list("lead_unit", flat=True).distinct()) == [unit]
+    assert scoped == [Unit]
