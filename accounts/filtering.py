@@ -98,7 +98,8 @@ _BOUNDED_FIELDS: dict[type, type] = {}
 
 def _bounded_field_class(field_class: type) -> type:
     if field_class not in _BOUNDED_FIELDS:
-        iterator = type(f"Lazy{field_class.iterator.__name__}", (_LazyChoicesIterator, field_class.iterator), {})
+        base_iterator = getattr(field_class, "iterator", forms.models.ModelChoiceIterator)
+        iterator = type(f"Lazy{base_iterator.__name__}", (_LazyChoicesIterator, base_iterator), {})
         _BOUNDED_FIELDS[field_class] = type(f"Bounded{field_class.__name__}",
                                             (_BoundedIdsMixin, _LazilyScopedMixin, field_class),
                                             {"iterator": iterator})
