@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import heapq
 import html
 import itertools
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -304,6 +306,79 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     return cases, counts
 
 
+@dataclass(frozen=True)
+class ShownRow:
+    """An item row as the mail templates print it: its markup for both bodies, and what the chat
+    summary's line of the worst items says."""
+
+    html: SafeString
+    text: str
+    label: str
+    item_text: str
+    lead_unit: str
+    days_overdue: int
+    deadline: datetime.date | None
+
+
+@dataclass(frozen=True)
+class ShownItems:
+    """What a reminder's mail lists: its rows by case, the five longest overdue of them, and the
+    levels of the rows (the counts of a reminder recorded without the plan's)."""
+
+    cases: list[tuple[str, list[ShownRow]]]
+    worst: list[ShownRow]
+    counted: dict[str, int]
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for _, rows in self.cases)
+
+
+# How long the rows of a list of items, once built, serve the other mails listing the same items.
+SHOWN_CACHE_SECONDS = 15 * 60
+
+
+def shown_items(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> ShownItems:
+    """The rows `reminder`'s mail lists, built by `item_rows` or taken from the cache.
+
+    A unit's mailbox, its staff and their group bots get the same digest, and a province's week has
+    4,701 digests listing 1,999 different sets of items: the rows of a set are built once, by
+    whichever mail lists it first, and serve the others (the cache is Redis, shared by the workers,
+    where there is one). The key is the items linked to the reminder (one narrow query), the day,
+    the language and the settings a row depends on; a row built a few minutes earlier by another
+    mail of the week is as fresh as the week's plan."""
+    linked = sorted(Reminder.measures.through.objects.filter(reminder_id=reminder.pk)
+                    .values_list("measure_id", flat=True))
+    escalation = reminder.kind == Reminder.Kind.ESCALATION
+    words = "|".join([on.isoformat(), translation.get_language() or "", str(escalation), str(thresholds),
+                      str(settings.REMINDER_MAIL_MAX_ITEMS), settings.SITE_URL, ",".join(map(str, linked))])
+    key = f"reminders:shown:v1:{hashlib.sha1(words.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = _build_shown(reminder, on=on, thresholds=thresholds)
+        cache.set(key, found, SHOWN_CACHE_SECONDS)
+    return found
+
+
+def _build_shown(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> ShownItems:
+    cases, _counts = item_rows(reminder, on=on, thresholds=thresholds)
+    counted = dict.fromkeys(Reminder.Level.values, 0)
+    shown: list[tuple[str, list[ShownRow]]] = []
+    every: list[ShownRow] = []
+    for case, rows in cases:
+        group = []
+        for row in rows:
+            counted[row.level] += 1
+            measure = row.measure
+            group.append(ShownRow(html=row.html(), text=row.text(), label=measure.label,
+                                  item_text=_truncated(measure.text, 60), lead_unit=measure.lead_unit.name,
+                                  days_overdue=row.days_overdue, deadline=measure.deadline))
+        shown.append((case.title, group))
+        every.extend(group)
+    worst = sorted(every, key=lambda r: (-r.days_overdue, r.deadline or on))[:5]
+    return ShownItems(cases=shown, worst=worst, counted=counted)
+
+
 def _linked(summary: SupervisorSummary) -> list[dict]:
     """The summary's rows with their links: an organisation opens its dashboard and its overdue
     items, a unit its overdue items (the same filters as the dashboard's own links)."""
@@ -362,14 +437,15 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
             name = "supervisor_summary"
             url = context["dashboard_url"]
         else:
-            cases, counts = item_rows(reminder, on=on, thresholds=thresholds)
-            if not cases:
+            shown = shown_items(reminder, on=on, thresholds=thresholds)
+            if not shown.count:
                 return None
-            shown = [row for _, group in cases for row in group]
+            counts = ({**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts
+                      else shown.counted)
             total = sum(counts.values())
-            context.update(cases=cases, item_total=total, counts=counts, more=total - len(shown),
+            context.update(cases=shown.cases, item_total=total, counts=counts, more=total - shown.count,
                            overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED],
-                           worst=sorted(shown, key=lambda r: (-r.days_overdue, r.measure.deadline or on))[:5])
+                           worst=shown.worst)
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"
             url = context["my_url"]
         subject, text, html = render_email(name, context)

@@ -344,9 +344,29 @@ def test_digest_is_built_in_constant_queries(unit, staff, django_assert_num_quer
     reminders.plan_week(on=ON)
     reminder = Reminder.objects.select_related("recipient", "unit").get(recipient_email=staff.email)
 
-    with django_assert_num_queries(1):  # the items shown, with what their levels need
+    with django_assert_num_queries(2):  # the items linked, then those shown with what their levels need
         message = reminders.build_message(reminder, on=ON)
     assert message.body.count("查看并填报") == 10
+
+
+def test_mails_listing_the_same_items_build_their_rows_once(unit, staff, django_assert_num_queries):
+    """The unit's mailbox and its staff get the same digest: the second mail takes the rows the first
+    built (one query, for the items linked), with its own greeting."""
+    for days in range(-3, 3):
+        item(unit, due_in=days)
+    reminders.plan_week(on=ON)
+    first, second = (Reminder.objects.select_related("recipient", "unit").get(recipient_email=address)
+                     for address in (unit.email, staff.email))
+    assert set(first.measures.all()) == set(second.measures.all())
+    one = reminders.build_message(first, on=ON)
+
+    with django_assert_num_queries(1):
+        other = reminders.build_message(second, on=ON)
+
+    assert other.body.count("查看并填报") == one.body.count("查看并填报") == 6
+    assert (staff.name or staff.username) in other.body and (staff.name or staff.username) not in one.body
+    later = reminders.build_message(second, on=ON + datetime.timedelta(days=1))  # another day: built anew
+    assert "7 天内到期" in one.body and later.body != other.body
 
 
 def test_a_long_digest_lists_the_worst_items_up_to_the_cap_and_links_the_rest(unit, settings):
