@@ -100,6 +100,10 @@ def prepare_database(url: str, scale: dict, reuse: bool) -> bool:
                     n = 0
             if n == scale["measures"]:
                 return False
+            if n:
+                # Never drop a database it was asked to reuse (benchmarks/run's province, say).
+                raise SystemExit(f"{name} holds {n:,} measures, not this scale's {scale['measures']:,}: "
+                                 "choose its scale (--scale) or another database (--db)")
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     return True
