@@ -703,6 +703,14 @@ class ReminderAdmin(RestrictedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["recipient_email", "unit__name", "error"]
     list_select_related = ["unit"]
     date_hierarchy = "period"
+    exclude = ["counts"]
+    readonly_fields = ["level_counts"]
+
+    @admin.display(description=_("items at each level"))
+    def level_counts(self, obj):
+        """The plan's counts in words ("已逾期 12 · 进展滞后 3"), not the JSON they are stored as."""
+        shown = [f"{label} {obj.counts[level]}" for level, label in Reminder.Level.choices if obj.counts.get(level)]
+        return " · ".join(shown) or "—"
 
 
 @admin.register(Evidence)

@@ -475,3 +475,16 @@ def test_an_item_without_a_deadline_is_not_due_in_none_days(language, words):
     with translation.override("en"):
         assert ItemRow(measure=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
                        last_note_at=None, idle_days=0, days_left=3).standing == "Due in 3 days"
+
+
+def test_the_admin_shows_a_reminders_counts_in_words(admin_client, unit, staff):
+    for days in (-20, -2, 3):
+        item(unit, due_in=days)
+    reminders.plan_week(on=ON)
+    reminder = Reminder.objects.get(recipient_email=staff.email)
+
+    page = admin_client.get(f"/admin/cases/reminder/{reminder.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "各级别事项数" in text and "已逾期" in text and "{&quot;" not in text and '{"' not in text
