@@ -15,9 +15,9 @@ def _reversed(name: str, args: tuple, _prefix: str, _urlconf: str) -> str:
 
 
 def path_of(name: str, *args) -> str:
-    """`reverse(name, args=args)`, once per script prefix and URLconf in use (and per language, since
-    the language code is part of the prefix where URLs carry it). For URLs without arguments or with
-    few distinct ones: a link per item is `item_path`."""
+    """`reverse(name, args=args)`, once per script prefix and URLconf in use (Rectify's URLs do not
+    carry the language). For URLs without arguments or with few distinct ones: a link per item is
+    `item_path`."""
     return _reversed(name, args, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 

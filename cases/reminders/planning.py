@@ -319,17 +319,13 @@ def _levelled(rows: list[tuple], *, rules: LevelRules) -> list[tuple[int, str, d
     return list(seen.values())
 
 
-def _level_inputs(queryset, *columns, on, thresholds, prefix: str = ""):
-    return LevelRules.of_day(on, thresholds).level_inputs(queryset, *columns, prefix=prefix)
-
-
-def _item_streams(items, *, on, thresholds):
+def _item_streams(items, *, rules: LevelRules):
     """(measure id, unit id, deadline, ladder level, idle) for each item's lead unit and each
     supporting unit, in item order: an item's rows arrive together."""
-    lead = _level_inputs(items.order_by("pk"), "pk", "lead_unit_id", on=on, thresholds=thresholds)
-    supporting = _level_inputs(
+    lead = rules.level_inputs(items.order_by("pk"), "pk", "lead_unit_id")
+    supporting = rules.level_inputs(
         Measure.supporting_units.through.objects.filter(measure__in=items.values("pk")).order_by("measure_id"),
-        "measure_id", "unit_id", on=on, thresholds=thresholds, prefix="measure__")
+        "measure_id", "unit_id", prefix="measure__")
     return [lead.iterator(CHUNK_SIZE), supporting.iterator(CHUNK_SIZE)]
 
 
@@ -435,7 +431,7 @@ def _plan_unit_digests(recorder: _Recorder, *, on, thresholds) -> None:
     items = Measure.objects.filter(
         Q(pk__in=reportable(Measure.objects.all(), on=on, thresholds=thresholds).values("pk"))
         | (ongoing_condition() & Q(urging_level__to_liaison=True)))
-    for pk, rows in _grouped(_item_streams(items, on=on, thresholds=thresholds)):
+    for pk, rows in _grouped(_item_streams(items, rules=rules)):
         _, _, deadline, urging_level_id, idle = rows[0]  # the item's own columns, the same on each row
         level = rules.level(deadline=deadline, idle=idle, laddered=urging_level_id is not None)
         if level is None:
@@ -491,8 +487,8 @@ def _plan_escalations(recorder: _Recorder, *, on, thresholds) -> None:
     # Per recipient, its items (id → level, deadline): an address both a person's and a level's copy
     # address gets one mail counting each item once.
     found: dict[str, tuple[Recipient, dict[int, tuple[str, datetime.date | None]]]] = {}
-    ordered = [_level_inputs(items.order_by(column, "pk"), column, "pk", on=on, thresholds=thresholds)
-               .iterator(CHUNK_SIZE) for column, items in streams.items()]
+    ordered = [rules.level_inputs(items.order_by(column, "pk"), column, "pk").iterator(CHUNK_SIZE)
+               for column, items in streams.items()]
     for user_id, rows in _grouped(ordered):
         email = (people.get(user_id) or "").strip().lower()
         if user_id not in people or not (email or user_channels.get(user_id)):

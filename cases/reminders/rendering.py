@@ -196,7 +196,7 @@ class ItemRow:
         """The row of the HTML body (`emails/_items-html.html` lays out the rows of each case)."""
         ladder = self.measure.urging_level
         badge = _html(_LADDER_BADGE, border=_LADDER_BORDER.get(ladder.colour, _RED),
-                            colour=_LADDER_TEXT.get(ladder.colour, _RED), name=ladder.name) if ladder else ""
+                      colour=_LADDER_TEXT.get(ladder.colour, _RED), name=ladder.name) if ladder else ""
         if self.level == Reminder.Level.ESCALATED:
             standing = _html(_SUPERVISED, supervised=self.words["supervised"], standing=self.standing)
         else:
@@ -259,6 +259,13 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     by deadline within each case. A reminder recorded without counts (before planning kept them)
     is counted over the items it links.
     """
+    cases, counted = _rows_counted(reminder, on=on, thresholds=thresholds, cap=cap)
+    return cases, ({**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts else counted)
+
+
+def _rows_counted(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
+                  cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
+    """`item_rows`, with the levels counted over the items the reminder links (not the plan's counts)."""
     cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
     rules = LevelRules.of_day(on, thresholds)
     escalation = reminder.kind == Reminder.Kind.ESCALATION
@@ -284,9 +291,8 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
             level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
         counted[level] += 1
         ranked.append((urgency(level, measure.deadline, measure.pk), level, measure))
-    counts = {**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts else counted
     if not ranked:
-        return [], counts
+        return [], counted
     rows = []
     for _, level, measure in heapq.nsmallest(cap, ranked, key=lambda r: r[0]):
         last_activity = measure.last_progress_at or measure.created_at
@@ -303,7 +309,7 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     for _, group in cases:
         for number, row in enumerate(group, 1):
             row.number = number
-    return cases, counts
+    return cases, counted
 
 
 @dataclass(frozen=True)
@@ -322,8 +328,8 @@ class ShownRow:
 
 @dataclass(frozen=True)
 class ShownItems:
-    """What a reminder's mail lists: its rows by case, the five longest overdue of them, and the
-    levels of the rows (the counts of a reminder recorded without the plan's)."""
+    """What a reminder's mail lists: its rows by case, the five longest overdue of them, and how many
+    of the items it links are at each level (the counts of a reminder recorded without the plan's)."""
 
     cases: list[tuple[str, list[ShownRow]]]
     worst: list[ShownRow]
@@ -361,14 +367,12 @@ def shown_items(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds
 
 
 def _build_shown(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> ShownItems:
-    cases, _counts = item_rows(reminder, on=on, thresholds=thresholds)
-    counted = dict.fromkeys(Reminder.Level.values, 0)
+    cases, counted = _rows_counted(reminder, on=on, thresholds=thresholds)
     shown: list[tuple[str, list[ShownRow]]] = []
     every: list[ShownRow] = []
     for case, rows in cases:
         group = []
         for row in rows:
-            counted[row.level] += 1
             measure = row.measure
             group.append(ShownRow(html=row.html(), text=row.text(), label=measure.label,
                                   item_text=_truncated(measure.text, 60), lead_unit=measure.lead_unit.name,

@@ -488,3 +488,18 @@ def test_the_admin_shows_a_reminders_counts_in_words(admin_client, unit, staff):
     assert page.status_code == 200
     text = page.content.decode()
     assert "各级别事项数" in text and "已逾期" in text and "{&quot;" not in text and '{"' not in text
+
+
+def test_a_reminder_recorded_without_counts_counts_every_item_it_links(unit, settings):
+    """Reminders recorded before planning kept counts linked every item: their mail counts all of them,
+    though it shows the cap."""
+    settings.REMINDER_MAIL_MAX_ITEMS = 5
+    made = [item(unit, due_in=-1 - n) for n in range(12)]
+    reminder = Reminder.objects.create(kind=Reminder.Kind.UNIT_DIGEST, level=Reminder.Level.OVERDUE, period=ON,
+                                       recipient_email=unit.email, unit=unit)
+    reminder.measures.set(made)
+
+    message = _message(Reminder.objects.select_related("recipient", "unit").get(pk=reminder.pk))
+
+    assert "12" in message.subject
+    assert message.alternatives[0][0].count("查看事项并填报进展") == 5 and "另有 7 项" in message.alternatives[0][0]
