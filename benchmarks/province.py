@@ -123,32 +123,39 @@ def _old_units_condition(unit_ids):
     return Q(lead_unit_id__in=sorted(unit_ids)) | Exists(supporting)
 
 
-def staff_rows(runs: int, timed, count_queries, ratios) -> list:
-    """Staff of the top unit with the most sub-units: /my/, /items/?overdue=true, the API's
-    overdue list, and the scope's overdue page + count with the old and the new condition."""
+def top_staff():
+    """A staff member of the top unit with the most sub-units, and a label naming them."""
     from django.db.models import Count
-    from django.test import Client
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Membership, Unit
-    from cases.models import Measure, MeasureQuerySet
 
-    rows = []
-    roots = Unit.objects.filter(parent=None)
     best = None
-    for root in roots.annotate(n=Count("children")).order_by("-n")[:20]:
+    for root in Unit.objects.filter(parent=None).annotate(n=Count("children")).order_by("-n")[:20]:
         n = Unit.objects.filter(path__startswith=root.path).count()
         if best is None or n > best[0]:
             best = (n, root)
     if best is None:
-        return rows
+        return None, ""
     n_units, unit = best
     membership = Membership.objects.filter(unit=unit).select_related("user").order_by("pk").first()
     if membership is None:
+        return None, ""
+    return membership.user, f"staff of {unit.name[:12]}… ({n_units} units)"
+
+
+def staff_rows(runs: int, timed, count_queries, ratios) -> list:
+    """Staff of the top unit with the most sub-units: /my/, /items/?overdue=true, the API's
+    overdue list, and the scope's overdue page + count with the old and the new condition."""
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from cases.models import Measure, MeasureQuerySet
+
+    rows = []
+    staff, label = top_staff()
+    if staff is None:
         return rows
-    staff = membership.user
-    label = f"staff of {unit.name[:12]}… ({n_units} units)"
 
     def row(name, client, path, n):
         def fetch():

@@ -248,6 +248,21 @@ def overdue_condition(on: datetime.date) -> Q:
     )
 
 
+def waits_on_time(state: str, deadline: datetime.date | None, signoff_requested_on: datetime.date | None) -> bool:
+    """`waits_on_time_condition` of one item's values (`Measure.waits_on_time`)."""
+    return (state == State.SUBMITTED and signoff_requested_on is not None
+            and (deadline is None or signoff_requested_on <= deadline))
+
+
+def days_overdue(state: str, deadline: datetime.date | None, signoff_requested_on: datetime.date | None,
+                 on: datetime.date) -> int:
+    """Days past the deadline of an item with these values on `on`; 0 when not overdue: the overdue
+    rule of `overdue_condition` for one item (`Measure.days_overdue`, and rows read without a model)."""
+    if state not in ONGOING_STATES or not deadline or waits_on_time(state, deadline, signoff_requested_on):
+        return 0
+    return max((on - deadline).days, 0)
+
+
 def waits_on_time_condition() -> Q:
     """Items whose sign-off was asked for on or before their deadline and still wait at a step."""
     return (Q(state=State.SUBMITTED) & Q(signoff_requested_on__isnull=False)
@@ -497,14 +512,11 @@ class Measure(models.Model):
     @property
     def waits_on_time(self) -> bool:
         """Submitted on or before the deadline and still waiting: not the unit's lateness."""
-        return (self.state == State.SUBMITTED and self.signoff_requested_on is not None
-                and (self.deadline is None or self.signoff_requested_on <= self.deadline))
+        return waits_on_time(self.state, self.deadline, self.signoff_requested_on)
 
     def days_overdue(self, on: datetime.date | None = None) -> int:
         """Days past the deadline for an ongoing item; 0 when not overdue (see `overdue_condition`)."""
-        if not self.is_ongoing or not self.deadline or self.waits_on_time:
-            return 0
-        return max(((on or timezone.localdate()) - self.deadline).days, 0)
+        return days_overdue(self.state, self.deadline, self.signoff_requested_on, on or timezone.localdate())
 
     def days_awaiting_signoff(self, on: datetime.date | None = None) -> int:
         """Days since sign-off was requested, while the item waits (the supervisors' lag)."""

@@ -55,20 +55,20 @@ def dispatch(reminder_ids: list[int], on: datetime.date) -> None:
 
 @shared_task
 def send_reminders(reminder_ids: list[int], on: str) -> int:
-    """Send recorded reminders one after another; the number sent now. A reminder whose send met a
-    temporary failure is handed to `send_reminder`, which retries it alone with its back-off (as
-    its first retry); a permanent failure is recorded and the others go on."""
+    """Send recorded reminders, claimed together and sent one after another; the number sent now.
+    A reminder whose send met a temporary failure is handed to `send_reminder`, which retries it
+    alone with its back-off (as its first retry); a permanent failure is recorded and the others go on."""
     sent = 0
-    for reminder_id in reminder_ids:
-        try:
-            sent += reminders.deliver(reminder_id=reminder_id, on=datetime.date.fromisoformat(on))
-        except RETRYABLE:
+    for reminder_id, outcome in reminders.deliver_many(reminder_ids=reminder_ids, on=datetime.date.fromisoformat(on)):
+        if not isinstance(outcome, Exception):
+            sent += outcome
+        elif isinstance(outcome, RETRYABLE):
             try:
                 send_reminder.apply_async((reminder_id, on), countdown=SEND_BACKOFF_SECONDS, retries=1)
             except Exception:  # eager tasks: the retries ran here and failed; the row says why
                 logger.exception("Reminder %s could not be sent", reminder_id)
-        except Exception:
-            logger.exception("Reminder %s could not be sent", reminder_id)
+        else:
+            logger.error("Reminder %s could not be sent", reminder_id, exc_info=outcome)
     return sent
 
 

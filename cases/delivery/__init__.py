@@ -12,6 +12,7 @@ and recorded after (`deliver`), with no transaction or lock held while the serve
 """
 
 from .base import (
+    ALL_PARTS,
     RETRYABLE,
     Attachment,
     Backend,
@@ -22,10 +23,11 @@ from .base import (
     Target,
     TemporaryDeliveryError,
     backend_for,
+    parts_for,
     send,
 )
 
 __all__ = [
-    "RETRYABLE", "Attachment", "Backend", "Channel", "DeliveryError", "Message", "PermanentDeliveryError", "Target",
-    "TemporaryDeliveryError", "backend_for", "send",
+    "ALL_PARTS", "RETRYABLE", "Attachment", "Backend", "Channel", "DeliveryError", "Message", "PermanentDeliveryError",
+    "Target", "TemporaryDeliveryError", "backend_for", "parts_for", "send",
 ]

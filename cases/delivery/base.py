@@ -69,7 +69,15 @@ class PermanentDeliveryError(DeliveryError):
 RETRYABLE = (TemporaryDeliveryError, smtplib.SMTPException, OSError)
 
 
+# Every part of a `Message` besides its subject: what a message rendered for any channel has.
+ALL_PARTS = frozenset({"text", "html", "summary", "sms"})
+
+
 class Backend(Protocol):
+    # The parts of a `Message` besides its subject that this channel shows: a message rendered for
+    # this channel alone may leave the others empty (`parts_for`).
+    parts: frozenset[str]
+
     def send(self, target: Target, message: Message) -> str:
         """Send `message`; return the server's reference or answer, raise a DeliveryError."""
 
@@ -88,6 +96,15 @@ def backend_for(channel: str) -> Backend:
         return backends[channel]
     except KeyError:
         raise PermanentDeliveryError(f"unknown channel {channel!r}") from None
+
+
+def parts_for(channel: str) -> frozenset[str]:
+    """What a message for `channel` must have rendered besides its subject (every part for an
+    unknown channel, whose send then fails for its own reason)."""
+    try:
+        return backend_for(channel).parts
+    except PermanentDeliveryError:
+        return ALL_PARTS
 
 
 def send(target: Target, message: Message) -> str:

@@ -72,6 +72,8 @@ def close_kept_connection() -> None:
 
 
 class MailBackend:
+    parts = frozenset({"text", "html"})
+
     def send(self, target: Target, message: Message) -> str:
         mail = email_message(target, message)
         try:

@@ -13,6 +13,8 @@ unique constraint per recipient (address or channel) and period: that constraint
   with no transaction or lock held, then records sent or failed only where its claim still
   stands. A second worker handed the same row finds it claimed or sent and sends nothing; a
   worker that died mid-send leaves it "sending" until `DELIVERY_CLAIM_LEASE_MINUTES` have passed.
+  `deliver_many` claims a batch of rows in one UPDATE and loads them in one query, then sends
+  and records each as `deliver` does.
 """
 
 from __future__ import annotations
@@ -104,6 +106,49 @@ def deliver(model: type[models.Model], pk: int, *, message_for: Callable[[Any], 
     if claimed_at is None:
         return False
     row = model._default_manager.select_related(*related).get(pk=pk)
+    return _send_claimed(model, row, claimed_at, message_for)
+
+
+def deliver_many(model: type[models.Model], ids: Iterable[int], *, message_for: Callable[[Any], Message | None],
+                 related: Iterable[str] = ("channel",),
+                 prepare: Callable[[list[Any]], None] | None = None) -> list[tuple[int, bool | Exception]]:
+    """`deliver` for several rows, claimed together: one UPDATE claims those of `ids` that are
+    claimable, one query loads them, then each is sent and its outcome recorded on its own row,
+    as `deliver` does (a mail sent is marked sent before the next is rendered). A worker that
+    dies in the middle leaves the rest "sending" until the lease passes, as it would one row.
+
+    Returns (pk, outcome) for every id, in order: True sent now, False not ours or nothing to
+    report, or the exception its send raised (recorded on the row as failed) for the caller to
+    retry. One row's failure stops no other. `prepare(rows)`, given the claimed rows before the
+    first is sent, lets the caller load what their messages need together."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    claimed_at = timezone.now()
+    manager = model._default_manager
+    manager.filter(claimable(claimed_at), pk__in=ids).update(
+        status=DeliveryStatus.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    rows = {row.pk: row for row in manager.select_related(*related).filter(
+        pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=claimed_at)}
+    if prepare is not None and rows:
+        prepare([rows[pk] for pk in ids if pk in rows])
+    outcomes: list[tuple[int, bool | Exception]] = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            outcomes.append((pk, False))
+            continue
+        try:
+            outcomes.append((pk, _send_claimed(model, row, claimed_at, message_for)))
+        except Exception as exc:  # recorded on its row by _send_claimed; the caller decides on a retry
+            outcomes.append((pk, exc))
+    return outcomes
+
+
+def _send_claimed(model: type[models.Model], row: Any, claimed_at: datetime.datetime,
+                  message_for: Callable[[Any], Message | None]) -> bool:
+    """Render and send the message of a row this worker claimed at `claimed_at`, then record the outcome."""
+    pk = row.pk
     try:
         message = message_for(row)
         if message is None:
@@ -122,16 +167,23 @@ def deliver(model: type[models.Model], pk: int, *, message_for: Callable[[Any], 
     return True
 
 
+# Rows claimed together by `deliver_all`: few enough that the last is sent long before the lease ends.
+CLAIM_BATCH = 20
+
+
 def deliver_all(model: type[models.Model], ids: Iterable[int], *, message_for: Callable[[Any], Message | None],
                 related: Iterable[str] = ("channel",)) -> int:
-    """`deliver` each row; one failure (recorded on its row, retried by a later run) stops no other.
-    Returns how many were sent."""
+    """`deliver_many`, `CLAIM_BATCH` rows at a time; one failure (recorded on its row, retried by a
+    later run) stops no other. Returns how many were sent."""
+    ids = list(ids)
     sent = 0
-    for pk in ids:
-        try:
-            sent += deliver(model, pk, message_for=message_for, related=related)
-        except Exception:
-            logger.exception("%s %s not sent; a later run tries again", model.__name__, pk)
+    for start in range(0, len(ids), CLAIM_BATCH):
+        for pk, outcome in deliver_many(model, ids[start:start + CLAIM_BATCH], message_for=message_for,
+                                        related=related):
+            if isinstance(outcome, Exception):
+                logger.error("%s %s not sent; a later run tries again", model.__name__, pk, exc_info=outcome)
+            else:
+                sent += outcome
     return sent
 
 

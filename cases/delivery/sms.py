@@ -20,6 +20,8 @@ SMS_MAX_CHARS = 300
 
 
 class SmsBackend:
+    parts = frozenset({"sms"})
+
     def payload(self, target: Target, message: Message) -> dict:
         text = (message.sms or message.subject)[:SMS_MAX_CHARS]
         return {"to": target.address, "text": text, "sign": settings.SMS_SIGNATURE}

@@ -53,6 +53,10 @@ def truncate_bytes(text: str, limit: int, *, tail: str = "\n…") -> str:
     return "\n".join(kept) + tail
 
 
+# A group bot shows the markdown summary, or the plain text where a message has none.
+_BOT_PARTS = frozenset({"summary", "text"})
+
+
 def _markdown(message: Message) -> str:
     body = message.summary or message.text
     if message.url and message.url not in body:
@@ -79,6 +83,8 @@ def _check(code, text: str, rate_limited: set[int]) -> None:
 
 
 class WeComBackend:
+    parts = _BOT_PARTS
+
     def payload(self, message: Message) -> dict:
         colour = WECOM_COLOURS.get(message.colour, "comment")
         content = f'### <font color="{colour}">{message.subject}</font>\n{_markdown(message)}'
@@ -91,6 +97,8 @@ class WeComBackend:
 
 
 class DingTalkBackend:
+    parts = _BOT_PARTS
+
     def payload(self, message: Message) -> dict:
         text = truncate_bytes(f"### {message.subject}\n\n{_markdown(message)}", DINGTALK_MARKDOWN_MAX_BYTES)
         return {"msgtype": "markdown", "markdown": {"title": message.subject[:64], "text": text}}
@@ -109,6 +117,8 @@ class DingTalkBackend:
 
 
 class FeishuBackend:
+    parts = _BOT_PARTS
+
     def payload(self, message: Message, *, secret: str = "", now: int | None = None) -> dict:
         elements = [{"tag": "div", "text": {"tag": "lark_md",
                                             "content": truncate_bytes(message.summary or message.text,

@@ -31,7 +31,7 @@ Who gets what:
 Nobody with nothing to report gets anything.
 """
 
-from .delivery import NothingToReport, deliver, retryable, stranded
+from .delivery import NothingToReport, deliver, deliver_many, retryable, stranded
 from .planning import PlannedReminder, Recipient, WeekPlan, plan_week
 from .rendering import ItemRow, absolute, build_message, item_rows, render_email
 from .schedule import DEFERRED_TASK_PREFIX, WEEKLY_TASK, defer_weekly_run
@@ -53,6 +53,7 @@ __all__ = [
     "build_message",
     "defer_weekly_run",
     "deliver",
+    "deliver_many",
     "escalated",
     "item_level",
     "item_rows",

@@ -8,17 +8,31 @@ worker that died mid-send leaves the row "sending": once the lease
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from ..delivery import outbox
+from ..delivery import outbox, parts_for
 from ..delivery.outbox import NothingToReport, lease
 from ..models import Reminder
-from .rendering import render_reminder
-from .selection import week_start
+from .rendering import ShownItems, render_reminder, shown_items_many
+from .selection import Thresholds, week_start
 
-__all__ = ["NothingToReport", "deliver", "retryable", "stranded"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["NothingToReport", "deliver", "deliver_many", "retryable", "stranded"]
+
+
+_RELATED = ("recipient", "unit", "channel")
+
+
+def _message_for(on: datetime.date, shown: dict[int, ShownItems] | None = None):
+    def message_for(reminder: Reminder):
+        return render_reminder(reminder, on=on, parts=parts_for(outbox.target_of(reminder).channel),
+                               shown=(shown or {}).get(reminder.pk))
+    return message_for
 
 
 def deliver(*, reminder_id: int, on: datetime.date) -> bool:
@@ -27,8 +41,26 @@ def deliver(*, reminder_id: int, on: datetime.date) -> bool:
     A failure is recorded (status failed, the error) and re-raised for the task to retry; the
     row is marked sent only after the server took the message.
     """
-    return outbox.deliver(Reminder, reminder_id, message_for=lambda reminder: render_reminder(reminder, on=on),
-                          related=("recipient", "unit", "channel"))
+    return outbox.deliver(Reminder, reminder_id, message_for=_message_for(on), related=_RELATED)
+
+
+def deliver_many(*, reminder_ids: list[int], on: datetime.date) -> list[tuple[int, bool | Exception]]:
+    """`deliver` for a batch, claimed in one statement and loaded in one query (`outbox.deliver_many`),
+    the rows of its digests and escalations built together (`shown_items_many`): (id, True sent /
+    False not needed / the exception of a failed send, recorded on its row)."""
+    shown: dict[int, ShownItems] = {}
+
+    def prepare(rows: list[Reminder]) -> None:
+        listing = [r for r in rows if r.kind != Reminder.Kind.SUPERVISOR_SUMMARY]
+        try:
+            with translation.override(settings.LANGUAGE_CODE):  # the language render_reminder renders in
+                shown.update(shown_items_many(listing, on=on, thresholds=Thresholds.from_settings()))
+        except Exception:  # each mail then builds its own rows, and fails on its own if it must
+            logger.warning("The rows of reminders %s could not be built together", [r.pk for r in listing],
+                           exc_info=True)
+
+    return outbox.deliver_many(Reminder, reminder_ids, message_for=_message_for(on, shown), related=_RELATED,
+                               prepare=prepare)
 
 
 def stranded(*, on: datetime.date, older_than: datetime.timedelta = datetime.timedelta(minutes=10)) -> list[int]:

@@ -23,23 +23,27 @@ from django.utils.translation import gettext
 
 from accounts.scoping import pk_among
 
-from ..delivery import Channel, Message, Target
+from ..delivery import ALL_PARTS, Channel, Message, Target
 from ..delivery.mail import email_message
 from ..formats import percent
 from ..links import item_path, path_of
-from ..models import Measure, ProgressUpdate, Reminder
+from ..models import Measure, ProgressUpdate, Reminder, days_overdue
 from ..states import State
 from .selection import LevelRules, Thresholds, urgency
 from .summary import SupervisorSummary, supervisor_summary
 
 
-def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of `name` from templates/emails/<name>-{subject,body-text,body-html}."""
+def render_email(name: str, context: dict, *, parts: frozenset[str] = ALL_PARTS) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of `name` from templates/emails/<name>-{subject,body-text,body-html};
+    the text or the HTML is left empty when `parts` does not ask for it."""
     subject = render_to_string(f"emails/{name}-subject.txt", context)
     subject = re.sub(r"\s+", " ", subject).strip()
-    text = render_to_string(f"emails/{name}-body-text.txt", context)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    html = render_to_string(f"emails/{name}-body-html.html", context)
+    text = html = ""
+    if "text" in parts:
+        text = render_to_string(f"emails/{name}-body-text.txt", context)
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    if "html" in parts:
+        html = render_to_string(f"emails/{name}-body-html.html", context)
     return subject, text, html
 
 
@@ -83,11 +87,6 @@ def _escaped(value) -> str:
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
-def _html(template: str, *args, **values) -> SafeString:
-    """`format_html`, with `_escaped` values."""
-    return mark_safe(template.format(*map(_escaped, args), **{k: _escaped(v) for k, v in values.items()}))
-
-
 @functools.lru_cache(maxsize=16)
 def _words(language: str | None) -> dict[str, str]:
     """The phrases of an item row in `language`, translated once per process: a digest's rows
@@ -111,11 +110,29 @@ def _words(language: str | None) -> dict[str, str]:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What an item row shows of its measure, read as plain values in the rows' one query (a page
+    of model instances — the measure, its case, unit, leader and ladder level — was a third of
+    building a digest's rows)."""
+
+    pk: int
+    label: str
+    text: str
+    deadline: datetime.date | None
+    case_id: int
+    case_title: str
+    lead_unit: str
+    lead_leader: str | None  # as the user prints (`User.__str__`: the name, else the username)
+    ladder_name: str | None = None  # the urging ladder level, where the item is on one
+    ladder_colour: str = ""
+
+
 @dataclass
 class ItemRow:
     """One item of a mail, with its phrases translated once for both bodies."""
 
-    measure: Measure
+    item: ItemFacts
     level: str
     days_overdue: int
     url: str
@@ -124,10 +141,13 @@ class ItemRow:
     idle_days: int
     days_left: int | None
     number: int = 0  # its place in its case's list (the plain-text body numbers the rows)
+    words: dict[str, str] | None = None  # `_words` of the mail's language (looked up when first needed if not given)
 
-    @cached_property
-    def words(self) -> dict[str, str]:
-        return _words(translation.get_language())
+    @property
+    def phrases(self) -> dict[str, str]:
+        if self.words is None:
+            self.words = _words(translation.get_language())
+        return self.words
 
     @property
     def escalated(self) -> bool:
@@ -141,48 +161,48 @@ class ItemRow:
     def standing(self) -> SafeString:
         """The level in days: overdue, idle, or left until the deadline."""
         if self.level in (Reminder.Level.ESCALATED, Reminder.Level.OVERDUE):
-            return _sentence(self.words["overdue"], days=self.days_overdue)
+            return _sentence(self.phrases["overdue"], days=self.days_overdue)
         if self.level == Reminder.Level.LAGGING:
-            return _sentence(self.words["lagging"], days=self.idle_days)
+            return _sentence(self.phrases["lagging"], days=self.idle_days)
         if self.days_left is None:
             # Only the urging ladder makes an item without a deadline due soon: it printed "Due in None days".
-            return _sentence(self.words["no_deadline"])
-        return _sentence(self.words["due_in"], days=self.days_left)
+            return _sentence(self.phrases["no_deadline"])
+        return _sentence(self.phrases["due_in"], days=self.days_left)
 
     @cached_property
     def level_text(self) -> str:
         """The plain-text tag of the row: the urging ladder's level, then `standing` (supervised if escalated)."""
-        words = (self.words["supervised_overdue"] % {"days": self.days_overdue} if self.escalated
+        words = (self.phrases["supervised_overdue"] % {"days": self.days_overdue} if self.escalated
                  else self.standing)
-        ladder = self.measure.urging_level
-        return (f"{ladder.name} · {words}" if ladder else words).strip()
+        ladder = self.item.ladder_name
+        return (f"{ladder} · {words}" if ladder else words).strip()
 
     @cached_property
     def title(self) -> str:
-        return f"{self.measure.label}{_truncated(self.measure.text, 200)}"
+        return f"{self.item.label}{_truncated(self.item.text, 200)}"
 
     @cached_property
     def lead_unit(self) -> Phrase:
-        return Phrase(self.words["lead_unit"], unit=self.measure.lead_unit.name)
+        return Phrase(self.phrases["lead_unit"], unit=self.item.lead_unit)
 
     @cached_property
     def lead_leader(self) -> Phrase | None:
-        leader = self.measure.lead_leader
-        return Phrase(self.words["lead_leader"], leader=leader) if leader else None
+        leader = self.item.lead_leader
+        return Phrase(self.phrases["lead_leader"], leader=leader) if leader else None
 
     @cached_property
     def deadline(self) -> SafeString:
-        if self.measure.deadline:
-            return _sentence(self.words["deadline"], deadline=self.measure.deadline.isoformat())
-        return _sentence(self.words["long_term"])
+        if self.item.deadline:
+            return _sentence(self.phrases["deadline"], deadline=self.item.deadline.isoformat())
+        return _sentence(self.phrases["long_term"])
 
     @cached_property
     def last_progress(self) -> SafeString:
         """"Last progress (date):" before the note, or that there is none."""
         if not self.last_note:
-            return _sentence(self.words["no_progress"])
+            return _sentence(self.phrases["no_progress"])
         day = timezone.localdate(self.last_note_at).isoformat() if self.last_note_at else ""
-        return _sentence(self.words["last_progress"], date=day)
+        return _sentence(self.phrases["last_progress"], date=day)
 
     @cached_property
     def note(self) -> str:
@@ -194,18 +214,20 @@ class ItemRow:
 
     def html(self) -> SafeString:
         """The row of the HTML body (`emails/_items-html.html` lays out the rows of each case)."""
-        ladder = self.measure.urging_level
-        badge = _html(_LADDER_BADGE, border=_LADDER_BORDER.get(ladder.colour, _RED),
-                      colour=_LADDER_TEXT.get(ladder.colour, _RED), name=ladder.name) if ladder else ""
+        item, words = self.item, self.phrases
+        badge = _LADDER_BADGE.format(border=_LADDER_BORDER.get(item.ladder_colour, _RED),
+                                     colour=_LADDER_TEXT.get(item.ladder_colour, _RED),
+                                     name=html.escape(item.ladder_name)) if item.ladder_name else ""
         if self.level == Reminder.Level.ESCALATED:
-            standing = _html(_SUPERVISED, supervised=self.words["supervised"], standing=self.standing)
+            standing = _SUPERVISED.format(supervised=html.escape(words["supervised"]), standing=self.standing)
         else:
-            standing = _html(_STANDING.get(self.level, _STANDING[None]), standing=self.standing)
-        return _html(
-            _ROW_HTML, badge=badge, standing=standing, url=self.url, title=self.title, lead_unit=self.lead_unit,
-            lead_leader=_html(" · {}", self.lead_leader) if self.lead_leader else "",
+            standing = _STANDING.get(self.level, _STANDING[None]).format(standing=self.standing)
+        leader = self.lead_leader
+        return mark_safe(_ROW_HTML.format(
+            badge=badge, standing=standing, url=html.escape(self.url), title=html.escape(self.title),
+            lead_unit=self.lead_unit.html, lead_leader=f" · {leader.html}" if leader else "",
             deadline=self.deadline, last_progress=self.last_progress,
-            note=f" {self.note}" if self.last_note else "", open=self.words["open_item"])
+            note=f" {html.escape(self.note)}" if self.last_note else "", open=html.escape(words["open_item"])))
 
     def text(self) -> str:
         """The row of the plain-text body."""
@@ -214,7 +236,7 @@ class ItemRow:
         return (f"\n{self.number}. [{self.level_text}] {self.title}\n"
                 f"   {self.lead_unit}{leader}  {self.deadline}\n"
                 f"   {self.last_progress}{note}\n"
-                f"   {self.words['open']} {self.url}\n")
+                f"   {self.phrases['open']} {self.url}\n")
 
 
 _RED = "#a61b29"
@@ -240,14 +262,14 @@ _ROW_HTML = """<tr><td style="padding:10px 0;border-bottom:1px solid #e5e6eb;ver
 """
 
 
-# What a row shows and `Measure.days_overdue` reads: fewer columns to compile and to load.
-_SHOWN = ("label", "text", "deadline", "state", "signoff_requested_on", "last_progress_at", "created_at",
-          "case__title", "lead_unit__name", "lead_leader__name", "lead_leader__username",
-          "urging_level__name", "urging_level__colour")
+# What a row shows and the overdue rule (`cases.models.days_overdue`) reads, as plain values.
+_SHOWN = ("pk", "label", "text", "deadline", "state", "signoff_requested_on", "last_progress_at", "created_at",
+          "case_id", "case__title", "lead_unit__name", "lead_leader__name", "lead_leader__username",
+          "urging_level_id", "urging_level__name", "urging_level__colour")
 
 
 def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
-              cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
+              cap: int | None = None) -> tuple[list[tuple[str, list[ItemRow]]], dict[str, int]]:
     """The reminder's items to show and how many it has at each level, in one query.
 
     Planning counted the reminder's items at each level (`Reminder.counts`) and linked the most
@@ -255,57 +277,77 @@ def item_rows(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
     row shows joined in and what its level depends on (its deadline, its urging ladder level, and
     whether it is idle, worked out in the database), and applies today's levels (`LevelRules`, the
     rules planning applied): items completed or rescheduled since the week was planned are left out.
-    The `cap` most urgent (default REMINDER_MAIL_MAX_ITEMS) are shown, grouped by case and ordered
-    by deadline within each case. A reminder recorded without counts (before planning kept them)
-    is counted over the items it links.
+    The `cap` most urgent (default REMINDER_MAIL_MAX_ITEMS) are shown, grouped by case (its title)
+    and ordered by deadline within each case. A reminder recorded without counts (before planning
+    kept them) is counted over the items it links.
     """
     cases, counted = _rows_counted(reminder, on=on, thresholds=thresholds, cap=cap)
     return cases, ({**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts else counted)
 
 
 def _rows_counted(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds,
-                  cap: int | None = None) -> tuple[list[tuple[object, list[ItemRow]]], dict[str, int]]:
+                  cap: int | None = None) -> tuple[list[tuple[str, list[ItemRow]]], dict[str, int]]:
     """`item_rows`, with the levels counted over the items the reminder links (not the plan's counts)."""
-    cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
     rules = LevelRules.of_day(on, thresholds)
-    escalation = reminder.kind == Reminder.Kind.ESCALATION
     # The reminder's own ids first (`pk_among`): joined the other way, PostgreSQL sorted every
     # ongoing measure of the deployment (150,000 at province scale, 400 ms) to keep 139.
     linked = Reminder.measures.through.objects.filter(reminder_id=reminder.pk).values("measure_id")
+    return _rows_of(reminder, _item_values(linked, rules).values(), on=on, rules=rules, cap=cap)
+
+
+def _item_values(ids, rules: LevelRules) -> dict[int, tuple]:
+    """The values (`_SHOWN`, whether idle, the last note and its time) of the ongoing items among
+    `ids` — a list of ids or a one-column queryset — by id, in one query: everything a row shows
+    joined in, and what its level depends on worked out in the database."""
     latest_note = ProgressUpdate.objects.filter(measure=OuterRef("pk")).exclude(note="").order_by("-created_at", "-pk")
-    measures = (
-        Measure.objects.filter(pk_among(linked)).exclude(state=State.COMPLETED).order_by()
-        .select_related("case", "lead_unit", "lead_leader", "urging_level").only(*_SHOWN)
+    values = (
+        Measure.objects.filter(pk_among(ids)).exclude(state=State.COMPLETED).order_by()
         .annotate(level_idle=ExpressionWrapper(rules.idle_condition(), output_field=BooleanField()),
                   last_note=Subquery(latest_note.values("note")[:1]),
                   last_note_at=Subquery(latest_note.values("created_at")[:1]))
+        .values_list(*_SHOWN, "level_idle", "last_note", "last_note_at")
     )
+    return {row[0]: row for row in values}
+
+
+def _rows_of(reminder: Reminder, values, *, on: datetime.date, rules: LevelRules,
+             cap: int | None = None) -> tuple[list[tuple[str, list[ItemRow]]], dict[str, int]]:
+    """The rows of `reminder`'s mail from its items' `_item_values`: today's level of each (items
+    with none left out), counted per level, the `cap` most urgent by case and deadline."""
+    cap = settings.REMINDER_MAIL_MAX_ITEMS if cap is None else cap
+    escalation = reminder.kind == Reminder.Kind.ESCALATION
     counted = dict.fromkeys(Reminder.Level.values, 0)
     ranked = []
-    for measure in measures:
-        level = rules.level(deadline=measure.deadline, idle=bool(measure.level_idle),
-                            laddered=measure.urging_level_id is not None)
+    for row in values:
+        pk, deadline, laddered = row[0], row[3], row[13] is not None
+        level = rules.level(deadline=deadline, idle=bool(row[16]), laddered=laddered)
         if level is None:
             continue
         if escalation and level == Reminder.Level.OVERDUE:
             level = Reminder.Level.ESCALATED  # overdue items reported to leaders are under supervision
         counted[level] += 1
-        ranked.append((urgency(level, measure.deadline, measure.pk), level, measure))
+        ranked.append((urgency(level, deadline, pk), level, row))
     if not ranked:
         return [], counted
+    words = _words(translation.get_language())
+    site = settings.SITE_URL
     rows = []
-    for _, level, measure in heapq.nsmallest(cap, ranked, key=lambda r: r[0]):
-        last_activity = measure.last_progress_at or measure.created_at
+    for _, level, row in heapq.nsmallest(cap, ranked, key=lambda r: r[0]):
+        (pk, label, text, deadline, state, signoff_requested_on, last_progress_at, created_at, case_id, case_title,
+         unit, leader_name, leader_username, ladder_id, ladder_name, ladder_colour, _idle, note, note_at) = row
+        item = ItemFacts(pk=pk, label=label, text=text, deadline=deadline, case_id=case_id, case_title=case_title,
+                         lead_unit=unit, lead_leader=(leader_name or leader_username) if leader_username else None,
+                         ladder_name=ladder_name if ladder_id is not None else None, ladder_colour=ladder_colour or "")
         rows.append(ItemRow(
-            measure=measure, level=level, days_overdue=measure.days_overdue(on),
-            url=absolute(item_path(measure.pk)),
-            last_note=measure.last_note or "", last_note_at=measure.last_note_at,
-            idle_days=(on - timezone.localdate(last_activity)).days,
-            days_left=(measure.deadline - on).days if measure.deadline else None,
+            item=item, level=level, days_overdue=days_overdue(state, deadline, signoff_requested_on, on),
+            url=f"{site}{item_path(pk)}", last_note=note or "", last_note_at=note_at,
+            idle_days=(on - timezone.localdate(last_progress_at or created_at)).days,
+            days_left=(deadline - on).days if deadline else None, words=words,
         ))
     far = datetime.date.max
-    rows.sort(key=lambda r: (r.measure.case.title, r.measure.case_id, r.measure.deadline or far, r.measure.pk))
-    cases = [(case, list(group)) for case, group in itertools.groupby(rows, key=lambda r: r.measure.case)]
+    rows.sort(key=lambda r: (r.item.case_title, r.item.case_id, r.item.deadline or far, r.item.pk))
+    cases = [(group[0].item.case_title, group)
+             for group in (list(g) for _, g in itertools.groupby(rows, key=lambda r: r.item.case_id))]
     for _, group in cases:
         for number, row in enumerate(group, 1):
             row.number = number
@@ -345,39 +387,61 @@ SHOWN_CACHE_SECONDS = 15 * 60
 
 
 def shown_items(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> ShownItems:
-    """The rows `reminder`'s mail lists, built by `item_rows` or taken from the cache.
+    """The rows `reminder`'s mail lists (`shown_items_many` of one reminder)."""
+    return shown_items_many([reminder], on=on, thresholds=thresholds)[reminder.pk]
+
+
+def shown_items_many(reminders: list[Reminder], *, on: datetime.date, thresholds: Thresholds) -> dict[int, ShownItems]:
+    """The rows each reminder's mail lists, by reminder id: taken from the cache, or built for all
+    the reminders missing from it from one query of their items.
 
     A unit's mailbox, its staff and their group bots get the same digest, and a province's week has
     4,701 digests listing 1,999 different sets of items: the rows of a set are built once, by
     whichever mail lists it first, and serve the others (the cache is Redis, shared by the workers,
-    where there is one). The key is the items linked to the reminder (one narrow query), the day,
-    the language and the settings a row depends on; a row built a few minutes earlier by another
-    mail of the week is as fresh as the week's plan."""
-    linked = sorted(Reminder.measures.through.objects.filter(reminder_id=reminder.pk)
-                    .values_list("measure_id", flat=True))
+    where there is one). The key is the items linked to the reminder, the day, the language and the
+    settings a row depends on; a row built a few minutes earlier by another mail of the week is as
+    fresh as the week's plan. A batch of sends asks for its reminders together (`delivery`): their
+    links in one query, the cache in one round trip, the items of every set it must build in one
+    query (the sets of a unit and of the units above it share items)."""
+    links: dict[int, list[int]] = {r.pk: [] for r in reminders}
+    for reminder_id, measure_id in (Reminder.measures.through.objects.filter(reminder_id__in=list(links))
+                                    .order_by().values_list("reminder_id", "measure_id")):
+        links[reminder_id].append(measure_id)
+    keys = {r.pk: _shown_key(r, sorted(links[r.pk]), on=on, thresholds=thresholds) for r in reminders}
+    found = cache.get_many(list(set(keys.values())))
+    missing = [r for r in reminders if keys[r.pk] not in found]
+    if missing:
+        rules = LevelRules.of_day(on, thresholds)
+        values = _item_values(sorted({i for r in missing for i in links[r.pk]}), rules)
+        built: dict[str, ShownItems] = {}
+        for reminder in missing:
+            key = keys[reminder.pk]
+            if key not in built:
+                rows = _rows_of(reminder, [values[i] for i in links[reminder.pk] if i in values], on=on, rules=rules)
+                built[key] = _shown_of(*rows, on=on)
+        cache.set_many(built, SHOWN_CACHE_SECONDS)
+        found.update(built)
+    return {r.pk: found[keys[r.pk]] for r in reminders}
+
+
+def _shown_key(reminder: Reminder, linked: list[int], *, on: datetime.date, thresholds: Thresholds) -> str:
     escalation = reminder.kind == Reminder.Kind.ESCALATION
     words = "|".join([on.isoformat(), translation.get_language() or "", str(escalation), str(thresholds),
                       str(settings.REMINDER_MAIL_MAX_ITEMS), settings.SITE_URL, ",".join(map(str, linked))])
-    key = f"reminders:shown:v1:{hashlib.sha1(words.encode()).hexdigest()}"
-    found = cache.get(key)
-    if found is None:
-        found = _build_shown(reminder, on=on, thresholds=thresholds)
-        cache.set(key, found, SHOWN_CACHE_SECONDS)
-    return found
+    return f"reminders:shown:v2:{hashlib.sha1(words.encode()).hexdigest()}"
 
 
-def _build_shown(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds) -> ShownItems:
-    cases, counted = _rows_counted(reminder, on=on, thresholds=thresholds)
+def _shown_of(cases: list[tuple[str, list[ItemRow]]], counted: dict[str, int], *, on: datetime.date) -> ShownItems:
     shown: list[tuple[str, list[ShownRow]]] = []
     every: list[ShownRow] = []
-    for case, rows in cases:
+    for case_title, rows in cases:
         group = []
         for row in rows:
-            measure = row.measure
-            group.append(ShownRow(html=row.html(), text=row.text(), label=measure.label,
-                                  item_text=_truncated(measure.text, 60), lead_unit=measure.lead_unit.name,
-                                  days_overdue=row.days_overdue, deadline=measure.deadline))
-        shown.append((case.title, group))
+            item = row.item
+            group.append(ShownRow(html=row.html(), text=row.text(), label=item.label,
+                                  item_text=_truncated(item.text, 60), lead_unit=item.lead_unit,
+                                  days_overdue=row.days_overdue, deadline=item.deadline))
+        shown.append((case_title, group))
         every.extend(group)
     worst = sorted(every, key=lambda r: (-r.days_overdue, r.deadline or on))[:5]
     return ShownItems(cases=shown, worst=worst, counted=counted)
@@ -412,8 +476,11 @@ def build_message(reminder: Reminder, *, on: datetime.date, thresholds: Threshol
     return email_message(Target(channel=Channel.EMAIL, address=reminder.recipient_email), message)
 
 
-def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds | None = None) -> Message | None:
-    """The message of one reminder for any channel, or None if nothing is left to report."""
+def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresholds | None = None,
+                    parts: frozenset[str] = ALL_PARTS, shown: ShownItems | None = None) -> Message | None:
+    """The message of one reminder, or None if nothing is left to report: for any channel, or with
+    only the `parts` one channel shows (`delivery.parts_for`; an e-mail needs no chat summary).
+    `shown` is its rows when the caller has them already (`shown_items_many` of a batch)."""
     thresholds = thresholds or Thresholds.from_settings()
     context = {
         "reminder": reminder,
@@ -441,7 +508,7 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
             name = "supervisor_summary"
             url = context["dashboard_url"]
         else:
-            shown = shown_items(reminder, on=on, thresholds=thresholds)
+            shown = shown or shown_items(reminder, on=on, thresholds=thresholds)
             if not shown.count:
                 return None
             counts = ({**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts
@@ -452,9 +519,12 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
                            worst=shown.worst)
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"
             url = context["my_url"]
-        subject, text, html = render_email(name, context)
-        summary = render_to_string("emails/_summary.md", {**context, "subject": subject, "url": url}).strip()
-        sms = re.sub(r"\s+", " ", render_to_string("emails/_sms.txt", {**context, "subject": subject,
-                                                                         "url": url})).strip()
+        subject, text, html = render_email(name, context, parts=parts)
+        summary = sms = ""
+        if "summary" in parts:
+            summary = render_to_string("emails/_summary.md", {**context, "subject": subject, "url": url}).strip()
+        if "sms" in parts:
+            sms = re.sub(r"\s+", " ", render_to_string("emails/_sms.txt", {**context, "subject": subject,
+                                                                             "url": url})).strip()
     colour = "red" if reminder.level in (Reminder.Level.OVERDUE, Reminder.Level.ESCALATED) else "yellow"
     return Message(subject=subject, text=text, html=html, summary=summary, sms=sms, url=url, colour=colour)

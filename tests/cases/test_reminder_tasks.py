@@ -297,3 +297,50 @@ def test_a_claim_held_by_a_live_worker_is_left_alone_and_a_dead_workers_is_taken
     row = Reminder.objects.get(pk=first)
     assert (row.status, row.attempts) == (Reminder.Status.SENT, 2)
     assert len(mail.outbox) == 1
+
+
+def test_a_batch_is_claimed_in_one_statement_and_each_mail_recorded_as_it_goes(
+    week, unit, staff, other_unit, other_staff, smtp_server,
+):
+    """`send_reminders` claims its batch with one UPDATE and loads it with one query; a row another
+    worker holds is left to it, a rejected recipient is recorded failed, the others are sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.delivery import outbox
+
+    smtp_server.rejected.add(other_staff.email)
+    with time_machine.travel(MONDAY, tick=False):
+        ids = reminders.plan_week(on=MONDAY.date()).reminder_ids
+        held = Reminder.objects.get(pk__in=ids, recipient_email=other_unit.email).pk
+    with time_machine.travel(MONDAY - datetime.timedelta(seconds=30), tick=False):
+        assert outbox.claim(Reminder, held) is not None  # a live worker took this one half a minute ago
+    with time_machine.travel(MONDAY, tick=False), CaptureQueriesContext(connection) as queries:
+        sent = tasks.send_reminders(ids, MONDAY.date().isoformat())
+    assert sent == 2
+    claims = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "cases_reminder"')
+              and '"attempts" = ' in q["sql"]]
+    assert len(claims) == 1  # one claim for the whole batch
+    rows = {r.recipient_email: r for r in Reminder.objects.filter(pk__in=ids)}
+    assert rows[unit.email].status == rows[staff.email].status == Reminder.Status.SENT
+    assert rows[other_staff.email].status == Reminder.Status.FAILED and "550" in rows[other_staff.email].error
+    assert rows[other_unit.email].status == Reminder.Status.SENDING and rows[other_unit.email].attempts == 1
+    assert sorted(to[0] for to, _ in smtp_server.delivered) == sorted([unit.email, staff.email])
+
+
+def test_a_mail_is_rendered_with_the_parts_mail_shows_and_a_bot_message_with_its_summary(week, unit):
+    from cases.delivery import Channel, parts_for
+    from cases.reminders.rendering import render_reminder
+
+    with time_machine.travel(MONDAY, tick=False):
+        plan = reminders.plan_week(on=MONDAY.date())
+        reminder = Reminder.objects.get(pk__in=plan.reminder_ids, recipient_email=unit.email)
+        mailed = render_reminder(reminder, on=MONDAY.date(), parts=parts_for(Channel.EMAIL))
+        posted = render_reminder(reminder, on=MONDAY.date(), parts=parts_for(Channel.WECOM))
+        texted = render_reminder(reminder, on=MONDAY.date(), parts=parts_for(Channel.SMS))
+        whole = render_reminder(reminder, on=MONDAY.date())
+    assert mailed.subject == posted.subject == texted.subject == whole.subject
+    assert (mailed.text, mailed.html) == (whole.text, whole.html) and mailed.summary == mailed.sms == ""
+    assert posted.summary == whole.summary and posted.html == posted.sms == ""
+    assert texted.sms == whole.sms and texted.text == texted.html == texted.summary == ""
+    assert whole.text and whole.html and whole.summary and whole.sms

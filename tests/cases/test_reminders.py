@@ -426,7 +426,7 @@ def test_the_mails_levels_agree_with_item_level_for_every_kind_of_item(unit):
             expected[level] += 1
             levels[m.pk] = level
     assert counts == expected
-    assert {row.measure.pk: row.level for _, rows in cases for row in rows} == levels
+    assert {row.item.pk: row.level for _, rows in cases for row in rows} == levels
 
 
 def test_a_digest_loads_only_the_items_it_shows(unit, staff, settings):
@@ -458,7 +458,7 @@ def test_a_shown_item_completed_after_planning_is_left_out(unit, staff, settings
 
     cases, _counts = reminders.item_rows(reminder, on=ON, thresholds=reminders.Thresholds.from_settings())
 
-    assert {r.measure.pk for _, rows in cases for r in rows} == {made[1].pk, made[2].pk}
+    assert {r.item.pk for _, rows in cases for r in rows} == {made[1].pk, made[2].pk}
 
 
 @pytest.mark.parametrize(("language", "words"), [("zh-hans", "未设完成时限"), ("en", "No deadline set")])
@@ -468,12 +468,12 @@ def test_an_item_without_a_deadline_is_not_due_in_none_days(language, words):
 
     from cases.reminders.rendering import ItemRow
 
-    row = ItemRow(measure=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
+    row = ItemRow(item=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
                   last_note_at=None, idle_days=0, days_left=None)
     with translation.override(language):
         assert row.standing == words and "None" not in row.standing
     with translation.override("en"):
-        assert ItemRow(measure=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
+        assert ItemRow(item=None, level=Reminder.Level.DUE_SOON, days_overdue=0, url="", last_note="",
                        last_note_at=None, idle_days=0, days_left=3).standing == "Due in 3 days"
 
 
@@ -503,3 +503,37 @@ def test_a_reminder_recorded_without_counts_counts_every_item_it_links(unit, set
 
     assert "12" in message.subject
     assert message.alternatives[0][0].count("查看事项并填报进展") == 5 and "另有 7 项" in message.alternatives[0][0]
+
+
+def test_a_batch_builds_the_rows_of_all_its_mails_from_one_query_of_their_items(db):
+    """`shown_items_many`: the links of the batch, then one query of the items of every set to build,
+    however many mails and sets; each mail's rows are those it would build alone."""
+    from django.core.cache import cache
+
+    from cases.reminders.rendering import shown_items, shown_items_many
+
+    parent = factories.UnitFactory()
+    children = [factories.UnitFactory(parent=parent, organisation=parent.organisation) for _ in range(3)]
+    for n, child in enumerate(children):
+        factories.UserFactory(role="staff", units=[child])
+        for days in range(3):
+            item(child, due_in=-1 - days - n)
+    factories.UserFactory(role="staff", units=[parent])
+    reminders.plan_week(on=ON)
+    batch = list(Reminder.objects.filter(kind=Reminder.Kind.UNIT_DIGEST).order_by("pk"))
+    assert len(batch) == 8  # 4 units: a mailbox and a staff member each
+    thresholds = reminders.Thresholds.from_settings()
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        together = shown_items_many(batch, on=ON, thresholds=thresholds)
+    assert len(queries) == 2  # the links, and the items of the 4 different sets
+    cache.clear()
+    alone = {r.pk: shown_items(r, on=ON, thresholds=thresholds) for r in batch}
+    assert together == alone
+    parent_rows = together[next(r.pk for r in batch if r.recipient_email == parent.email)]
+    assert parent_rows.count == 9 and parent_rows.counted[Reminder.Level.OVERDUE] == 9
+    # Taken from the cache, a batch asks only for its links.
+    with CaptureQueriesContext(connection) as queries:
+        assert shown_items_many(batch, on=ON, thresholds=thresholds) == together
+    assert len(queries) == 1
