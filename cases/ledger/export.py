@@ -136,9 +136,10 @@ def _single_case(measures, first_row) -> Case | None:
     """The case the export belongs to, when every measure is from one case."""
     if first_row is None:
         return None
-    case = first_row["_case"]
-    others = measures.exclude(case_id=case.pk).order_by()
-    return None if others.exists() else case
+    case_id = first_row["_case"]
+    if measures.exclude(case_id=case_id).order_by().exists():
+        return None
+    return Case.objects.filter(pk=case_id).first()
 
 
 def ledger_filename(case: Case | None) -> str:

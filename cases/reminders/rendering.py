@@ -376,6 +376,9 @@ class ShownItems:
     cases: list[tuple[str, list[ShownRow]]]
     worst: list[ShownRow]
     counted: dict[str, int]
+    # The list of rows by case as both bodies print it (`emails/_items-cases-*`), rendered once per set.
+    html: str = ""
+    text: str = ""
 
     @property
     def count(self) -> int:
@@ -444,7 +447,9 @@ def _shown_of(cases: list[tuple[str, list[ItemRow]]], counted: dict[str, int], *
         shown.append((case_title, group))
         every.extend(group)
     worst = sorted(every, key=lambda r: (-r.days_overdue, r.deadline or on))[:5]
-    return ShownItems(cases=shown, worst=worst, counted=counted)
+    return ShownItems(cases=shown, worst=worst, counted=counted,
+                      html=render_to_string("emails/_items-cases-html.html", {"cases": shown}),
+                      text=render_to_string("emails/_items-cases-text.txt", {"cases": shown}))
 
 
 def _linked(summary: SupervisorSummary) -> list[dict]:
@@ -514,7 +519,9 @@ def render_reminder(reminder: Reminder, *, on: datetime.date, thresholds: Thresh
             counts = ({**dict.fromkeys(Reminder.Level.values, 0), **reminder.counts} if reminder.counts
                       else shown.counted)
             total = sum(counts.values())
-            context.update(cases=shown.cases, item_total=total, counts=counts, more=total - shown.count,
+            # `shown.html` is the output of an autoescaping template (`_shown_of`).
+            context.update(cases=shown.cases, items_html=mark_safe(shown.html), items_text=shown.text,
+                           item_total=total, counts=counts, more=total - shown.count,
                            overdue_total=counts[Reminder.Level.OVERDUE] + counts[Reminder.Level.ESCALATED],
                            worst=shown.worst)
             name = "escalation" if reminder.kind == Reminder.Kind.ESCALATION else "unit_digest"
