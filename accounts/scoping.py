@@ -20,6 +20,7 @@ is what grants it); any other action also needs the model permission of that act
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -114,30 +115,59 @@ def _tagged(queryset, tag: str, field):
 def _compute_scope(user) -> Scope:
     """One query (a UNION): the paths of the user's organisations and of the roots, and the ids of
     the organisations and units at or below the user's own (a path-prefix semi-join). Every
-    request of a signed-in user pays this, so it is one round trip, not one per step."""
-    from accounts.models import Membership, Organisation, OrganisationMembership, Unit
-
+    request of a signed-in user pays this, so it is one round trip, not one per step, and its SQL
+    is compiled once per process (`_scope_sql`)."""
     if user.is_superuser:
         return Scope(everything=True)
-    organisations_below = Organisation.objects.filter(Exists(OrganisationMembership.objects.filter(
-        StartsWith(OuterRef("path"), F("organisation__path")), user=user)))
-    units_below = Unit.objects.filter(Exists(Membership.objects.filter(
-        StartsWith(OuterRef("path"), F("unit__path")), user=user)))
-    rows = _tagged(OrganisationMembership.objects.filter(user=user), "org", "organisation__path").union(
-        _tagged(Organisation.objects.filter(parent=None), "root", "path"),
-        _tagged(organisations_below, "org_id", "pk"),
-        _tagged(units_below, "unit_id", "pk"),
-        _tagged(Membership.objects.filter(user=user), "unit_org_id", "unit__organisation_id"), all=True)
+    sql, params, user_at = _scope_sql(connection.alias, connection.vendor)
+    params = list(params)
+    for index in user_at:
+        params[index] = user.pk
     found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set(),
                                   "unit_org_id": set()}
-    for tag, value in rows:
-        found[tag].add(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for tag, value in cursor.fetchall():
+            found[tag].add(value)
     if found["org"] and found["root"] <= found["org"]:
         # Supervising every root is supervising the whole deployment: no filter at all.
         return Scope(everything=True)
     return Scope(organisation_ids=frozenset(int(pk) for pk in found["org_id"]),
                  unit_ids=frozenset(int(pk) for pk in found["unit_id"]),
                  unit_organisation_ids=frozenset(int(pk) for pk in found["unit_org_id"] if pk is not None))
+
+
+# A user id no user has: where it lands in the compiled parameters is where each user's id goes.
+_NOBODY = -7_340_033
+
+
+@functools.lru_cache(maxsize=8)
+def _scope_sql(alias: str, vendor: str) -> tuple[str, tuple, tuple[int, ...]]:
+    """The scope's UNION as SQL, its parameters, and the positions of the user's id among them.
+
+    Built by the ORM once per process and database (compiling the five-part UNION cost 4 ms, more
+    than running it), then run with each user's id in those positions."""
+    rows = _scope_rows(_NOBODY)
+    sql, params = rows.query.sql_with_params()
+    user_at = tuple(index for index, value in enumerate(params) if value == _NOBODY)
+    if not user_at:  # pragma: no cover - the query always filters by the user
+        raise RuntimeError("the scope query does not mention its user")
+    return sql, tuple(params), user_at
+
+
+def _scope_rows(user_id: int):
+    """(tag, value) rows of what user `user_id` reaches (see `_compute_scope`)."""
+    from accounts.models import Membership, Organisation, OrganisationMembership, Unit
+
+    organisations_below = Organisation.objects.filter(Exists(OrganisationMembership.objects.filter(
+        StartsWith(OuterRef("path"), F("organisation__path")), user_id=user_id)))
+    units_below = Unit.objects.filter(Exists(Membership.objects.filter(
+        StartsWith(OuterRef("path"), F("unit__path")), user_id=user_id)))
+    return _tagged(OrganisationMembership.objects.filter(user_id=user_id), "org", "organisation__path").union(
+        _tagged(Organisation.objects.filter(parent=None), "root", "path"),
+        _tagged(organisations_below, "org_id", "pk"),
+        _tagged(units_below, "unit_id", "pk"),
+        _tagged(Membership.objects.filter(user_id=user_id), "unit_org_id", "unit__organisation_id"), all=True)
 
 
 def permission_name(model, action: str) -> str:

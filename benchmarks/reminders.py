@@ -385,6 +385,31 @@ def main() -> int:
                 t = time.perf_counter()
                 module.render_reminder(reminder, on=today)
                 renders["now, rows cached"].append((time.perf_counter() - t) * 1000)
+    # As the workers render: a task's batch of 20 reminders in plan order, the rows of all its
+    # digests built together (`shown_items_many`), each mail with the parts of its channel; the
+    # cache cleared first, so each batch builds what no earlier one did (a cold week).
+    from django.conf import settings
+    from django.utils import translation
+
+    from cases.delivery import parts_for
+    from cases.delivery.outbox import target_of
+    from cases.tasks import SEND_BATCH
+
+    week = list(Reminder.objects.filter(period=period).order_by("pk").values_list("pk", flat=True))
+    starts = list(range(0, len(week), SEND_BATCH))[::max(1, len(week) // SEND_BATCH // 15)][:15]
+    cache.clear()
+    batch_ms = []
+    for start in starts:
+        batch = list(Reminder.objects.filter(pk__in=week[start:start + SEND_BATCH])
+                     .select_related("recipient", "unit", "channel").order_by("pk"))
+        t = time.perf_counter()
+        with translation.override(settings.LANGUAGE_CODE):
+            shown = rendering.shown_items_many([r for r in batch if r.kind != Reminder.Kind.SUPERVISOR_SUMMARY],
+                                               on=today, thresholds=rendering.Thresholds.from_settings())
+        for reminder in batch:
+            rendering.render_reminder(reminder, on=today, parts=parts_for(target_of(reminder).channel),
+                                      shown=shown.get(reminder.pk))
+        batch_ms.append((time.perf_counter() - t) * 1000 / len(batch))
     summary_rows = Reminder.objects.filter(period=period, kind=Reminder.Kind.SUPERVISOR_SUMMARY).select_related(
         "recipient", "unit")
     summary_sizes = []
@@ -423,6 +448,9 @@ def main() -> int:
         f"now {statistics.median(renders['now']):.1f} ms building the rows (largest {largest['now'] / 1024:.0f} KB), "
         f"{statistics.median(renders['now, rows cached']):.1f} ms for a mail listing items another built; "
         f"ratio {statistics.median(renders['before']) / statistics.median(renders['now']):.1f}x",
+        f"  rendering as the workers do, {len(batch_ms)} batches of {SEND_BATCH} in plan order (rows built "
+        f"together, cache cold): median {statistics.median(batch_ms):.1f} ms a mail, slowest batch "
+        f"{max(batch_ms):.1f} ms a mail",
         f"  supervisor summaries: {len(summary_sizes)} rendered, median {statistics.median(summary_ms or [0]):.1f} ms,"
         f" largest {max(summary_sizes or [0]) / 1024:.0f} KB",
         "  peak RSS: this process {:.0f} MB; SMTP server {:.0f} MB; ".format(
@@ -440,6 +468,7 @@ def main() -> int:
             "cpu_s": cpu, "cores": os.cpu_count(), "concurrency": args.concurrency,
             "per_mail_ms": statistics.median(per_mail), "render_ms": statistics.median(renders["now"]),
             "render_cached_ms": statistics.median(renders["now, rows cached"]),
+            "render_batch_ms": statistics.median(batch_ms),
             "largest_kb": smtp["largest"] / 1024, "peak_worker_mb": max(mb for peak in peaks.values()
                                                                        for _pid, _kind, mb in peak),
         }), flush=True)

@@ -241,11 +241,15 @@ def overdue_condition(on: datetime.date) -> Q:
     (`waits_on_time_condition`, shown apart as "awaiting sign-off"). Sent back, the item is in
     progress again and its own deadline counts once more.
     """
-    return (
-        ongoing_condition() & Q(deadline__lt=on)
-        & (~Q(state=State.SUBMITTED) | Q(signoff_requested_on__isnull=True)
-           | Q(signoff_requested_on__gt=F("deadline")))
-    )
+    return lateness_counts_condition() & Q(deadline__lt=on)
+
+
+def lateness_counts_condition() -> Q:
+    """Items that are overdue once their deadline has passed (`overdue_condition` without the day):
+    ongoing, and not waiting at a sign-off asked for on or before the deadline. The partial index
+    `measure_late_dl_id_idx` holds exactly these, so the overdue list and its count read only them."""
+    return ongoing_condition() & (~Q(state=State.SUBMITTED) | Q(signoff_requested_on__isnull=True)
+                                  | Q(signoff_requested_on__gt=F("deadline")))
 
 
 def waits_on_time(state: str, deadline: datetime.date | None, signoff_requested_on: datetime.date | None) -> bool:
@@ -464,6 +468,12 @@ class Measure(models.Model):
                 fields=["deadline", "id"], name="measure_ongoing_dl_id_idx", condition=~Q(state=State.COMPLETED),
                 include=["state", "signoff_requested_on"],
             ),
+            # The items whose lateness counts (`lateness_counts_condition`), by deadline: the overdue list's
+            # page and its count are an index-only scan of exactly the overdue items, with no filter
+            # (counting a province's 81,000: 9.7 -> 3.3 ms; the index above also holds the items waiting
+            # on time, and their columns, to be filtered out).
+            models.Index(fields=["deadline", "id"], name="measure_late_dl_id_idx",
+                         condition=lateness_counts_condition()),
             # A staff scope's items (`pk = ANY(their units' ids)`) checked against the overdue rule without
             # visiting their rows: a unit with sub-units has 5,000 of them, and probing the primary key
             # and then each row cost the API's staff page and its count 7 ms each.
