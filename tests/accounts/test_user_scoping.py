@@ -121,3 +121,31 @@ def test_the_organisations_api_lists_only_the_subtree(deployment):
     assert [r["name"] for r in rows] == ["乙县"]
     assert client.get(reverse("api-organisation-detail", args=[d["a"].pk])).status_code == 404
     OrganisationMembership.objects.filter(user=d["supervisor_b"]).delete()
+
+
+def test_each_person_scope_comes_from_the_one_compiled_query_with_their_own_id(deployment,
+                                                                                django_assert_num_queries):
+    """The scope's UNION is compiled once per process and run with each person's id: every person
+    still gets their own scope, in one query each."""
+    from accounts.scoping import Scope, _scope_sql, forget_scope, scope_of
+
+    d = deployment
+    for user in d.values():
+        if isinstance(user, User):
+            forget_scope(user)
+    with django_assert_num_queries(1):
+        staff_a = scope_of(d["staff_a"])
+    compiled = _scope_sql.cache_info().currsize
+    with django_assert_num_queries(1):
+        staff_b = scope_of(d["staff_b"])
+    with django_assert_num_queries(1):
+        supervisor_b = scope_of(d["supervisor_b"])
+    with django_assert_num_queries(1):
+        loose = scope_of(d["loose"])
+    assert _scope_sql.cache_info().currsize == compiled  # no new compilation for the others
+    assert staff_a.unit_ids == {d["unit_a"].pk} and staff_b.unit_ids == {d["unit_b"].pk}
+    assert staff_a.unit_organisation_ids == {d["a"].pk} and not staff_a.organisation_ids
+    assert supervisor_b.organisation_ids == {d["b"].pk} and not supervisor_b.unit_ids
+    assert loose == Scope()
+    with django_assert_num_queries(0):
+        assert scope_of(d["staff_a"]) is staff_a  # once per user object (a request)

@@ -164,3 +164,30 @@ def test_formulas_typed_by_staff_stay_text(db, unit, case):
     write_ledger_csv(Measure.objects.all(), text)
     rows = list(csv.reader(io.StringIO(text.getvalue().lstrip("\ufeff"))))
     assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+def test_an_export_of_many_cases_gives_each_row_its_own_issue_path_across_chunks(unit):
+    """The rows come case by case and the export forgets the issue texts of the cases it is done
+    with: each row still reads its own category / problem path, whatever chunk it falls in, and
+    an issue deeper than three levels still finds its ancestors."""
+    from cases.ledger import ledger_rows
+    from cases.ledger.columns import ISSUE_SEPARATOR
+
+    made = {}
+    for n in range(3):
+        case = factories.CaseFactory(title=f"案件{n}")
+        group = factories.IssueFactory(case=case, kind="group", label=f"（{n}）", title=f"方面{n}")
+        problem = factories.IssueFactory(case=case, parent=group, label="1.", title=f"问题{n}")
+        deep = factories.IssueFactory(case=case, parent=factories.IssueFactory(
+            case=case, parent=problem, label="（1）", title=f"子问题{n}"), label="①", title=f"细项{n}")
+        for issue in (problem, deep, problem):
+            m = factories.MeasureFactory(issue=issue, lead_unit=unit)
+            made[m.pk] = issue
+    rows = list(ledger_rows(Measure.objects.filter(pk__in=made), chunk_size=2))
+    assert len(rows) == 9
+    for row in rows:
+        issue = made[row["id"]]
+        n = issue.case.title[-1]
+        expected = [f"（{n}）方面{n}", f"1.问题{n}"] + ([f"（1）子问题{n}", f"①细项{n}"] if issue.label == "①" else [])
+        assert row["issue"] == ISSUE_SEPARATOR.join(expected)
+        assert row["_case"] == issue.case_id
