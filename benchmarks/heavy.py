@@ -10,6 +10,11 @@ and the API under concurrent readers. Called by `benchmarks/run` in its process 
 - **Import**: `notices.importer.import_notice` of the shared notice with most measures
   (leizhou-2021) into this database, each run rolled back, beside the same plan written the old
   way (a save per issue, services per measure: `benchmarks.import_notices`), with statements.
+- **Hostile inputs** (the issue's three): a ledger .xlsx of a few header rows then hundreds of
+  thousands of blank formatted rows, a .docx of 120,000 paragraphs and an HTML page of 20,000
+  nested `div`s, each posted to the API as a person would (the ledger check of a case, the notice
+  preview): how long until the request answers and with what (a job, or a refusal), then the job
+  itself run to its end in this process, with its outcome and message.
 - **Concurrent readers**: gunicorn as the Procfile starts it (`WEB_CONCURRENCY` 4 workers) on
   this database, then 20 client threads for a fixed time reading the staff's overdue list, and
   20 threads reading random pages of the province's overdue list: requests a second and the
@@ -51,7 +56,7 @@ def _read_all(response) -> int:
 
 def heavy_rows(runs: int, timed, count_queries, ratios: list[str]) -> list:
     rows: list = []
-    for part in (_export_rows, _import_rows, _concurrency_rows):
+    for part in (_export_rows, _import_rows, _hostile_rows, _concurrency_rows):
         try:
             rows.extend(part(runs, timed, count_queries, ratios))
         except Exception as exc:  # a failed row is reported, not allowed to lose the whole run
@@ -159,6 +164,116 @@ def _import_rows(runs, timed, count_queries, ratios):
         rows.append((name, median, p95, f"{statements} statements ({connection.vendor}; parse excluded; rolled back)"))
     new_ms, old_ms = medians.values()
     ratios.append(f"notice import old/bulk: {old_ms / new_ms:.1f}x")
+    return rows
+
+
+def _blank_ledger(case) -> bytes:
+    """The case's ledger as exported, then 400,000 blank rows with a style on every cell (a sheet
+    "formatted to the bottom"), compressed as Excel writes it."""
+    import io
+    import zipfile
+
+    from cases.ledger import write_ledger_xlsx
+    from cases.models import Measure
+
+    exported = io.BytesIO()
+    write_ledger_xlsx(Measure.objects.filter(pk__in=list(Measure.objects.filter(case=case)
+                                                         .order_by("pk").values_list("pk", flat=True)[:3])), exported)
+    source = zipfile.ZipFile(io.BytesIO(exported.getvalue()))
+    sheet = next(n for n in source.namelist() if n.startswith("xl/worksheets/sheet"))
+    xml = source.read(sheet).decode()
+    start = xml.count("<row ")
+    blank = "".join(f'<row r="{n}"><c r="A{n}" s="1"/><c r="B{n}" s="1"/><c r="C{n}" s="1"/></row>'
+                    for n in range(start + 1, start + 400_001))
+    xml = xml.replace("</sheetData>", blank + "</sheetData>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, xml if name == sheet else source.read(name))
+    return out.getvalue()
+
+
+def _long_docx(paragraphs: int = 120_000) -> bytes:
+    """A .docx of `paragraphs` paragraphs, written as Word writes the minimal package."""
+    import io
+    import zipfile
+
+    body = "".join(f"<w:p><w:r><w:t>第{n}段：建立健全整改工作机制，按月调度推进。</w:t></w:r></w:p>"
+                   for n in range(paragraphs))
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w='
+                '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                f"{body}</w:body></w:document>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns='
+                         '"http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+                         'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default '
+                         'Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+                         'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main'
+                         '+xml"/></Types>')
+        package.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+                         '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+                         'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                         'Target="word/document.xml"/></Relationships>')
+        package.writestr("word/document.xml", document)
+    return out.getvalue()
+
+
+def _nested_html(depth: int = 20_000) -> bytes:
+    return ("<html><body>" + "<div>" * depth + "关于巡察反馈意见整改进展情况的通报" + "</div>" * depth
+            + "</body></html>").encode()
+
+
+def _hostile_rows(runs, timed, count_queries, ratios):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db.models import Count
+
+    from accounts.models import User
+    from cases.jobs import services as jobs
+    from cases.jobs.models import ImportJob
+    from cases.models import Case, Measure
+    from config.celery import app
+
+    province = User.objects.get(username="load_supervisor1")
+    admin, _ = User.objects.get_or_create(username="bench_admin", defaults={"is_superuser": True, "is_staff": True})
+    case_id = (Measure.objects.order_by().values_list("case").annotate(n=Count("pk")).order_by("-n").first())[0]
+    case = Case.objects.get(pk=case_id)
+    inputs = [
+        ("a ledger of 400,000 blank formatted rows", province, f"/api/v1/cases/{case.pk}/ledger/",
+         "file", "ledger.xlsx", _blank_ledger(case), {"dry_run": "true"}),
+        ("a .docx notice of 120,000 paragraphs", admin, "/api/v1/notices/import/", "file", "notice.docx",
+         _long_docx(), {"dry_run": "true"}),
+        ("an HTML notice of 20,000 nested divs", admin, "/api/v1/notices/import/", "file", "notice.html",
+         _nested_html(), {"dry_run": "true"}),
+    ]
+    rows = []
+    # The requests queue their jobs as the web app does (on a broker no worker reads here), so the
+    # request is timed alone; each job is then run to its end in this process.
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    try:
+        for name, user, path, field, file_name, data, extra in inputs:
+            client = _api_client(user)
+            before = set(ImportJob.objects.values_list("pk", flat=True))
+            started = time.perf_counter()
+            response = client.post(path, {field: SimpleUploadedFile(file_name, data), **extra})
+            answered = (time.perf_counter() - started) * 1000
+            body = response.json() if response.get("Content-Type", "").startswith("application/json") else {}
+            job = ImportJob.objects.exclude(pk__in=before).order_by("pk").last()
+            outcome = f"answered {response.status_code}"
+            if job is not None:
+                started = time.perf_counter()
+                jobs.run_job(job.pk)
+                job.refresh_from_db()
+                took = time.perf_counter() - started
+                outcome += (f" with job {job.pk}; the job ran {took:.1f} s and ended {job.state}: "
+                            f"{(job.message or job.stage)[:90]!r}")
+            else:
+                outcome += f": {str(body.get('detail') or body)[:110]!r}"
+            rows.append((f"hostile input: {name} ({len(data) / 1e6:.1f} MB), until the request answers",
+                         answered, answered, outcome))
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
     return rows
 
 

@@ -260,3 +260,55 @@ def test_it_parses_an_input_just_under_the_limit() -> None:
 
 def test_a_path_to_a_published_notice_parses() -> None:
     assert parse_file(shared_path("echeng-2020")).header.issuer == "中共鄂城区委"
+
+
+def _text_by_inserting_breaks(data: bytes) -> str:
+    """The page's text as the reader once made it: a "\\n" inserted into the tree before and after
+    every block element, then `get_text()` (quadratic in the nesting; the oracle here)."""
+    from bs4 import BeautifulSoup
+
+    from notices.parser import text
+
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup.find_all(text._CHROME_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(("header", "footer")):
+        if tag.find_parent(("article", "main")) is None:
+            tag.decompose()
+    for tag in soup.find_all(text._BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text()
+
+
+def test_a_page_reads_to_the_text_the_tree_with_inserted_breaks_gave_in_one_walk() -> None:
+    """The page's text is read in one walk of the tree (a deep page is linear, not quadratic) and is
+    exactly what inserting the line breaks gave: on random pages of blocks, inline elements,
+    comments, CDATA, scripts, headers and footers, and on a page nested 1,000 deep."""
+    from notices.parser.text import _html_to_text
+
+    rng = random.Random(12)
+    pieces = ["div", "p", "span", "b", "br", "table", "tr", "td", "li", "ul", "h1", "section", "article",
+              "header", "footer", "script", "main", "a"]
+    pages = []
+    for _ in range(300):
+        body = []
+        for _ in range(rng.randint(1, 60)):
+            tag = rng.choice(pieces)
+            body.append(rng.choice([f"<{tag}>", f"</{tag}>", f"<{tag} class='x'>整改{rng.randint(0, 99)}</{tag}>",
+                                    "<!-- 注释 -->", "<![CDATA[x]]>", "措施一、", "&amp;", "\n"]))
+        pages.append(("<html><body>" + "".join(body) + "</body></html>").encode())
+    pages.append(("<html><body>" + "<div><p>" * 500 + "关于巡察反馈意见整改进展情况的通报" + "</p></div>" * 500
+                  + "</body></html>").encode())
+    for page in pages:
+        assert _html_to_text(page) == _text_by_inserting_breaks(page)
+    assert _html_to_text(pages[-1]).strip() == "关于巡察反馈意见整改进展情况的通报"
+
+
+def test_a_docx_whose_text_is_past_the_limit_is_refused_with_its_size_before_its_paragraphs_are_read() -> None:
+    lines = ["建立健全整改工作机制，按月调度推进。" * 1000] * (MAX_TEXT_CHARS // 18_000 + 2)
+    data = _docx_bytes(lines)
+    with pytest.raises(ParseError) as caught:
+        parse_file(data, filename="big.docx")
+    assert caught.value.code == "too_large"
+    assert str(sum(len(line) for line in lines)) in str(caught.value)
