@@ -119,8 +119,8 @@ def _compute_scope(user) -> Scope:
     is compiled once per process (`_scope_sql`)."""
     if user.is_superuser:
         return Scope(everything=True)
-    sql, params, user_at = _scope_sql(connection.alias, connection.vendor)
-    params = list(params)
+    sql, compiled, user_at = _scope_sql(connection.alias, connection.vendor)
+    params = list(compiled)
     for index in user_at:
         params[index] = user.pk
     found: dict[str, set[str]] = {"org": set(), "root": set(), "org_id": set(), "unit_id": set(),

@@ -92,11 +92,13 @@ def main() -> None:
         f"({measures:,} measures, PostgreSQL {version}, after `VACUUM ANALYZE`). "
         "Each block is `EXPLAIN (ANALYZE, BUFFERS)` of the SQL the product's queryset methods build.",
         "",
-        "Findings: the overdue page, its count and the staff-scoped page all use the partial index",
-        "`measure_ongoing_deadline_idx` (deadline WHERE state <> 'completed', from cases 0001) and walk it in",
-        "deadline order, stopping after 50 rows; the staff scope adds an index scan of the supporting-units",
-        "table by unit. Counts by unit and by state aggregate the whole table on purpose (a sequential scan is",
-        "the cheapest plan for reading every row); the per-case progress subqueries use the case_id indexes.",
+        "Findings: the overdue page and its count use the partial index `measure_late_dl_id_idx` (deadline,",
+        "id WHERE the item's lateness counts: ongoing and not waiting at a sign-off asked for in time, cases",
+        "0031), the page walking it in deadline order and stopping after 50 rows, the count an index-only",
+        "scan with no filter; the staff-scoped page gathers the scope's ids from the lead-unit and",
+        "supporting-units indexes first. Counts by unit and by state aggregate the whole table on purpose (a",
+        "sequential scan is the cheapest plan for reading every row); the per-case progress subqueries use",
+        "the case_id indexes.",
         "",
         "Search (issue 12): pg_trgm GIN indexes on UPPER(text), UPPER(label), UPPER(issue title), UPPER(unit",
         "name) and UPPER(user name) (migration cases 0012). This database's locale is "

@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from notices.parser.errors import ParseError
 from notices.parser.messages import Term
@@ -199,7 +200,7 @@ _BLOCK_NAMES = frozenset(_BLOCK_TAGS)
 _CLOSE = object()
 
 
-def _text_with_breaks(soup) -> str:
+def _text_with_breaks(soup: Any) -> str:
     """`soup.get_text()` with a line break before and after every block element, in one walk of
     the tree. Inserting the breaks into the tree (`insert_before`/`insert_after`) walked down to
     each element's last descendant, which made a page of deeply nested elements quadratic: 20,000
@@ -209,7 +210,7 @@ def _text_with_breaks(soup) -> str:
     wanted = soup.interesting_string_types  # the strings `get_text` takes: text and CDATA, not comments
     wanted = (wanted,) if isinstance(wanted, type) else tuple(wanted)
     out: list[str] = []
-    stack: list = [soup]
+    stack: list[Any] = [soup]
     while stack:
         node = stack.pop()
         if node is _CLOSE:
