@@ -250,7 +250,7 @@ def _hostile_rows(runs, timed, count_queries, ratios):
     # The requests queue their jobs as the web app does (on a broker no worker reads here), so the
     # request is timed alone; each job is then run to its end in this process.
     saved = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://localhost/"
     try:
         for name, user, path, field, file_name, data, extra in inputs:
             client = _api_client(user)
