@@ -44,33 +44,13 @@ class IssuePaths:
         self.issues: dict[int, tuple[str, str, str]] = {}
 
     def load(self, issues: Iterable[Issue]) -> None:
-        wanted = set()
-        for issue in issues:
-            self.issues[issue.pk] = (issue.label, issue.title, issue.path)
-            wanted.update(int(p) for p in issue.path.strip("/").split("/") if p)
-        missing = wanted - self.issues.keys()
-        if missing:
-            for pk, label, title, path in Issue.objects.filter(pk__in=missing).values_list(
-                "pk", "label", "title", "path"
-            ):
-                self.issues[pk] = (label, title, path)
-
-    def load_loaded(self, issues: Iterable[Issue]) -> None:
-        """Like `load`, taking the parents already joined to each issue (select_related) first."""
-        joined = []
-        for issue in issues:
-            ancestor = issue
-            for _level in range(3):
-                self.issues[ancestor.pk] = (ancestor.label, ancestor.title, ancestor.path)
-                if ancestor.parent_id is None or "parent" not in ancestor._state.fields_cache:
-                    break
-                ancestor = ancestor.parent
-            joined.append(issue)
-        self.load(joined)
+        issues = list(issues)
+        self.load_values(((i.pk, i.label, i.title, i.path) for i in issues), (i.path for i in issues))
 
     def load_values(self, chain: Iterable[tuple[int | None, str, str, str]], paths: Iterable[str]) -> None:
-        """Like `load`, from values already read: (pk, label, title, path) of issues and their
-        parents (a pk of None: no such parent), then the ancestors of `paths` not among them."""
+        """Like `load`, from values already read: (pk, label, title, path) of issues and of parents
+        read with them (a pk of None: no such parent), then the ancestors of `paths` not among them,
+        in one query."""
         for pk, label, title, path in chain:
             if pk is not None:
                 self.issues[pk] = (label, title, path)
@@ -186,20 +166,18 @@ def ledger_rows(measures, *, chunk_size: int = 500,
     outcomes = _Beside(_outcome_rows(measures))
     number = 0
     chunk: list[tuple] = []
-
-    last_case = [None]
+    last_case = None
 
     def flush():
-        nonlocal number
+        nonlocal number, last_case
         # The rows come case by case: the issue texts of the cases done are dropped, so memory
         # holds one case's issues however many cases the export covers.
-        if chunk[0][0] != last_case[0]:
+        if chunk[0][0] != last_case:
             paths.issues.clear()
-        last_case[0] = chunk[-1][0]
+        last_case = chunk[-1][0]
         # Each row's issue, parent and grandparent (pk, label, title, path), then any deeper ancestor.
-        paths.load_values(((r[2], *r[18:21]) for r in chunk), ())
-        paths.load_values((r[21:25] for r in chunk), ())
-        paths.load_values((r[25:29] for r in chunk), (r[20] for r in chunk))
+        paths.load_values((part for r in chunk for part in ((r[2], *r[18:21]), r[21:25], r[25:29])),
+                          (r[20] for r in chunk))
         for r in chunk:
             (case_id, _issue_position, issue_id, _position, pk, label, text, leader_id, leader, person, unit_id,
              unit, deadline, kind, state, urging_id, urging, note) = r[:18]
